@@ -1,0 +1,14 @@
+/** What route plugins receive: the services, wired once in src/app.ts. */
+import type { AuthService } from '../services/auth-service.js';
+import type { UserService } from '../services/user-service.js';
+import type { LibraryService } from '../services/library-service.js';
+import type { ItemService } from '../services/item-service.js';
+import type { Store } from '../store/store.js';
+
+export interface ApiContext {
+  store: Store;
+  auth: AuthService;
+  users: UserService;
+  libraries: LibraryService;
+  items: ItemService;
+}

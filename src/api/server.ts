@@ -1,0 +1,64 @@
+/**
+ * The HTTP server: Fastify with TypeBox schemas on every route, from which
+ * come both validation and the OpenAPI 3.1 document at /api/v1/openapi.json.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from 'pino';
+import type { ApiContext } from './context.js';
+import { installErrorHandler } from './error-handler.js';
+import { installBearerAuth } from './auth-hook.js';
+import { ErrorBody } from './schemas/common.js';
+import { UserBody } from './schemas/users.js';
+import { ItemBody } from './schemas/items.js';
+import { LibraryBody } from './schemas/libraries.js';
+import { accountRoutes } from './routes/accounts.js';
+import { libraryRoutes } from './routes/libraries.js';
+import { itemRoutes } from './routes/items.js';
+import { fileRoutes } from './routes/files.js';
+
+export interface ServerOptions {
+  logger: Logger | false;
+  version: string;
+}
+
+export async function buildServer(ctx: ApiContext, options: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger === false ? undefined : options.logger,
+    logger: options.logger === false ? false : undefined,
+    disableRequestLogging: true,
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  } as Parameters<typeof Fastify>[0]).withTypeProvider<TypeBoxTypeProvider>();
+
+  installErrorHandler(app);
+  for (const schema of [ErrorBody, UserBody, ItemBody, LibraryBody]) app.addSchema(schema);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'batchyard', version: options.version, description: 'Document libraries and durable bulk jobs.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(
+    async (api) => {
+      installBearerAuth(api, ctx.auth);
+      await api.register(accountRoutes, { ctx });
+      await api.register(libraryRoutes, { ctx });
+      await api.register(itemRoutes, { ctx });
+      await api.register(fileRoutes, { ctx });
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}

@@ -1,0 +1,30 @@
+/** Native JSON renderings of records (times as ISO 8601 UTC). */
+import type { Item, User, Domain } from '../domain/types.js';
+
+export const iso = (ms: number): string => new Date(ms).toISOString();
+export const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
+
+export function itemView(item: Item) {
+  return {
+    id: item.id,
+    libraryId: item.libraryId,
+    path: item.path,
+    name: item.path === '/' ? '' : item.name,
+    kind: item.kind,
+    size: item.size,
+    sha256: item.sha256,
+    createdAt: iso(item.createdAt),
+    modifiedAt: iso(item.modifiedAt),
+    trashedAt: isoOrNull(item.trashedAt),
+  };
+}
+
+export function userView(user: User, domain: Domain | string) {
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    domain: typeof domain === 'string' ? domain : domain.name,
+  };
+}

@@ -1,0 +1,42 @@
+import type { Readable } from 'node:stream';
+
+/** What a finished write produced: the content address and its size. */
+export interface BlobWriteResult {
+  sha256: string;
+  size: number;
+  /** false when identical content was already stored (nothing new written). */
+  created: boolean;
+}
+
+export interface ByteRange {
+  /** inclusive */
+  start: number;
+  /** inclusive */
+  end: number;
+}
+
+/**
+ * Content-addressed bytes. Writes are idempotent (temp file, fsync, rename);
+ * a blob is addressed by the lowercase hex SHA-256 of its content.
+ */
+export interface BlobStore {
+  /** The operator's name for this storage location (`default`, …). */
+  readonly name: string;
+  /**
+   * Streams `source` into the store while hashing it. Rejects with
+   * PayloadTooLargeError past `maxBytes` and with TransientError when the
+   * source ends early (client disconnect); in every failure the temp file
+   * is removed and nothing becomes visible.
+   */
+  write(source: Readable, options: { maxBytes: number }): Promise<BlobWriteResult>;
+  /** Stores a buffer (used by tests and small internal writes). */
+  writeBuffer(content: Buffer): Promise<BlobWriteResult>;
+  /** Opens a stored blob for reading, optionally a byte range. NotFoundError if absent. */
+  openRead(sha256: string, range?: ByteRange): Promise<Readable>;
+  /** Size of a stored blob, or null if absent. */
+  stat(sha256: string): Promise<{ size: number } | null>;
+  /** Removes a stored blob; absent is not an error. */
+  delete(sha256: string): Promise<void>;
+  /** Removes temp files left by a crashed process; returns how many. Call at start. */
+  removeOrphanTempFiles(): Promise<number>;
+}

@@ -1,0 +1,86 @@
+/**
+ * Configuration: read and validated once at start (env and flags), defaults
+ * filled in, then passed down frozen. Nothing below this module reads process.env.
+ */
+import path from 'node:path';
+import { InvalidArgumentError } from './domain/errors.js';
+import { parseStorageLocations } from './blobs/blob-stores.js';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  /** postgres://… selects PostgreSQL; undefined selects SQLite at `<dataDir>/batchyard.sqlite`. */
+  readonly databaseUrl: string | undefined;
+  /** Storage location name → directory. Always contains `default`. */
+  readonly storages: Readonly<Record<string, string>>;
+  readonly maxUploadBytes: number;
+  readonly bootstrapToken: string | undefined;
+  readonly domain: string;
+  readonly logLevel: string;
+  readonly workerConcurrency: number;
+  readonly leaseSeconds: number;
+  readonly enableBenchJobs: boolean;
+}
+
+/** Flags given on the command line; each overrides its environment variable. */
+export interface ConfigFlags {
+  port?: string | number;
+  host?: string;
+  data?: string;
+  databaseUrl?: string;
+  maxUploadSize?: string;
+  logLevel?: string;
+  concurrency?: string | number;
+  leaseSeconds?: string | number;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+
+/** Parses `1048576`, `512k`, `100MiB`, `2g` into bytes. */
+export function parseByteSize(text: string, what: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
+  const unit = match ? SIZE_UNITS[match[2]!.toLowerCase()] : undefined;
+  if (!match || unit === undefined) {
+    throw new InvalidArgumentError(`${what}: '${text}' is not a size (e.g. 1048576, 512k, 100MiB)`);
+  }
+  const bytes = Math.floor(Number(match[1]) * unit);
+  if (bytes < 1) throw new InvalidArgumentError(`${what}: must be at least 1 byte`);
+  return bytes;
+}
+
+function parseInteger(value: string | number, what: string, min: number, max: number): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new InvalidArgumentError(`${what}: '${value}' must be an integer from ${min} to ${max}`);
+  }
+  return n;
+}
+
+export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Config {
+  const dataDir = path.resolve(flags.data ?? env.BATCHYARD_DATA_DIR ?? './data');
+  const databaseUrl = flags.databaseUrl ?? env.DATABASE_URL ?? undefined;
+  if (databaseUrl !== undefined && databaseUrl !== '' && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new InvalidArgumentError(`DATABASE_URL: '${databaseUrl}' must start with postgres:// (or be unset for SQLite)`);
+  }
+  const domain = env.BATCHYARD_DOMAIN ?? 'example.com';
+  if (!/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/i.test(domain)) {
+    throw new InvalidArgumentError(`BATCHYARD_DOMAIN: '${domain}' is not a domain name`);
+  }
+  return Object.freeze({
+    port: parseInteger(flags.port ?? env.PORT ?? 8080, '--port', 0, 65535),
+    host: flags.host ?? env.HOST ?? '127.0.0.1',
+    dataDir,
+    databaseUrl: databaseUrl === '' ? undefined : databaseUrl,
+    storages: Object.freeze(parseStorageLocations(env.BATCHYARD_STORAGES, dataDir)),
+    maxUploadBytes: parseByteSize(flags.maxUploadSize ?? env.BATCHYARD_MAX_UPLOAD_SIZE ?? '1GiB', '--max-upload-size'),
+    bootstrapToken: env.BATCHYARD_BOOTSTRAP_TOKEN || undefined,
+    domain: domain.toLowerCase(),
+    logLevel: flags.logLevel ?? env.LOG_LEVEL ?? 'info',
+    workerConcurrency: parseInteger(flags.concurrency ?? env.BATCHYARD_WORKER_CONCURRENCY ?? 8, 'BATCHYARD_WORKER_CONCURRENCY', 1, 1024),
+    leaseSeconds: parseInteger(flags.leaseSeconds ?? env.BATCHYARD_LEASE_SECONDS ?? 30, 'BATCHYARD_LEASE_SECONDS', 1, 3600),
+    enableBenchJobs: env.BATCHYARD_ENABLE_BENCH_JOBS === '1',
+  });
+}

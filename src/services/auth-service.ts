@@ -1,0 +1,104 @@
+/**
+ * Authentication and tokens: resolves a bearer secret to a principal, mints
+ * and revokes tokens, and bootstraps the first domain and super admin.
+ */
+import type { Store } from '../store/store.js';
+import type { Principal, Token, User } from '../domain/types.js';
+import { NotFoundError, UnauthenticatedError, InvalidArgumentError } from '../domain/errors.js';
+import { canManageUser } from '../domain/user-rules.js';
+import { hashTokenSecret, newTokenId, newTokenSecret } from './secrets.js';
+import { systemClock, type Clock } from './clock.js';
+
+const DAY_MS = 86_400_000;
+
+export interface MintedToken {
+  token: Token;
+  secret: string;
+}
+
+export interface BootstrapResult {
+  created: boolean;
+  email: string;
+  /** Set when a secret was generated (no BATCHYARD_BOOTSTRAP_TOKEN): print it once. */
+  generatedSecret?: string;
+}
+
+export class AuthService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  /** Resolves `Bearer <secret>`; 401 for anything missing, unknown, expired or revoked. */
+  async authenticate(authorization: string | undefined): Promise<Principal> {
+    if (!authorization) throw new UnauthenticatedError('missing Authorization header (expected: Bearer <token>)');
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!match) throw new UnauthenticatedError('Authorization header must be: Bearer <token>');
+    return this.authenticateSecret(match[1]!);
+  }
+
+  async authenticateSecret(secret: string): Promise<Principal> {
+    const identity = await this.store.tokenGetIdentity(hashTokenSecret(secret));
+    if (!identity) throw new UnauthenticatedError('invalid token');
+    if (identity.token.revokedAt !== null) throw new UnauthenticatedError('token has been revoked');
+    if (identity.token.expiresAt !== null && identity.token.expiresAt <= this.clock()) {
+      throw new UnauthenticatedError('token has expired');
+    }
+    return { user: identity.user, domain: identity.domain, tokenId: identity.token.id };
+  }
+
+  /** Creates a token for `user`; `secret` is chosen by the caller only for bootstrap. */
+  async mintFor(store: Store, user: User, p: { name?: string; expiresInDays?: number; secret?: string }): Promise<MintedToken> {
+    const now = this.clock();
+    const secret = p.secret ?? newTokenSecret();
+    const token = await store.tokenCreate({
+      id: newTokenId(),
+      userId: user.id,
+      name: p.name ?? 'api',
+      secretHash: hashTokenSecret(secret),
+      expiresAt: p.expiresInDays === undefined ? null : now + p.expiresInDays * DAY_MS,
+      now,
+    });
+    return { token, secret };
+  }
+
+  /** `POST /tokens`: for oneself, or (admins) for a user they manage. */
+  async mint(caller: Principal, p: { userId?: number; name?: string; expiresInDays?: number }): Promise<MintedToken> {
+    let user = caller.user;
+    if (p.userId !== undefined && p.userId !== caller.user.id) {
+      const target = await this.store.userGetById(p.userId);
+      if (!target || !canManageUser(caller.user, target)) throw new NotFoundError(`user ${p.userId} not found`);
+      user = target;
+    }
+    return this.mintFor(this.store, user, p);
+  }
+
+  /** `DELETE /tokens/{id}`: one's own tokens, or those of users one manages. */
+  async revoke(caller: Principal, tokenId: string): Promise<void> {
+    const token = await this.store.tokenGetById(tokenId);
+    const owner = token && (token.userId === caller.user.id ? caller.user : await this.store.userGetById(token.userId));
+    if (!token || !owner || (owner.id !== caller.user.id && !canManageUser(caller.user, owner))) {
+      throw new NotFoundError(`token '${tokenId}' not found`);
+    }
+    await this.store.tokenRevoke({ id: tokenId, now: this.clock() });
+  }
+
+  /**
+   * On an empty database: the domain, its super admin `admin@<domain>`, and
+   * a token whose secret is `bootstrapSecret` (or a generated one).
+   */
+  async bootstrap(p: { domain: string; bootstrapSecret: string | undefined }): Promise<BootstrapResult> {
+    const email = `admin@${p.domain}`;
+    if (p.bootstrapSecret !== undefined && p.bootstrapSecret.length < 16) {
+      throw new InvalidArgumentError('BATCHYARD_BOOTSTRAP_TOKEN must be at least 16 characters');
+    }
+    return this.store.transaction(async (tx) => {
+      if ((await tx.domainCount()) > 0) return { created: false, email };
+      const now = this.clock();
+      const domain = await tx.domainCreate({ name: p.domain, now });
+      const user = await tx.userCreate({ domainId: domain.id, email, name: 'Administrator', role: 'super_admin', passwordHash: null, now });
+      const minted = await this.mintFor(tx, user, { name: 'bootstrap', secret: p.bootstrapSecret });
+      return p.bootstrapSecret === undefined ? { created: true, email, generatedSecret: minted.secret } : { created: true, email };
+    });
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * Items: uploads (bytes first, then the catalog in one transaction), folders,
+ * folder listings with keyset cursors, the trash listing, and downloads.
+ */
+import type { Readable } from 'node:stream';
+import type { Store } from '../store/store.js';
+import type { Item, Library, Principal } from '../domain/types.js';
+import type { BlobStore } from '../blobs/blob-store.js';
+import { ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError, PayloadTooLargeError, PreconditionFailedError } from '../domain/errors.js';
+import { assertWritable, canDownload } from '../domain/library-rules.js';
+import { joinPath, parsePath } from '../domain/item-path.js';
+import { decodeCursor, encodeCursor } from '../domain/cursor.js';
+import type { LibraryService } from './library-service.js';
+import { systemClock, type Clock } from './clock.js';
+
+export interface BlobStoreLookup {
+  get(name: string): BlobStore;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface PutFileOptions {
+  /** Declared Content-Length, if any: refused at once when over the limit. */
+  contentLength?: number;
+  /** `If-None-Match: *`: refuse to replace an existing file. */
+  mustNotExist?: boolean;
+  /** `If-Match: "<sha256>"`: replace only that version. */
+  mustMatchSha256?: string;
+}
+
+export class ItemService {
+  constructor(
+    private readonly store: Store,
+    private readonly libraries: LibraryService,
+    private readonly blobs: BlobStoreLookup,
+    private readonly maxUploadBytes: number,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  async putFile(caller: Principal, libraryId: string, rawPath: string, body: Readable, options: PutFileOptions = {}) {
+    const segments = parsePath(rawPath);
+    if (segments.length === 0) throw new InvalidArgumentError('path: the root folder is not a file', { field: 'path' });
+    const { library } = await this.libraries.access(caller, libraryId, 'WRITER');
+    assertWritable(library.state);
+    if (options.contentLength !== undefined && options.contentLength > this.maxUploadBytes) {
+      throw new PayloadTooLargeError(`the file is ${options.contentLength} bytes; the limit is ${this.maxUploadBytes}`, {
+        limit: this.maxUploadBytes,
+      });
+    }
+    const blob = await this.blobs.get(library.storage).write(body, { maxBytes: this.maxUploadBytes });
+    // Bytes are stored (idempotently); now the catalog, in one transaction. A blob
+    // orphaned by a failure here has no reference and is reclaimed by the collector.
+    return this.store.transaction(async (tx) => {
+      const current = await tx.libraryGetById(libraryId);
+      if (!current) throw new NotFoundError(`library '${libraryId}' not found`);
+      assertWritable(current.state);
+      const now = this.clock();
+      const path = joinPath(segments);
+      const parent = await this.ensureFolder(tx, current, segments.slice(0, -1), now);
+      const name = segments.at(-1)!;
+      let existing = await tx.itemGetByPath({ libraryId, path });
+      let item: Item | undefined;
+      if (!existing) {
+        item = await tx.itemInsertIfAbsent({ libraryId, parentId: parent.id, name, path, kind: 'file', size: blob.size, sha256: blob.sha256, now });
+        if (!item) existing = await tx.itemGetByPath({ libraryId, path });
+      }
+      let created = item !== undefined;
+      if (!item) {
+        if (!existing) throw new ConflictError(`'${path}' changed concurrently; retry`);
+        if (existing.kind === 'folder') throw new ConflictError(`'${path}' is a folder`, { path });
+        if (options.mustNotExist) throw new PreconditionFailedError(`'${path}' already exists`, { path });
+        if (options.mustMatchSha256 !== undefined && options.mustMatchSha256 !== existing.sha256) {
+          throw new PreconditionFailedError(`'${path}' does not match If-Match`, { path });
+        }
+        if (existing.sha256 !== null) await tx.blobRelease({ storage: current.storage, sha256: existing.sha256 });
+        item = await tx.itemUpdateContent({ id: existing.id, sha256: blob.sha256, size: blob.size, now });
+        created = false;
+      } else if (options.mustMatchSha256 !== undefined) {
+        throw new PreconditionFailedError(`'${path}' does not exist (If-Match)`, { path });
+      }
+      await tx.blobAddRef({ storage: current.storage, sha256: blob.sha256, size: blob.size, now });
+      await tx.libraryTouchContent({ id: libraryId });
+      return { item, created };
+    });
+  }
+
+  async createFolder(caller: Principal, libraryId: string, rawPath: string): Promise<Item> {
+    const segments = parsePath(rawPath);
+    if (segments.length === 0) throw new ConflictError("'/' already exists", { path: '/' });
+    const { library } = await this.libraries.access(caller, libraryId, 'WRITER');
+    assertWritable(library.state);
+    return this.store.transaction(async (tx) => {
+      const now = this.clock();
+      const parent = await this.ensureFolder(tx, library, segments.slice(0, -1), now);
+      const path = joinPath(segments);
+      const item = await tx.itemInsertIfAbsent({ libraryId, parentId: parent.id, name: segments.at(-1)!, path, kind: 'folder', size: 0, sha256: null, now });
+      if (!item) throw new ConflictError(`'${path}' already exists`, { path });
+      await tx.libraryTouchContent({ id: libraryId });
+      return item;
+    });
+  }
+
+  /** The folder at `segments`, creating missing ones (`mkdir -p`); 409 if a file is in the way. */
+  private async ensureFolder(tx: Store, library: Library, segments: string[], now: number): Promise<Item> {
+    const direct = await tx.itemGetByPath({ libraryId: library.id, path: joinPath(segments) });
+    if (direct) {
+      if (direct.kind !== 'folder') throw new ConflictError(`'${direct.path}' is a file, not a folder`, { path: direct.path });
+      return direct;
+    }
+    const root = await tx.itemGetById({ libraryId: library.id, id: library.rootFolderId });
+    if (!root) throw new ConflictError('the library has no root folder yet; retry');
+    let parent: Item = root;
+    for (let depth = 1; depth <= segments.length; depth++) {
+      const path = joinPath(segments.slice(0, depth));
+      const name = segments[depth - 1]!;
+      const folder: Item | undefined =
+        (await tx.itemInsertIfAbsent({ libraryId: library.id, parentId: parent.id, name, path, kind: 'folder', size: 0, sha256: null, now })) ??
+        (await tx.itemGetByPath({ libraryId: library.id, path }));
+      if (!folder) throw new ConflictError(`'${path}' changed concurrently; retry`, { path });
+      if (folder.kind !== 'folder') throw new ConflictError(`'${path}' is a file, not a folder`, { path });
+      parent = folder;
+    }
+    return parent;
+  }
+
+  async getByPath(caller: Principal, libraryId: string, rawPath: string): Promise<{ item: Item; library: Library }> {
+    const path = joinPath(parsePath(rawPath));
+    const { library } = await this.libraries.access(caller, libraryId, 'READER');
+    const item = await this.store.itemGetByPath({ libraryId, path });
+    if (!item) throw new NotFoundError(`'${path}' not found`, { path });
+    return { item, library };
+  }
+
+  /** A file's bytes; readers of a restricted-download library are refused. */
+  async openDownload(caller: Principal, libraryId: string, rawPath: string) {
+    const path = joinPath(parsePath(rawPath));
+    const { library, right } = await this.libraries.access(caller, libraryId, 'READER');
+    if (!canDownload(right, library.restrictedDownload)) {
+      throw new ForbiddenError('downloads are restricted to writers in this library');
+    }
+    const item = await this.store.itemGetByPath({ libraryId, path });
+    if (!item) throw new NotFoundError(`'${path}' not found`, { path });
+    if (item.kind !== 'file' || item.sha256 === null) {
+      throw new InvalidArgumentError(`'${path}' is a folder; list it with GET /items?path=`, { path });
+    }
+    return { item, blobStore: this.blobs.get(library.storage) };
+  }
+
+  async listChildren(caller: Principal, libraryId: string, p: { path?: string; limit: number; cursor?: string }): Promise<Page<Item>> {
+    const path = joinPath(parsePath(p.path ?? '/'));
+    await this.libraries.access(caller, libraryId, 'READER');
+    const folder = await this.store.itemGetByPath({ libraryId, path });
+    if (!folder) throw new NotFoundError(`'${path}' not found`, { path });
+    if (folder.kind !== 'folder') throw new InvalidArgumentError(`path: '${path}' is a file, not a folder`, { field: 'path' });
+    const after = p.cursor === undefined ? undefined : decodeCursor(`items:${folder.id}`, p.cursor, { name: 'string' });
+    const rows = await this.store.itemListChildren({ parentId: folder.id, afterName: after?.name, limit: p.limit + 1 });
+    const items = rows.slice(0, p.limit);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > p.limit && last ? encodeCursor(`items:${folder.id}`, { name: last.name }) : null };
+  }
+
+  async listTrash(caller: Principal, libraryId: string, p: { limit: number; cursor?: string }): Promise<Page<Item>> {
+    await this.libraries.access(caller, libraryId, 'READER');
+    const after = p.cursor === undefined ? undefined : decodeCursor(`trash:${libraryId}`, p.cursor, { trashedAt: 'number', id: 'number' });
+    const rows = await this.store.itemListTrashRoots({ libraryId, after, limit: p.limit + 1 });
+    const items = rows.slice(0, p.limit);
+    const last = items.at(-1);
+    const nextCursor =
+      rows.length > p.limit && last ? encodeCursor(`trash:${libraryId}`, { trashedAt: last.trashedAt ?? 0, id: last.id }) : null;
+    return { items, nextCursor };
+  }
+}

@@ -1,0 +1,5 @@
+/** SQLite's migrations, in order. Add a file `NNNN-name.ts` and list it here. */
+import type { Migration } from '../../../driver.js';
+import * as m0001 from './0001-init.js';
+
+export const sqliteMigrations: readonly Migration[] = [{ version: 1, ...m0001 }];

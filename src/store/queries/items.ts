@@ -1,0 +1,128 @@
+/** Item rows (folders and files): lookups, children pages, trash roots, inserts and updates. */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../schema.js';
+import type { Item, ItemKind } from '../../domain/types.js';
+import { toItem } from '../rows.js';
+
+export async function itemGetByPath(db: Kysely<Database>, p: { libraryId: string; path: string }): Promise<Item | undefined> {
+  const row = await db
+    .selectFrom('items')
+    .selectAll()
+    .where('library_id', '=', p.libraryId)
+    .where('path', '=', p.path)
+    .where('trashed_at', 'is', null)
+    .executeTakeFirst();
+  return row && toItem(row);
+}
+
+export async function itemGetById(db: Kysely<Database>, p: { libraryId: string; id: number }): Promise<Item | undefined> {
+  const row = await db
+    .selectFrom('items')
+    .selectAll()
+    .where('id', '=', p.id)
+    .where('library_id', '=', p.libraryId)
+    .executeTakeFirst();
+  return row && toItem(row);
+}
+
+/** A page of a folder's live children ordered by name (names are unique per folder). */
+export async function itemListChildren(
+  db: Kysely<Database>,
+  p: { parentId: number; afterName: string | undefined; limit: number },
+): Promise<Item[]> {
+  let query = db.selectFrom('items').selectAll().where('parent_id', '=', p.parentId).where('trashed_at', 'is', null);
+  if (p.afterName !== undefined) query = query.where('name', '>', p.afterName);
+  const rows = await query.orderBy('name').limit(p.limit).execute();
+  return rows.map(toItem);
+}
+
+/** A page of the library's trashed roots, newest first, after the (trashedAt, id) cursor. */
+export async function itemListTrashRoots(
+  db: Kysely<Database>,
+  p: { libraryId: string; after: { trashedAt: number; id: number } | undefined; limit: number },
+): Promise<Item[]> {
+  let query = db
+    .selectFrom('items')
+    .selectAll()
+    .where('library_id', '=', p.libraryId)
+    .where('trashed_at', 'is not', null)
+    .whereRef('trash_root_id', '=', 'id');
+  if (p.after) {
+    const after = p.after;
+    query = query.where((eb) =>
+      eb.or([
+        eb('trashed_at', '<', after.trashedAt),
+        eb.and([eb('trashed_at', '=', after.trashedAt), eb('id', '<', after.id)]),
+      ]),
+    );
+  }
+  const rows = await query.orderBy('trashed_at', 'desc').orderBy('id', 'desc').limit(p.limit).execute();
+  return rows.map(toItem);
+}
+
+export interface ItemInsertParams {
+  libraryId: string;
+  parentId: number | null;
+  name: string;
+  path: string;
+  kind: ItemKind;
+  size: number;
+  sha256: string | null;
+  now: number;
+}
+
+/**
+ * Inserts a live item unless a live sibling of the same name exists; returns
+ * undefined in that case (the caller reads the sibling and decides).
+ */
+export async function itemInsertIfAbsent(db: Kysely<Database>, p: ItemInsertParams): Promise<Item | undefined> {
+  const row = await db
+    .insertInto('items')
+    .values({
+      library_id: p.libraryId,
+      parent_id: p.parentId,
+      name: p.name,
+      path: p.path,
+      kind: p.kind,
+      size: p.size,
+      sha256: p.sha256,
+      created_at: p.now,
+      modified_at: p.now,
+      trashed_at: null,
+      trash_root_id: null,
+    })
+    .onConflict((oc) => oc.columns(['library_id', 'path']).where('trashed_at', 'is', null).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  return row && toItem(row);
+}
+
+/** Replaces a live file's content; returns the updated item. */
+export async function itemUpdateContent(
+  db: Kysely<Database>,
+  p: { id: number; sha256: string; size: number; now: number },
+): Promise<Item> {
+  const row = await db
+    .updateTable('items')
+    .set({ sha256: p.sha256, size: p.size, modified_at: p.now })
+    .where('id', '=', p.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toItem(row);
+}
+
+/** How many live or trashed file items of the library reference each blob. */
+export async function itemCountBlobRefs(
+  db: Kysely<Database>,
+  p: { libraryId: string },
+): Promise<Array<{ sha256: string; refs: number }>> {
+  const rows = await db
+    .selectFrom('items')
+    .select(['sha256', sql<number>`count(*)`.as('refs')])
+    .where('library_id', '=', p.libraryId)
+    .where('kind', '=', 'file')
+    .where('sha256', 'is not', null)
+    .groupBy('sha256')
+    .execute();
+  return rows.map((r) => ({ sha256: r.sha256 as string, refs: Number(r.refs) }));
+}

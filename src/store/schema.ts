@@ -1,0 +1,106 @@
+/**
+ * The tables as Kysely sees them. Identical on every driver: timestamps are
+ * epoch milliseconds, booleans are 0/1 integers, JSON is text.
+ */
+import type { Generated } from 'kysely';
+
+export interface DomainsTable {
+  id: Generated<number>;
+  name: string;
+  created_at: number;
+}
+
+export interface UsersTable {
+  id: Generated<number>;
+  domain_id: number;
+  email: string;
+  name: string;
+  role: 'user' | 'admin' | 'super_admin';
+  password_hash: string | null;
+  created_at: number;
+}
+
+export interface TokensTable {
+  id: string;
+  user_id: number;
+  name: string;
+  secret_hash: string;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface LibrariesTable {
+  id: string;
+  domain_id: number;
+  name: string;
+  state: string;
+  app_type: number;
+  storage: string;
+  days_before_delete: number;
+  restricted_download: number;
+  findable_by: string;
+  creator_id: number;
+  root_folder_id: number | null;
+  settings: string;
+  config: string;
+  created_at: number;
+  last_modified: number;
+  last_config_modified: number;
+  sequence_id: number;
+}
+
+export interface LibraryPermissionsTable {
+  library_id: string;
+  type: string;
+  value: string;
+  role: 'READER' | 'WRITER' | 'ADMIN';
+}
+
+export interface LibraryUserStateTable {
+  library_id: string;
+  user_id: number;
+  favorited: Generated<number>;
+  last_accessed: number | null;
+}
+
+export interface ItemsTable {
+  id: Generated<number>;
+  library_id: string;
+  parent_id: number | null;
+  name: string;
+  path: string;
+  kind: 'file' | 'folder';
+  size: Generated<number>;
+  sha256: string | null;
+  created_at: number;
+  modified_at: number;
+  trashed_at: number | null;
+  trash_root_id: number | null;
+}
+
+export interface BlobsTable {
+  storage: string;
+  sha256: string;
+  size: number;
+  refcount: number;
+  created_at: number;
+}
+
+export interface MigrationsTable {
+  version: number;
+  name: string;
+  applied_at: number;
+}
+
+export interface Database {
+  domains: DomainsTable;
+  users: UsersTable;
+  tokens: TokensTable;
+  libraries: LibrariesTable;
+  library_permissions: LibraryPermissionsTable;
+  library_user_state: LibraryUserStateTable;
+  items: ItemsTable;
+  blobs: BlobsTable;
+  batchyard_migrations: MigrationsTable;
+}

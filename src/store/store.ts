@@ -1,0 +1,101 @@
+/**
+ * The narrow persistence interface the core uses: one method per operation,
+ * named entity-then-verb, taking a params object. One implementation serves
+ * every driver through Kysely; where databases differ, the driver's
+ * capability flags say so. `transaction` hands out a Store bound to one
+ * transaction, so a service composes operations atomically.
+ */
+import type { Kysely } from 'kysely';
+import type { Capabilities, Driver } from './driver.js';
+import type { Database } from './schema.js';
+import { ConflictError } from '../domain/errors.js';
+import * as domains from './queries/domains.js';
+import * as users from './queries/users.js';
+import * as tokens from './queries/tokens.js';
+import * as libraries from './queries/libraries.js';
+import * as access from './queries/library-access.js';
+import * as items from './queries/items.js';
+import * as blobs from './queries/blobs.js';
+
+type Rest<F> = F extends (db: Kysely<Database>, ...rest: infer R) => unknown ? R : never;
+type Ret<F> = F extends (...args: never[]) => infer R ? R : never;
+
+export class Store {
+  readonly capabilities: Capabilities;
+  readonly label: string;
+  readonly inTransaction: boolean;
+
+  constructor(
+    private readonly driver: Driver,
+    private readonly db: Kysely<Database> = driver.db,
+    inTransaction = false,
+  ) {
+    this.capabilities = driver.capabilities;
+    this.label = driver.label;
+    this.inTransaction = inTransaction;
+  }
+
+  /** Runs `fn` in one transaction (joins the current one if already inside). */
+  async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    if (this.inTransaction) return fn(this);
+    return this.db.transaction().execute((trx) => fn(new Store(this.driver, trx, true)));
+  }
+
+  private run<F extends (db: Kysely<Database>, ...args: never[]) => unknown>(fn: F) {
+    return (...args: Rest<F>): Ret<F> => (fn as unknown as (db: Kysely<Database>, ...a: Rest<F>) => Ret<F>)(this.db, ...args);
+  }
+
+  /** Like run, but a unique-constraint violation becomes ConflictError(message). */
+  private unique<F extends (db: Kysely<Database>, ...args: never[]) => Promise<unknown>>(fn: F, message: string) {
+    const call = this.run(fn);
+    return async (...args: Rest<F>): Promise<Awaited<Ret<F>>> => {
+      try {
+        return (await call(...args)) as Awaited<Ret<F>>;
+      } catch (error) {
+        if (this.driver.isUniqueViolation(error)) throw new ConflictError(message);
+        throw error;
+      }
+    };
+  }
+
+  readonly domainCreate = this.unique(domains.domainCreate, 'a domain with this name already exists');
+  readonly domainGetById = this.run(domains.domainGetById);
+  readonly domainGetByName = this.run(domains.domainGetByName);
+  readonly domainCount = this.run(domains.domainCount);
+
+  readonly userCreate = this.unique(users.userCreate, 'a user with this email already exists');
+  readonly userGetById = this.run(users.userGetById);
+  readonly userGetByEmail = this.run(users.userGetByEmail);
+  readonly userListByIds = this.run(users.userListByIds);
+
+  readonly tokenCreate = this.run(tokens.tokenCreate);
+  readonly tokenGetById = this.run(tokens.tokenGetById);
+  readonly tokenGetIdentity = this.run(tokens.tokenGetIdentity);
+  readonly tokenRevoke = this.run(tokens.tokenRevoke);
+
+  readonly libraryInsert = this.unique(libraries.libraryInsert, 'a library with this name already exists in the domain');
+  readonly libraryGetById = this.run(libraries.libraryGetById);
+  readonly libraryGetByName = this.run(libraries.libraryGetByName);
+  readonly libraryUpdate = this.unique(libraries.libraryUpdate, 'a library with this name already exists in the domain');
+  readonly libraryTouchContent = this.run(libraries.libraryTouchContent);
+  readonly libraryListVisible = this.run(libraries.libraryListVisible);
+  readonly libraryListByState = this.run(libraries.libraryListByState);
+  readonly libraryDelete = this.run(libraries.libraryDelete);
+  readonly libraryPermissionsGet = this.run(access.libraryPermissionsGet);
+  readonly libraryPermissionsReplace = this.run(access.libraryPermissionsReplace);
+  readonly libraryRoleOf = this.run(access.libraryRoleOf);
+  readonly libraryUserStateGet = this.run(access.libraryUserStateGet);
+  readonly libraryUserStateSet = this.run(access.libraryUserStateSet);
+
+  readonly itemGetByPath = this.run(items.itemGetByPath);
+  readonly itemGetById = this.run(items.itemGetById);
+  readonly itemListChildren = this.run(items.itemListChildren);
+  readonly itemListTrashRoots = this.run(items.itemListTrashRoots);
+  readonly itemInsertIfAbsent = this.run(items.itemInsertIfAbsent);
+  readonly itemUpdateContent = this.run(items.itemUpdateContent);
+  readonly itemCountBlobRefs = this.run(items.itemCountBlobRefs);
+
+  readonly blobAddRef = this.run(blobs.blobAddRef);
+  readonly blobRelease = this.run(blobs.blobRelease);
+  readonly blobGetRefcount = this.run(blobs.blobGetRefcount);
+}

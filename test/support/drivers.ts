@@ -1,0 +1,106 @@
+/**
+ * Test databases: a fresh SQLite file, or a fresh PostgreSQL schema, per test.
+ * PostgreSQL is reached at TEST_DATABASE_URL. With CI=true an unreachable
+ * server fails the run; elsewhere its suites are skipped with one clear line.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import pg from 'pg';
+import type { Driver } from '../../src/store/driver.js';
+import { createSqliteDriver } from '../../src/store/drivers/sqlite/sqlite-driver.js';
+import { createPostgresDriver } from '../../src/store/drivers/postgres/postgres-driver.js';
+
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface TestDriver {
+  driver: Driver;
+  /** A directory for this test's blobs and files. */
+  dir: string;
+  dispose(): Promise<void>;
+}
+
+export interface DriverFactory {
+  name: 'sqlite' | 'postgres';
+  create(): Promise<TestDriver>;
+}
+
+let pgReachable: Promise<string | undefined> | undefined;
+
+/** undefined when reachable, else the reason. */
+function probePostgres(): Promise<string | undefined> {
+  pgReachable ??= (async () => {
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 3000 });
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+      return undefined;
+    } catch (error) {
+      return (error as Error).message;
+    } finally {
+      await client.end().catch(() => {});
+    }
+  })();
+  return pgReachable;
+}
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'batchyard-test-'));
+}
+
+export const sqliteFactory: DriverFactory = {
+  name: 'sqlite',
+  async create() {
+    const dir = tempDir();
+    const driver = createSqliteDriver({ filename: path.join(dir, 'test.sqlite') });
+    return {
+      driver,
+      dir,
+      async dispose() {
+        await driver.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
+export const postgresFactory: DriverFactory = {
+  name: 'postgres',
+  async create() {
+    const dir = tempDir();
+    const schema = `by_test_${crypto.randomBytes(6).toString('hex')}`;
+    const driver = await createPostgresDriver({ connectionString: TEST_DATABASE_URL, schema, poolSize: 4 });
+    return {
+      driver,
+      dir,
+      async dispose() {
+        await driver.close();
+        const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+        await client.connect();
+        try {
+          await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        } finally {
+          await client.end();
+        }
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
+let announced = false;
+
+/** The drivers to run suites against: SQLite always; PostgreSQL if reachable (required when CI=true). */
+export async function driverFactories(): Promise<DriverFactory[]> {
+  const reason = await probePostgres();
+  if (reason === undefined) return [sqliteFactory, postgresFactory];
+  if (process.env.CI === 'true') {
+    throw new Error(`PostgreSQL at ${TEST_DATABASE_URL} is unreachable and CI=true: ${reason}`);
+  }
+  if (!announced) {
+    announced = true;
+    console.warn(`[batchyard tests] PostgreSQL suites SKIPPED: ${TEST_DATABASE_URL} unreachable (${reason}); set TEST_DATABASE_URL`);
+  }
+  return [sqliteFactory];
+}
