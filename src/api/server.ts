@@ -2,12 +2,11 @@
  * The HTTP server: Fastify with TypeBox schemas on every route, from which
  * come both validation and the OpenAPI 3.1 document at /api/v1/openapi.json.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Logger } from 'pino';
 import type { ApiContext } from './context.js';
-import { installErrorHandler } from './error-handler.js';
+import { errorBody, installErrorHandler } from './error-handler.js';
 import { installBearerAuth } from './auth-hook.js';
 import { ErrorBody } from './schemas/common.js';
 import { UserBody } from './schemas/users.js';
@@ -19,20 +18,23 @@ import { itemRoutes } from './routes/items.js';
 import { fileRoutes } from './routes/files.js';
 
 export interface ServerOptions {
-  logger: Logger | false;
+  logger: FastifyBaseLogger | false;
   version: string;
 }
 
 export async function buildServer(ctx: ApiContext, options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: options.logger === false ? undefined : options.logger,
-    logger: options.logger === false ? false : undefined,
-    disableRequestLogging: true,
+    ...(options.logger === false ? { logger: false } : { loggerInstance: options.logger }),
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Requests the router itself refuses (a malformed URL, say) get our error shape too.
+    frameworkErrors: (error, _request, reply) => {
+      (reply as FastifyReply).status(400).send(errorBody('INVALID_ARGUMENT', `malformed request: ${error.message}`));
+    },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
-  } as Parameters<typeof Fastify>[0]).withTypeProvider<TypeBoxTypeProvider>();
+  }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandler(app);
   for (const schema of [ErrorBody, UserBody, ItemBody, LibraryBody]) app.addSchema(schema);

@@ -243,7 +243,9 @@ export class LibraryService {
 
   async setPermissions(caller: Principal, id: string, raw: unknown): Promise<LibraryView> {
     const access = await this.access(caller, id, 'ADMIN');
-    const permissions = await normalizePermissions(this.store, caller.domain, raw);
+    const domain = access.library.domainId === caller.domain.id ? caller.domain : await this.store.domainGetById(access.library.domainId);
+    if (!domain) throw new NotFoundError(`library '${id}' not found`);
+    const permissions = await normalizePermissions(this.store, domain, raw);
     assertHasAdmin(permissions);
     return this.store.transaction(async (tx) => {
       await tx.libraryPermissionsReplace({ libraryId: id, permissions });

@@ -58,7 +58,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asy
     { schema: { tags: ['accounts'], summary: 'Revoke a token', params: TokenIdParams, response: { 204: Type.Null(), ...errorResponses } } },
     async (request, reply) => {
       await ctx.auth.revoke(principalOf(request), request.params.tokenId);
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 };

@@ -81,7 +81,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async 
         tags: ['items'],
         summary: "A file's bytes (ETag = sha256; Range supported)",
         params: FileParams,
-        response: { 200: Type.Unknown({ description: 'the bytes' }), 206: Type.Unknown({ description: 'the requested range' }), ...errorResponses },
+        response: { 200: Type.Unknown({ description: 'the bytes' }), 206: Type.Unknown({ description: 'the requested range' }), 304: Type.Null({ description: 'not modified' }), 416: errorResponses[409], ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -92,7 +92,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async 
       reply.header('content-type', 'application/octet-stream');
       const inm = request.headers['if-none-match'];
       if (inm !== undefined && inm.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag || tag.trim() === '*')) {
-        return reply.status(304).send();
+        return reply.status(304).send(null);
       }
       const ifRange = request.headers['if-range'];
       let range;

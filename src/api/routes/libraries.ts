@@ -74,7 +74,7 @@ export const libraryRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asy
     { schema: { tags: ['libraries'], summary: 'Delete a library and its content', params: LibraryIdParams, response: { 204: Type.Null(), ...errorResponses } } },
     async (request, reply) => {
       await ctx.libraries.delete(principalOf(request), request.params.libraryId);
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 };
