@@ -18,6 +18,13 @@ import type { ApiContext } from './api/context.js';
 import { buildServer } from './api/server.js';
 import { VERSION } from './version.js';
 
+/**
+ * A temp file untouched this long belongs to a writer that died: uploads in
+ * progress (in this or another process sharing the storage) keep touching theirs.
+ */
+export const ORPHAN_TEMP_AGE_MS = 15 * 60_000;
+const ORPHAN_SWEEP_INTERVAL_MS = 5 * 60_000;
+
 export interface App extends ApiContext {
   config: Config;
   driver: Driver;
@@ -39,8 +46,8 @@ export async function openApp(config: Config, options: { logger?: Logger; driver
     if (applied.length > 0) logger.info({ db: driver.label, applied: applied.map((m) => m.version) }, 'database migrated');
     const store = new Store(driver);
     const blobStores = new BlobStores({ ...config.storages });
-    const orphans = await blobStores.removeOrphanTempFiles();
-    if (orphans > 0) logger.info({ orphans }, 'removed temp files left by an interrupted upload');
+    const orphans = await blobStores.removeOrphanTempFiles({ olderThanMs: ORPHAN_TEMP_AGE_MS });
+    if (orphans > 0) logger.info({ orphans }, 'removed temp files left by interrupted uploads');
     const auth = new AuthService(store);
     const users = new UserService(store, auth);
     const libraries = new LibraryService(store, blobStores);
@@ -79,12 +86,21 @@ export async function startServer(config: Config, options: { logger?: Logger; dr
     await bootstrap(app, options.print ?? ((line) => process.stdout.write(line + '\n')));
     const http = await buildServer(app, { logger: app.logger, version: VERSION });
     const address = await http.listen({ port: config.port, host: config.host });
+    const sweep = setInterval(() => {
+      app.blobStores.removeOrphanTempFiles({ olderThanMs: ORPHAN_TEMP_AGE_MS }).then(
+        (n) => n > 0 && app.logger.info({ orphans: n }, 'removed temp files left by interrupted uploads'),
+        (error: unknown) => app.logger.warn({ err: error }, 'temp file sweep failed'),
+      );
+    }, ORPHAN_SWEEP_INTERVAL_MS).unref();
     let closing: Promise<void> | undefined;
     return {
       app,
       http,
       url: address,
-      close: () => (closing ??= http.close().then(() => app.close())),
+      close: () => {
+        clearInterval(sweep);
+        return (closing ??= http.close().then(() => app.close()));
+      },
     };
   } catch (error) {
     await app.close();

@@ -37,6 +37,10 @@ export interface BlobStore {
   stat(sha256: string): Promise<{ size: number } | null>;
   /** Removes a stored blob; absent is not an error. */
   delete(sha256: string): Promise<void>;
-  /** Removes temp files left by a crashed process; returns how many. Call at start. */
-  removeOrphanTempFiles(): Promise<number>;
+  /**
+   * Removes temp files left by crashed writers; returns how many. Temp files
+   * modified within `olderThanMs` are spared: another process sharing the
+   * location may be writing them (an upload in progress touches its file).
+   */
+  removeOrphanTempFiles(options?: { olderThanMs?: number }): Promise<number>;
 }

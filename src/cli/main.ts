@@ -14,7 +14,7 @@ export function buildProgram(): Command {
     .description('Document libraries with a durable bulk-operation job engine')
     .version(VERSION)
     .option('--url <url>', 'server URL (env BATCHYARD_URL)', process.env.BATCHYARD_URL ?? 'http://127.0.0.1:8080')
-    .option('--token <token>', 'API token (env BATCHYARD_TOKEN)', process.env.BATCHYARD_TOKEN)
+    .option('--token <token>', 'API token (env BATCHYARD_TOKEN)')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
   registerServerCommands(program);

@@ -54,21 +54,17 @@ export class ItemService {
     // Bytes are stored (idempotently); now the catalog, in one transaction. A blob
     // orphaned by a failure here has no reference and is reclaimed by the collector.
     return this.store.transaction(async (tx) => {
-      const current = await tx.libraryGetById(libraryId);
+      const current = await tx.libraryGetForContentChange(libraryId);
       if (!current) throw new NotFoundError(`library '${libraryId}' not found`);
       assertWritable(current.state);
       const now = this.clock();
       const path = joinPath(segments);
       const parent = await this.ensureFolder(tx, current, segments.slice(0, -1), now);
       const name = segments.at(-1)!;
-      let existing = await tx.itemGetByPath({ libraryId, path });
-      let item: Item | undefined;
-      if (!existing) {
-        item = await tx.itemInsertIfAbsent({ libraryId, parentId: parent.id, name, path, kind: 'file', size: blob.size, sha256: blob.sha256, now });
-        if (!item) existing = await tx.itemGetByPath({ libraryId, path });
-      }
+      let item = await tx.itemInsertIfAbsent({ libraryId, parentId: parent.id, name, path, kind: 'file', size: blob.size, sha256: blob.sha256, now });
       let created = item !== undefined;
       if (!item) {
+        const existing = await tx.itemGetByPath({ libraryId, path });
         if (!existing) throw new ConflictError(`'${path}' changed concurrently; retry`);
         if (existing.kind === 'folder') throw new ConflictError(`'${path}' is a folder`, { path });
         if (options.mustNotExist) throw new PreconditionFailedError(`'${path}' already exists`, { path });
@@ -82,7 +78,6 @@ export class ItemService {
         throw new PreconditionFailedError(`'${path}' does not exist (If-Match)`, { path });
       }
       await tx.blobAddRef({ storage: current.storage, sha256: blob.sha256, size: blob.size, now });
-      await tx.libraryTouchContent({ id: libraryId });
       return { item, created };
     });
   }
@@ -93,12 +88,14 @@ export class ItemService {
     const { library } = await this.libraries.access(caller, libraryId, 'WRITER');
     assertWritable(library.state);
     return this.store.transaction(async (tx) => {
+      const current = await tx.libraryGetForContentChange(libraryId);
+      if (!current) throw new NotFoundError(`library '${libraryId}' not found`);
+      assertWritable(current.state);
       const now = this.clock();
-      const parent = await this.ensureFolder(tx, library, segments.slice(0, -1), now);
+      const parent = await this.ensureFolder(tx, current, segments.slice(0, -1), now);
       const path = joinPath(segments);
       const item = await tx.itemInsertIfAbsent({ libraryId, parentId: parent.id, name: segments.at(-1)!, path, kind: 'folder', size: 0, sha256: null, now });
       if (!item) throw new ConflictError(`'${path}' already exists`, { path });
-      await tx.libraryTouchContent({ id: libraryId });
       return item;
     });
   }

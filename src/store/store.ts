@@ -77,8 +77,11 @@ export class Store {
   readonly libraryGetById = this.run(libraries.libraryGetById);
   readonly libraryGetByName = this.run(libraries.libraryGetByName);
   readonly libraryUpdate = this.unique(libraries.libraryUpdate, 'a library with this name already exists in the domain');
-  readonly libraryTouchContent = this.run(libraries.libraryTouchContent);
   readonly libraryListVisible = this.run(libraries.libraryListVisible);
+  /** The library row for a content-changing transaction, share-locked where writers run concurrently. */
+  libraryGetForContentChange(id: string) {
+    return libraries.libraryGetForContentChange(this.db, { id, lock: this.capabilities.concurrentWriters });
+  }
   readonly libraryListByState = this.run(libraries.libraryListByState);
   readonly libraryDelete = this.run(libraries.libraryDelete);
   readonly libraryPermissionsGet = this.run(access.libraryPermissionsGet);

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { driverFactories } from '../support/drivers.js';
 import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/app.js';
-import { openApp } from '../../src/app.js';
+import { openApp, ORPHAN_TEMP_AGE_MS } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 
 const factories = await driverFactories();
@@ -144,12 +144,18 @@ for (const factory of factories) {
       expect((await t.call('GET', files('partial.bin'))).status).toBe(404);
       expect((await t.call('GET', `/api/v1/libraries/${lib}/items?path=/`)).body.items).toEqual([]);
 
-      // A crash mid-upload leaves a temp file; the next start removes it.
+      // A crash mid-upload leaves a temp file; the next start removes it once it is stale
+      // (a fresh one may belong to another process's upload in progress).
       fs.mkdirSync(tmpDir(), { recursive: true });
-      fs.writeFileSync(path.join(tmpDir(), 'upload-crashed.tmp'), 'half');
+      const stale = path.join(tmpDir(), 'upload-crashed.tmp');
+      const fresh = path.join(tmpDir(), 'upload-in-progress-elsewhere.tmp');
+      fs.writeFileSync(stale, 'half');
+      fs.writeFileSync(fresh, 'busy');
+      const longAgo = new Date(Date.now() - ORPHAN_TEMP_AGE_MS - 60_000);
+      fs.utimesSync(stale, longAgo, longAgo);
       const config = loadConfig({ data: t.t.dir, port: 0 }, { LOG_LEVEL: 'silent', BATCHYARD_BOOTSTRAP_TOKEN: ADMIN_TOKEN });
       const restarted = await openApp(config, { driver: t.t.driver });
-      expect(tmpFiles()).toEqual([]);
+      expect(tmpFiles()).toEqual(['upload-in-progress-elsewhere.tmp']);
       expect(restarted.store).toBeDefined();
     });
 

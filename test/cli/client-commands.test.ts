@@ -124,6 +124,7 @@ async function run(args: string[], options: { token?: string | null; stdin?: str
 }
 
 beforeAll(async () => {
+  delete process.env.BATCHYARD_TOKEN; // clientFor falls back to it
   server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));

@@ -89,8 +89,9 @@ for (const factory of factories) {
       expect(after!.lastConfigModified).toBe(50);
       expect(after!.config).toEqual({ views: { items: [] } });
       expect(after!.settings).toEqual({ locale: 'en' });
-      await store.libraryTouchContent({ id });
-      expect((await store.libraryGetById(id))!.sequenceId).toBe(before.sequenceId + 2);
+      const locked = await store.transaction((tx) => tx.libraryGetForContentChange(id));
+      expect(locked?.state).toBe('ARCHIVED');
+      expect(await store.libraryGetForContentChange('missing')).toBeUndefined();
     });
 
     it('resolves the highest role and lists only findable libraries', async () => {

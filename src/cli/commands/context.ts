@@ -32,7 +32,20 @@ function textWriter(write: (text: string) => void): Writable {
   });
 }
 
+let stdoutGuarded = false;
+
+/** `batchyard … | head` closes the pipe early: end quietly rather than crash on EPIPE. */
+function guardStdout(): void {
+  if (stdoutGuarded) return;
+  stdoutGuarded = true;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  });
+}
+
 export function resolveIO(io?: Partial<CliIO>): ResolvedIO {
+  if (io?.stdout === undefined) guardStdout();
   const stdout = io?.stdout ?? ((text: string) => void process.stdout.write(text));
   const stdoutStream =
     io?.stdoutStream ??
@@ -60,11 +73,12 @@ export function globalsOf(command: Command): GlobalOptions {
 
 /** The API client for `--url`/`--token` (set on the root program by main.ts, with env defaults). */
 export function clientFor(command: Command): ApiClient {
-  const { url, token } = globalsOf(command);
+  const globals = globalsOf(command);
+  const token = globals.token ?? process.env.BATCHYARD_TOKEN;
   if (token === undefined || token === '') {
     throw new CliError('no token: pass --token or set BATCHYARD_TOKEN', EXIT.AUTH, 'UNAUTHENTICATED');
   }
-  return new ApiClient(url ?? process.env.BATCHYARD_URL ?? 'http://127.0.0.1:8080', token);
+  return new ApiClient(globals.url ?? process.env.BATCHYARD_URL ?? 'http://127.0.0.1:8080', token);
 }
 
 /** An integer flag value, or a usage error naming the flag. */

@@ -91,13 +91,18 @@ export async function libraryUpdate(
   return row && toLibrary(row);
 }
 
-/** Records a change to the library's content: bumps `sequence_id` only. */
-export async function libraryTouchContent(db: Kysely<Database>, p: { id: string }): Promise<void> {
-  await db
-    .updateTable('libraries')
-    .set({ sequence_id: sql<number>`sequence_id + 1` })
-    .where('id', '=', p.id)
-    .execute();
+/**
+ * The library row read inside a transaction that changes its content. With
+ * `lock` (databases with concurrent writers) the row is held FOR SHARE until
+ * commit, so a concurrent state change (archive, delete) waits for it.
+ */
+export async function libraryGetForContentChange(
+  db: Kysely<Database>,
+  p: { id: string; lock: boolean },
+): Promise<Library | undefined> {
+  const query = db.selectFrom('libraries').selectAll().where('id', '=', p.id);
+  const row = await (p.lock ? query.forShare() : query).executeTakeFirst();
+  return row && toLibrary(row);
 }
 
 export interface LibraryViewer {

@@ -10,6 +10,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { Driver, Capabilities } from '../../driver.js';
 import type { Database } from '../../schema.js';
 import { sqliteMigrations } from './migrations/index.js';
+import { withStatementCache } from './statement-cache.js';
 
 const capabilities: Capabilities = Object.freeze({
   concurrentWriters: false,
@@ -32,7 +33,8 @@ export function createSqliteDriver(options: SqliteDriverOptions): Driver {
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
   connection.pragma('cache_size = -65536');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  connection.pragma('wal_autocheckpoint = 0');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
   return {
     label: `sqlite:${options.filename}`,
     db,

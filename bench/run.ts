@@ -1,0 +1,33 @@
+/**
+ * `npm run bench`: runs the benchmarks, writes bench/results/<name>.json and
+ * prints the markdown table that goes into BENCHMARKS.md.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describeMachine } from './lib/machine.js';
+import { runPlatformBench } from './platform-bench.js';
+
+const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bench/results');
+
+async function main() {
+  const which = process.argv[2] ?? 'platform';
+  if (which !== 'platform') throw new Error(`unknown benchmark '${which}' (known: platform)`);
+  const runs = [];
+  for (const db of ['sqlite', 'postgres'] as const) {
+    process.stderr.write(`platform benchmark on ${db}…\n`);
+    runs.push(await runPlatformBench(db));
+  }
+  const result = { benchmark: 'platform', date: new Date().toISOString(), command: 'npm run bench -- platform', machine: describeMachine(), runs };
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, 'platform.json');
+  fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  const lines = [
+    '| db | upload 10k × 4 KiB (files/s) | target | list p50 / p90 / p99 (ms) | pages/s | target p99 |',
+    '|---|---|---|---|---|---|',
+    ...runs.map((r) => `| ${r.db} | ${r.upload.filesPerSecond} (${r.upload.seconds} s, ${r.upload.failures} failed) | ≥ 2,000 on SQLite | ${r.list.latencyMs.p50} / ${r.list.latencyMs.p90} / ${r.list.latencyMs.p99} | ${r.list.pagesPerSecond} | < 5 ms |`),
+  ];
+  process.stdout.write(`${JSON.stringify(result.machine)}\n${lines.join('\n')}\n(wrote ${path.relative(process.cwd(), file)})\n`);
+}
+
+await main();
