@@ -11,6 +11,9 @@ import http from 'node:http';
 import crypto from 'node:crypto';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { spawn } from 'node:child_process';
+import fsp from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { startServerProcess } from './lib/server-process.js';
 import { createSqliteDriver } from '../src/store/drivers/sqlite/sqlite-driver.js';
 import { createPostgresDriver } from '../src/store/drivers/postgres/postgres-driver.js';
@@ -62,6 +65,38 @@ async function uploadBench(url: string, agent: http.Agent, libraryId: string) {
   return { files: UPLOADS, bytesEach: 4096, concurrency: UPLOAD_CONCURRENCY, seconds: round(seconds, 3), filesPerSecond: Math.round(UPLOADS / seconds), failures };
 }
 
+/**
+ * The disk's ceiling for the same work: the bare open/write/fsync/close/
+ * rename/fsync-dir sequence of a durable content-addressed write, same
+ * count and concurrency, no HTTP and no database.
+ */
+async function bareFsCeiling(dir: string) {
+  const files = Array.from({ length: UPLOADS }, () => crypto.randomBytes(4096));
+  await fsp.mkdir(path.join(dir, 'tmp'), { recursive: true });
+  let next = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: UPLOAD_CONCURRENCY }, async () => {
+      while (next < files.length) {
+        const i = next++;
+        const tmp = path.join(dir, 'tmp', `${i}.tmp`);
+        const handle = await fsp.open(tmp, 'wx');
+        await handle.write(files[i]!);
+        await handle.sync();
+        await handle.close();
+        const objectDir = path.join(dir, 'objects', String(i % 256));
+        await fsp.mkdir(objectDir, { recursive: true });
+        await fsp.rename(tmp, path.join(objectDir, String(i)));
+        const dirHandle = await fsp.open(objectDir, 'r');
+        await dirHandle.sync();
+        await dirHandle.close();
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { seconds: round(seconds, 3), writesPerSecond: Math.round(UPLOADS / seconds) };
+}
+
 /** Seeds a folder of FOLDER_ITEMS files straight into the catalog (all sharing one real blob). */
 async function seedFolder(driver: Driver, p: { libraryId: string; folderId: number; sha256: string }) {
   const now = Date.now();
@@ -78,13 +113,14 @@ async function seedFolder(driver: Driver, p: { libraryId: string; folderId: numb
   });
 }
 
-async function listBench(url: string, libraryId: string, folderId: number) {
+async function listBench(url: string, libraryId: string, folderId: number, bare = false) {
   const names = Array.from({ length: FOLDER_ITEMS }, (_, i) => `item-${String(i).padStart(6, '0')}.txt`);
   const paths = Array.from({ length: 4096 }, () => {
     const after = names[Math.floor(Math.random() * (FOLDER_ITEMS - 50))]!;
-    return `/api/v1/libraries/${libraryId}/items?path=%2Fbig&limit=50&cursor=${encodeCursor(`items:${folderId}`, { name: after })}`;
+    return bare
+      ? `/page?parent=${folderId}&after=${after}`
+      : `/api/v1/libraries/${libraryId}/items?path=%2Fbig&limit=50&cursor=${encodeCursor(`items:${folderId}`, { name: after })}`;
   });
-  paths[0] = `/api/v1/libraries/${libraryId}/items?path=%2Fbig&limit=50`;
   let i = 0;
   const result = await autocannon({
     url,
@@ -122,6 +158,23 @@ async function freshPostgresDatabase(): Promise<string> {
   return url.toString();
 }
 
+async function withBareListServer<T>(target: string, fn: (url: string) => Promise<T>): Promise<T> {
+  const port = 17000 + Math.floor(Math.random() * 1000);
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bare-list-server.js');
+  const child = spawn(process.execPath, [script, String(port), target], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`bare list server exited with ${code}`)));
+  });
+  try {
+    return await fn(`http://127.0.0.1:${port}`);
+  } finally {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
 export async function runPlatformBench(dbKind: 'sqlite' | 'postgres') {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `batchyard-bench-${dbKind}-`));
   const databaseUrl = dbKind === 'postgres' ? await freshPostgresDatabase() : undefined;
@@ -131,16 +184,17 @@ export async function runPlatformBench(dbKind: 'sqlite' | 'postgres') {
   try {
     const lib = JSON.parse((await request(agent, server.url, 'POST', '/api/v1/libraries', JSON.stringify({ name: 'bench' }))).body) as { libraryId: string };
     const upload = await uploadBench(server.url, agent, lib.libraryId);
-    const folder = JSON.parse((await request(agent, server.url, 'POST', `/api/v1/libraries/${lib.libraryId}/folders`, JSON.stringify({ path: '/big-seed' }))).body) as { id: number };
     const big = JSON.parse((await request(agent, server.url, 'POST', `/api/v1/libraries/${lib.libraryId}/folders`, JSON.stringify({ path: '/big' }))).body) as { id: number };
     const blob = JSON.parse((await request(agent, server.url, 'PUT', `/api/v1/libraries/${lib.libraryId}/files/big-seed/x.txt`, 'x')).body) as { sha256: string };
     driver = databaseUrl ? await createPostgresDriver({ connectionString: databaseUrl, poolSize: 1 }) : createSqliteDriver({ filename: path.join(dataDir, 'batchyard.sqlite') });
     const seedStart = process.hrtime.bigint();
     await seedFolder(driver, { libraryId: lib.libraryId, folderId: big.id, sha256: blob.sha256 });
     const seedSeconds = Number(process.hrtime.bigint() - seedStart) / 1e9;
-    void folder;
     const list = await listBench(server.url, lib.libraryId, big.id);
-    return { db: dbKind, upload, list: { ...list, seedSeconds: round(seedSeconds, 2) } };
+    await server.stop();
+    const bareList = await withBareListServer(databaseUrl ?? path.join(dataDir, 'batchyard.sqlite'), (url) => listBench(url, lib.libraryId, big.id, true));
+    const fsCeiling = await bareFsCeiling(path.join(dataDir, 'fs-ceiling'));
+    return { db: dbKind, upload: { ...upload, bareFsCeiling: fsCeiling }, list: { ...list, seedSeconds: round(seedSeconds, 2) }, bareList };
   } finally {
     agent.destroy();
     await driver?.close();

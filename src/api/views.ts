@@ -1,7 +1,8 @@
 /** Native JSON renderings of records (times as ISO 8601 UTC). */
 import type { Item, User, Domain } from '../domain/types.js';
+import { isoTime } from './iso-time.js';
 
-export const iso = (ms: number): string => new Date(ms).toISOString();
+export const iso = isoTime;
 export const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
 
 export function itemView(item: Item) {

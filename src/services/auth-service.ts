@@ -8,6 +8,10 @@ import { NotFoundError, UnauthenticatedError, InvalidArgumentError } from '../do
 import { canManageUser } from '../domain/user-rules.js';
 import { hashTokenSecret, newTokenId, newTokenSecret } from './secrets.js';
 import { systemClock, type Clock } from './clock.js';
+import { IdentityCache } from './identity-cache.js';
+
+/** How long another process may go on accepting a token revoked elsewhere. */
+export const IDENTITY_CACHE_TTL_MS = 5_000;
 
 const DAY_MS = 86_400_000;
 
@@ -24,10 +28,15 @@ export interface BootstrapResult {
 }
 
 export class AuthService {
+  private readonly identities: IdentityCache;
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock = systemClock,
-  ) {}
+    cacheTtlMs = IDENTITY_CACHE_TTL_MS,
+  ) {
+    this.identities = new IdentityCache(cacheTtlMs);
+  }
 
   /** Resolves `Bearer <secret>`; 401 for anything missing, unknown, expired or revoked. */
   async authenticate(authorization: string | undefined): Promise<Principal> {
@@ -38,10 +47,16 @@ export class AuthService {
   }
 
   async authenticateSecret(secret: string): Promise<Principal> {
-    const identity = await this.store.tokenGetIdentity(hashTokenSecret(secret));
+    const hash = hashTokenSecret(secret);
+    const now = this.clock();
+    let identity = this.identities.get(hash, now);
+    if (!identity) {
+      identity = await this.store.tokenGetIdentity(hash);
+      if (identity && identity.token.revokedAt === null) this.identities.set(hash, identity, now);
+    }
     if (!identity) throw new UnauthenticatedError('invalid token');
     if (identity.token.revokedAt !== null) throw new UnauthenticatedError('token has been revoked');
-    if (identity.token.expiresAt !== null && identity.token.expiresAt <= this.clock()) {
+    if (identity.token.expiresAt !== null && identity.token.expiresAt <= now) {
       throw new UnauthenticatedError('token has expired');
     }
     return { user: identity.user, domain: identity.domain, tokenId: identity.token.id };
@@ -81,6 +96,7 @@ export class AuthService {
       throw new NotFoundError(`token '${tokenId}' not found`);
     }
     await this.store.tokenRevoke({ id: tokenId, now: this.clock() });
+    this.identities.forgetToken(tokenId);
   }
 
   /**

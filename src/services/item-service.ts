@@ -153,7 +153,7 @@ export class ItemService {
     if (!folder) throw new NotFoundError(`'${path}' not found`, { path });
     if (folder.kind !== 'folder') throw new InvalidArgumentError(`path: '${path}' is a file, not a folder`, { field: 'path' });
     const after = p.cursor === undefined ? undefined : decodeCursor(`items:${folder.id}`, p.cursor, { name: 'string' });
-    const rows = await this.store.itemListChildren({ parentId: folder.id, afterName: after?.name, limit: p.limit + 1 });
+    const rows = await this.store.itemListChildren({ libraryId, parentId: folder.id, parentPath: folder.path, afterName: after?.name, limit: p.limit + 1 });
     const items = rows.slice(0, p.limit);
     const last = items.at(-1);
     return { items, nextCursor: rows.length > p.limit && last ? encodeCursor(`items:${folder.id}`, { name: last.name }) : null };

@@ -132,12 +132,14 @@ for (const factory of factories) {
       const seen: string[] = [];
       let after: string | undefined;
       for (;;) {
-        const page = await store.itemListChildren({ parentId: root.id, afterName: after, limit: 4 });
+        const page = await store.itemListChildren({ libraryId: id, parentId: root.id, parentPath: '/', afterName: after, limit: 4 });
         seen.push(...page.map((i) => i.name));
         if (page.length < 4) break;
         after = page.at(-1)!.name;
       }
       expect(seen).toEqual(expected);
+      const listed = await store.itemListChildren({ libraryId: id, parentId: root.id, parentPath: '/', afterName: undefined, limit: 1 });
+      expect(listed[0]).toEqual(await store.itemGetByPath({ libraryId: id, path: `/${expected[0]}` }));
       expect((await store.itemGetByPath({ libraryId: id, path: '/é' }))?.name).toBe('é');
     });
 

@@ -33,7 +33,6 @@ export function createSqliteDriver(options: SqliteDriverOptions): Driver {
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
   connection.pragma('cache_size = -65536');
-  connection.pragma('wal_autocheckpoint = 0');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
   return {
     label: `sqlite:${options.filename}`,
