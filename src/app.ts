@@ -80,7 +80,30 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, options: { logger?: Logger; driver?: Driver; print?: (line: string) => void } = {}): Promise<RunningServer> {
+/** How long shutdown lets in-flight requests finish before cutting their connections. */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+/**
+ * Stops accepting, lets running requests finish for up to `graceMs`, then
+ * cuts the connections still open (a stalled upload must not hold shutdown
+ * forever), waits for their handlers to unwind, and only then closes storage.
+ */
+async function drainAndClose(http: FastifyInstance, app: App, graceMs: number): Promise<void> {
+  const closed = http.close();
+  await Promise.race([closed, sleep(graceMs)]);
+  http.server.closeAllConnections();
+  await closed;
+  await Promise.race([http.inFlight.idle(), sleep(graceMs)]);
+  if (http.inFlight.running > 0) app.logger.warn({ running: http.inFlight.running }, 'closing storage under running requests');
+  await app.close();
+}
+
+export async function startServer(
+  config: Config,
+  options: { logger?: Logger; driver?: Driver; print?: (line: string) => void; shutdownGraceMs?: number } = {},
+): Promise<RunningServer> {
   const app = await openApp(config, options);
   try {
     await bootstrap(app, options.print ?? ((line) => process.stdout.write(line + '\n')));
@@ -99,7 +122,8 @@ export async function startServer(config: Config, options: { logger?: Logger; dr
       url: address,
       close: () => {
         clearInterval(sweep);
-        return (closing ??= http.close().then(() => app.close()));
+        closing ??= drainAndClose(http, app, options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS);
+        return closing;
       },
     };
   } catch (error) {

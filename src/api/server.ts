@@ -7,6 +7,7 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ApiContext } from './context.js';
 import { errorBody, installErrorHandler } from './error-handler.js';
+import { InFlight } from './in-flight.js';
 import { installBearerAuth } from './auth-hook.js';
 import { ErrorBody } from './schemas/common.js';
 import { UserBody } from './schemas/users.js';
@@ -20,6 +21,13 @@ import { fileRoutes } from './routes/files.js';
 export interface ServerOptions {
   logger: FastifyBaseLogger | false;
   version: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Route handlers still running; shutdown waits for them before closing storage. */
+    inFlight: InFlight;
+  }
 }
 
 export async function buildServer(ctx: ApiContext, options: ServerOptions): Promise<FastifyInstance> {
@@ -36,6 +44,9 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  const inFlight = new InFlight();
+  app.decorate('inFlight', inFlight);
+  inFlight.install(app);
   installErrorHandler(app);
   for (const schema of [ErrorBody, UserBody, ItemBody, LibraryBody]) app.addSchema(schema);
 

@@ -1,9 +1,9 @@
 /** `batchyard serve` and `batchyard migrate`: the commands that open the database themselves. */
 import type { Command } from 'commander';
 import { loadConfig, type ConfigFlags } from '../../config.js';
-import { createLogger, startServer } from '../../app.js';
-import { openDriver } from '../../store/open-driver.js';
-import { migrate } from '../../store/migrate.js';
+
+// The server's modules (Fastify, database drivers) load only when these commands run,
+// so client commands start fast.
 
 function addStorageFlags(command: Command): Command {
   return command
@@ -22,6 +22,7 @@ export function registerServerCommands(program: Command): void {
       .option('--log-level <level>', 'pino level (env LOG_LEVEL; default info)'),
   ).action(async (flags: ConfigFlags) => {
     const config = loadConfig(flags);
+    const { createLogger, startServer } = await import('../../app.js');
     const logger = createLogger(config);
     const server = await startServer(config, { logger });
     logger.info({ url: server.url, db: server.app.driver.label, data: config.dataDir }, 'batchyard is serving');
@@ -41,6 +42,8 @@ export function registerServerCommands(program: Command): void {
 
   addStorageFlags(program.command('migrate').description('apply pending database migrations and exit')).action(async (flags: ConfigFlags) => {
     const config = loadConfig(flags);
+    const { openDriver } = await import('../../store/open-driver.js');
+    const { migrate } = await import('../../store/migrate.js');
     const driver = await openDriver({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 });
     try {
       const { applied, version } = await migrate(driver);

@@ -1,0 +1,39 @@
+/**
+ * Counts route handlers still running, so shutdown can wait for them before
+ * closing the database: a client that hangs up does not stop its handler.
+ */
+import type { FastifyInstance, RouteHandlerMethod } from 'fastify';
+
+export class InFlight {
+  private count = 0;
+  private waiters: Array<() => void> = [];
+
+  /** Wraps every route registered after this call. */
+  install(app: FastifyInstance): void {
+    const enter = () => this.count++;
+    const leave = () => {
+      if (--this.count === 0) for (const wake of this.waiters.splice(0)) wake();
+    };
+    app.addHook('onRoute', (route) => {
+      const handler = route.handler as RouteHandlerMethod;
+      route.handler = async function (this: FastifyInstance, request, reply) {
+        enter();
+        try {
+          return await handler.call(this, request, reply);
+        } finally {
+          leave();
+        }
+      } as RouteHandlerMethod;
+    });
+  }
+
+  get running(): number {
+    return this.count;
+  }
+
+  /** Resolves when no handler runs (at once if none does). */
+  idle(): Promise<void> {
+    if (this.count === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+}
