@@ -3,15 +3,14 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { Item, ItemKind } from '../../domain/types.js';
 import { toItem } from '../rows.js';
+import { prepared } from '../prepared.js';
+
+const byPath = prepared(['libraryId', 'path'], (db, p: { libraryId: string; path: string }) =>
+  db.selectFrom('items').selectAll().where('library_id', '=', p.libraryId).where('path', '=', p.path).where('trashed_at', 'is', null),
+);
 
 export async function itemGetByPath(db: Kysely<Database>, p: { libraryId: string; path: string }): Promise<Item | undefined> {
-  const row = await db
-    .selectFrom('items')
-    .selectAll()
-    .where('library_id', '=', p.libraryId)
-    .where('path', '=', p.path)
-    .where('trashed_at', 'is', null)
-    .executeTakeFirst();
+  const [row] = await byPath.rows(db, p);
   return row && toItem(row);
 }
 
@@ -31,18 +30,28 @@ export async function itemGetById(db: Kysely<Database>, p: { libraryId: string; 
  * differ in (each column costs on every row) and derives the rest (a
  * child's path is its folder's path and its name).
  */
+const childrenQuery = (db: Kysely<Database>, p: { parentId: number; limit: number }) =>
+  db
+    .selectFrom('items')
+    .select(['id', 'name', 'kind', 'size', 'sha256', 'created_at', 'modified_at'])
+    .where('parent_id', '=', p.parentId)
+    .where('trashed_at', 'is', null);
+const firstChildren = prepared(['parentId', 'limit'], (db, p: { parentId: number; limit: number }) =>
+  childrenQuery(db, p).orderBy('name').limit(p.limit),
+);
+const nextChildren = prepared(['parentId', 'afterName', 'limit'], (db, p: { parentId: number; afterName: string; limit: number }) =>
+  childrenQuery(db, p).where('name', '>', p.afterName).orderBy('name').limit(p.limit),
+);
+
 export async function itemListChildren(
   db: Kysely<Database>,
   p: { libraryId: string; parentId: number; parentPath: string; afterName: string | undefined; limit: number },
 ): Promise<Item[]> {
   const prefix = p.parentPath === '/' ? '/' : `${p.parentPath}/`;
-  let query = db
-    .selectFrom('items')
-    .select(['id', 'name', 'kind', 'size', 'sha256', 'created_at', 'modified_at'])
-    .where('parent_id', '=', p.parentId)
-    .where('trashed_at', 'is', null);
-  if (p.afterName !== undefined) query = query.where('name', '>', p.afterName);
-  const rows = await query.orderBy('name').limit(p.limit).execute();
+  const rows =
+    p.afterName === undefined
+      ? await firstChildren.rows(db, { parentId: p.parentId, limit: p.limit })
+      : await nextChildren.rows(db, { parentId: p.parentId, afterName: p.afterName, limit: p.limit });
   return rows.map((row) => ({
     id: Number(row.id),
     libraryId: p.libraryId,

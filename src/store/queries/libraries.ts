@@ -3,6 +3,9 @@ import { sql, type Kysely, type Updateable } from 'kysely';
 import type { Database, LibrariesTable } from '../schema.js';
 import type { Library, LibraryRole } from '../../domain/types.js';
 import { toLibrary } from '../rows.js';
+import { prepared } from '../prepared.js';
+
+const byId = prepared(['id'], (db, p: { id: string }) => db.selectFrom('libraries').selectAll().where('id', '=', p.id));
 
 export type LibraryInsert = Omit<Library, 'rootFolderId' | 'sequenceId'>;
 
@@ -32,7 +35,7 @@ export async function libraryInsert(db: Kysely<Database>, lib: LibraryInsert): P
 }
 
 export async function libraryGetById(db: Kysely<Database>, id: string): Promise<Library | undefined> {
-  const row = await db.selectFrom('libraries').selectAll().where('id', '=', id).executeTakeFirst();
+  const [row] = await byId.rows(db, { id });
   return row && toLibrary(row);
 }
 

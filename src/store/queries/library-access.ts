@@ -3,7 +3,22 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { LibraryPermission, LibraryRole, PermissionType } from '../../domain/types.js';
 
+import { prepared } from '../prepared.js';
+
 const ROLE_RANK: Record<LibraryRole, number> = { READER: 1, WRITER: 2, ADMIN: 3 };
+
+const rolesOf = prepared(['libraryId', 'email', 'domainName'], (db, p: { libraryId: string; email: string; domainName: string }) =>
+  db
+    .selectFrom('library_permissions')
+    .select('role')
+    .where('library_id', '=', p.libraryId)
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('type', '=', 'user'), eb('value', '=', p.email)]),
+        eb.and([eb('type', '=', 'domain'), eb('value', '=', p.domainName)]),
+      ]),
+    ),
+);
 
 export async function libraryPermissionsGet(db: Kysely<Database>, libraryId: string): Promise<LibraryPermission[]> {
   const rows = await db
@@ -33,17 +48,7 @@ export async function libraryRoleOf(
   db: Kysely<Database>,
   p: { libraryId: string; email: string; domainName: string },
 ): Promise<LibraryRole | undefined> {
-  const rows = await db
-    .selectFrom('library_permissions')
-    .select('role')
-    .where('library_id', '=', p.libraryId)
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('type', '=', 'user'), eb('value', '=', p.email)]),
-        eb.and([eb('type', '=', 'domain'), eb('value', '=', p.domainName)]),
-      ]),
-    )
-    .execute();
+  const rows = await rolesOf.rows(db, p);
   let best: LibraryRole | undefined;
   for (const { role } of rows) if (!best || ROLE_RANK[role] > ROLE_RANK[best]) best = role;
   return best;
