@@ -66,7 +66,6 @@ export class Store {
   readonly userCreate = this.unique(users.userCreate, 'a user with this email already exists');
   readonly userGetById = this.run(users.userGetById);
   readonly userGetByEmail = this.run(users.userGetByEmail);
-  readonly userListByIds = this.run(users.userListByIds);
 
   readonly tokenCreate = this.run(tokens.tokenCreate);
   readonly tokenGetById = this.run(tokens.tokenGetById);
@@ -75,7 +74,6 @@ export class Store {
 
   readonly libraryInsert = this.unique(libraries.libraryInsert, 'a library with this name already exists in the domain');
   readonly libraryGetById = this.run(libraries.libraryGetById);
-  readonly libraryGetByName = this.run(libraries.libraryGetByName);
   readonly libraryUpdate = this.unique(libraries.libraryUpdate, 'a library with this name already exists in the domain');
   readonly libraryListVisible = this.run(libraries.libraryListVisible);
   /** The library row for a content-changing transaction, share-locked where writers run concurrently. */

@@ -39,19 +39,6 @@ export async function libraryGetById(db: Kysely<Database>, id: string): Promise<
   return row && toLibrary(row);
 }
 
-export async function libraryGetByName(
-  db: Kysely<Database>,
-  p: { domainId: number; name: string },
-): Promise<Library | undefined> {
-  const row = await db
-    .selectFrom('libraries')
-    .selectAll()
-    .where('domain_id', '=', p.domainId)
-    .where('name', '=', p.name)
-    .executeTakeFirst();
-  return row && toLibrary(row);
-}
-
 export interface LibraryChanges {
   name?: string;
   state?: string;

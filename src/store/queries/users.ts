@@ -38,9 +38,3 @@ export async function userGetByEmail(db: Kysely<Database>, email: string): Promi
   const row = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
   return row && toUserWithSecret(row);
 }
-
-export async function userListByIds(db: Kysely<Database>, ids: readonly number[]): Promise<User[]> {
-  if (ids.length === 0) return [];
-  const rows = await db.selectFrom('users').selectAll().where('id', 'in', [...ids]).execute();
-  return rows.map(toUser);
-}
