@@ -25,7 +25,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const INPUT = process.argv[2] ?? '/work/shared/seeds/openapi/aodocs-library.json';
+const INPUT = process.argv[2] ?? path.join(ROOT, 'seeds/openapi/aodocs-library.json');
 const OUTPUT = process.argv[3] ?? path.join(ROOT, 'src/domain/library/aodocs-library-schema.json');
 const ROOT_NAME = 'ApiLibrary';
 const REF_PREFIX = '#/components/schemas/';

@@ -6,7 +6,7 @@ import { driverFactories } from '../support/drivers.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 
 const factories = await driverFactories();
-const aodocs = JSON.parse(fs.readFileSync(new URL('../../../shared/seeds/openapi/aodocs-library.json', import.meta.url), 'utf8'));
+const aodocs = JSON.parse(fs.readFileSync(new URL('../../seeds/openapi/aodocs-library.json', import.meta.url), 'utf8'));
 
 /** AODocs' own ApiLibrary schema, with their components, as a validator. */
 function aodocsValidator() {

@@ -16,8 +16,8 @@ import {
 } from '../../src/domain/library/library-config.js';
 import { InvalidArgumentError } from '../../src/domain/errors.js';
 
-const openapi = JSON.parse(fs.readFileSync(new URL('../../../shared/seeds/openapi/aodocs-library.json', import.meta.url), 'utf8'));
-const seedPage = fs.readFileSync(new URL('../../../shared/seeds/001_6a2520f9f4586b38.txt', import.meta.url), 'utf8');
+const openapi = JSON.parse(fs.readFileSync(new URL('../../seeds/openapi/aodocs-library.json', import.meta.url), 'utf8'));
+const seedPage = fs.readFileSync(new URL('../../seeds/001_6a2520f9f4586b38.txt', import.meta.url), 'utf8');
 const aodocsProps: Record<string, { type?: string; description?: string; $ref?: string }> = openapi.components.schemas.ApiLibrary.properties;
 
 const nameValueList = (kind: string, names: string[]) => ({
