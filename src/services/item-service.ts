@@ -12,6 +12,7 @@ import { joinPath, parsePath } from '../domain/item-path.js';
 import { decodeCursor, encodeCursor } from '../domain/cursor.js';
 import type { LibraryService } from './library-service.js';
 import { systemClock, type Clock } from './clock.js';
+import { CommitBatcher } from './commit-batcher.js';
 
 export interface BlobStoreLookup {
   get(name: string): BlobStore;
@@ -32,13 +33,18 @@ export interface PutFileOptions {
 }
 
 export class ItemService {
+  /** Uploads and folder creations commit through here (grouped on a single-writer database). */
+  private readonly commits: CommitBatcher;
+
   constructor(
     private readonly store: Store,
     private readonly libraries: LibraryService,
     private readonly blobs: BlobStoreLookup,
     private readonly maxUploadBytes: number,
     private readonly clock: Clock = systemClock,
-  ) {}
+  ) {
+    this.commits = new CommitBatcher(store);
+  }
 
   async putFile(caller: Principal, libraryId: string, rawPath: string, body: Readable, options: PutFileOptions = {}) {
     const segments = parsePath(rawPath);
@@ -51,9 +57,9 @@ export class ItemService {
       });
     }
     const blob = await this.blobs.get(library.storage).write(body, { maxBytes: this.maxUploadBytes });
-    // Bytes are stored (idempotently); now the catalog, in one transaction. A blob
+    // Bytes are stored (idempotently); now the catalog, atomically. A blob
     // orphaned by a failure here has no reference and is reclaimed by the collector.
-    return this.store.transaction(async (tx) => {
+    return this.commits.run(async (tx) => {
       const current = await tx.libraryGetForContentChange(libraryId);
       if (!current) throw new NotFoundError(`library '${libraryId}' not found`);
       assertWritable(current.state);
@@ -87,7 +93,7 @@ export class ItemService {
     if (segments.length === 0) throw new ConflictError("'/' already exists", { path: '/' });
     const { library } = await this.libraries.access(caller, libraryId, 'WRITER');
     assertWritable(library.state);
-    return this.store.transaction(async (tx) => {
+    return this.commits.run(async (tx) => {
       const current = await tx.libraryGetForContentChange(libraryId);
       if (!current) throw new NotFoundError(`library '${libraryId}' not found`);
       assertWritable(current.state);

@@ -5,7 +5,7 @@
  * capability flags say so. `transaction` hands out a Store bound to one
  * transaction, so a service composes operations atomically.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Capabilities, Driver } from './driver.js';
 import type { Database } from './schema.js';
 import { ConflictError } from '../domain/errors.js';
@@ -19,6 +19,11 @@ import * as blobs from './queries/blobs.js';
 
 type Rest<F> = F extends (db: Kysely<Database>, ...rest: infer R) => unknown ? R : never;
 type Ret<F> = F extends (...args: never[]) => infer R ? R : never;
+
+function savepointName(name: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,30}$/.test(name)) throw new Error(`invalid savepoint name '${name}'`);
+  return name;
+}
 
 export class Store {
   readonly capabilities: Capabilities;
@@ -39,6 +44,19 @@ export class Store {
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     if (this.inTransaction) return fn(this);
     return this.db.transaction().execute((trx) => fn(new Store(this.driver, trx, true)));
+  }
+
+  /** Marks a point to roll back to inside the current transaction. */
+  async savepoint(name: string): Promise<void> {
+    await sql.raw(`SAVEPOINT ${savepointName(name)}`).execute(this.db);
+  }
+
+  async releaseSavepoint(name: string): Promise<void> {
+    await sql.raw(`RELEASE SAVEPOINT ${savepointName(name)}`).execute(this.db);
+  }
+
+  async rollbackToSavepoint(name: string): Promise<void> {
+    await sql.raw(`ROLLBACK TO SAVEPOINT ${savepointName(name)}`).execute(this.db);
   }
 
   private run<F extends (db: Kysely<Database>, ...args: never[]) => unknown>(fn: F) {

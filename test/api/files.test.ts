@@ -159,6 +159,17 @@ for (const factory of factories) {
       expect(restarted.store).toBeDefined();
     });
 
+    it('takes many concurrent uploads into one new folder tree without a spurious error', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 24 }, (_, i) => t.call('PUT', files(`burst/a/b/f${String(i).padStart(2, '0')}.txt`), { body: `file ${i}` })),
+      );
+      expect(results.map((r) => r.status)).toEqual(Array(24).fill(201));
+      const listing = await t.call('GET', `/api/v1/libraries/${lib}/items?path=/burst/a/b&limit=100`);
+      expect(listing.body.items).toHaveLength(24);
+      const folders = await t.call('GET', `/api/v1/libraries/${lib}/items?path=/burst`);
+      expect(folders.body.items.map((i: { name: string }) => i.name)).toEqual(['a']);
+    });
+
     it('pages a folder listing with a stable cursor', async () => {
       const names = Array.from({ length: 23 }, (_, i) => `f${String(i).padStart(2, '0')}.txt`);
       for (const name of names) await t.call('PUT', files(`many/${name}`), { body: name });

@@ -1,0 +1,44 @@
+/** Group commit: each change is atomic on its own, failures roll back alone, and every promise reports its own outcome. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { driverFactories, type TestDriver } from '../support/drivers.js';
+import { migrate } from '../../src/store/migrate.js';
+import { Store } from '../../src/store/store.js';
+import { CommitBatcher } from '../../src/services/commit-batcher.js';
+import { ConflictError } from '../../src/domain/errors.js';
+
+for (const factory of await driverFactories()) {
+  describe(`commit batcher on ${factory.name}`, () => {
+    let t: TestDriver;
+    let store: Store;
+    beforeEach(async () => {
+      t = await factory.create();
+      await migrate(t.driver);
+      store = new Store(t.driver);
+    });
+    afterEach(async () => {
+      await t.dispose();
+    });
+
+    it('commits concurrent changes, rolling back only the ones that fail (including their earlier writes)', async () => {
+      const batcher = new CommitBatcher(store, 8);
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 30 }, (_, i) =>
+          batcher.run(async (tx) => {
+            const domain = await tx.domainCreate({ name: `d${i}.test`, now: i });
+            if (i % 5 === 0) throw new Error(`change ${i} fails after writing`);
+            if (i % 7 === 0) await tx.domainCreate({ name: 'd1.test', now: i }); // a conflict with change 1
+            return domain.name;
+          }),
+        ),
+      );
+      outcomes.forEach((outcome, i) => {
+        if (i % 5 === 0) expect(outcome.status === 'rejected' && String(outcome.reason)).toContain(`change ${i} fails`);
+        else if (i % 7 === 0) expect(outcome.status === 'rejected' && outcome.reason).toBeInstanceOf(ConflictError);
+        else expect(outcome).toEqual({ status: 'fulfilled', value: `d${i}.test` });
+      });
+      const names = (await t.driver.db.selectFrom('domains').select('name').execute()).map((r) => r.name).sort();
+      const expected = Array.from({ length: 30 }, (_, i) => i).filter((i) => i % 5 !== 0 && i % 7 !== 0).map((i) => `d${i}.test`).sort();
+      expect(names).toEqual(expected);
+    });
+  });
+}
