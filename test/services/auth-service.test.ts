@@ -1,26 +1,17 @@
 /** Token authentication across processes: the identity cache bounds how long a revoked token lives elsewhere. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { driverFactories, type TestDriver } from '../support/drivers.js';
-import { migrate } from '../../src/store/migrate.js';
-import { Store } from '../../src/store/store.js';
+import { describe, expect, it } from 'vitest';
+import { driverFactories, useMigratedStore } from '../support/drivers.js';
 import { AuthService, IDENTITY_CACHE_TTL_MS } from '../../src/services/auth-service.js';
 import { UnauthenticatedError } from '../../src/domain/errors.js';
 
 for (const factory of await driverFactories()) {
   describe(`auth service on ${factory.name}`, () => {
-    let t: TestDriver;
-    beforeEach(async () => {
-      t = await factory.create();
-      await migrate(t.driver);
-    });
-    afterEach(async () => {
-      await t.dispose();
-    });
+    const db = useMigratedStore(factory);
 
     it('sees a revocation at once where it happened and within the cache TTL in another process', async () => {
       let now = 1_000_000;
       const clock = () => now;
-      const store = new Store(t.driver);
+      const store = db.store;
       const here = new AuthService(store, clock);
       const elsewhere = new AuthService(store, clock);
       await here.bootstrap({ domain: 'example.com', bootstrapSecret: 'bootstrap-secret-0123456789' });
@@ -36,7 +27,7 @@ for (const factory of await driverFactories()) {
 
     it('checks expiry on every request, cached or not', async () => {
       let now = 1_000_000;
-      const auth = new AuthService(new Store(t.driver), () => now);
+      const auth = new AuthService(db.store, () => now);
       await auth.bootstrap({ domain: 'example.com', bootstrapSecret: 'bootstrap-secret-0123456789' });
       const admin = await auth.authenticateSecret('bootstrap-secret-0123456789');
       const minted = await auth.mint(admin, { expiresInDays: 1 });

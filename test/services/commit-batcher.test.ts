@@ -1,26 +1,15 @@
 /** Group commit: each change is atomic on its own, failures roll back alone, and every promise reports its own outcome. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { driverFactories, type TestDriver } from '../support/drivers.js';
-import { migrate } from '../../src/store/migrate.js';
-import { Store } from '../../src/store/store.js';
+import { describe, expect, it } from 'vitest';
+import { driverFactories, useMigratedStore } from '../support/drivers.js';
 import { CommitBatcher } from '../../src/services/commit-batcher.js';
 import { ConflictError } from '../../src/domain/errors.js';
 
 for (const factory of await driverFactories()) {
   describe(`commit batcher on ${factory.name}`, () => {
-    let t: TestDriver;
-    let store: Store;
-    beforeEach(async () => {
-      t = await factory.create();
-      await migrate(t.driver);
-      store = new Store(t.driver);
-    });
-    afterEach(async () => {
-      await t.dispose();
-    });
+    const db = useMigratedStore(factory);
 
     it('commits concurrent changes, rolling back only the ones that fail (including their earlier writes)', async () => {
-      const batcher = new CommitBatcher(store, 8);
+      const batcher = new CommitBatcher(db.store, 8);
       const outcomes = await Promise.allSettled(
         Array.from({ length: 30 }, (_, i) =>
           batcher.run(async (tx) => {
@@ -36,7 +25,7 @@ for (const factory of await driverFactories()) {
         else if (i % 7 === 0) expect(outcome.status === 'rejected' && outcome.reason).toBeInstanceOf(ConflictError);
         else expect(outcome).toEqual({ status: 'fulfilled', value: `d${i}.test` });
       });
-      const names = (await t.driver.db.selectFrom('domains').select('name').execute()).map((r) => r.name).sort();
+      const names = (await db.t.driver.db.selectFrom('domains').select('name').execute()).map((r) => r.name).sort();
       const expected = Array.from({ length: 30 }, (_, i) => i).filter((i) => i % 5 !== 0 && i % 7 !== 0).map((i) => `d${i}.test`).sort();
       expect(names).toEqual(expected);
     });

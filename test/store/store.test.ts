@@ -2,10 +2,10 @@
  * The shared driver suite: every Store operation against every driver
  * (SQLite file, PostgreSQL schema), each test on a fresh database.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { driverFactories, type TestDriver } from '../support/drivers.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { driverFactories, useMigratedStore, type TestDriver } from '../support/drivers.js';
 import { migrate } from '../../src/store/migrate.js';
-import { Store } from '../../src/store/store.js';
+import type { Store } from '../../src/store/store.js';
 import { ConflictError } from '../../src/domain/errors.js';
 import type { Library } from '../../src/domain/types.js';
 
@@ -13,15 +13,11 @@ const factories = await driverFactories();
 
 for (const factory of factories) {
   describe(`store on ${factory.name}`, () => {
+    const db = useMigratedStore(factory);
     let t: TestDriver;
     let store: Store;
-    beforeEach(async () => {
-      t = await factory.create();
-      await migrate(t.driver);
-      store = new Store(t.driver);
-    });
-    afterEach(async () => {
-      await t.dispose();
+    beforeEach(() => {
+      ({ t, store } = db);
     });
 
     async function seedLibrary(name = 'docs', overrides: Partial<Library> = {}) {

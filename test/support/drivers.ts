@@ -8,6 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import pg from 'pg';
+import { afterEach, beforeEach } from 'vitest';
+import { migrate } from '../../src/store/migrate.js';
+import { Store } from '../../src/store/store.js';
 import type { Driver } from '../../src/store/driver.js';
 import { createSqliteDriver } from '../../src/store/drivers/sqlite/sqlite-driver.js';
 import { createPostgresDriver } from '../../src/store/drivers/postgres/postgres-driver.js';
@@ -103,4 +106,31 @@ export async function driverFactories(): Promise<DriverFactory[]> {
     console.warn(`[batchyard tests] PostgreSQL suites SKIPPED: ${TEST_DATABASE_URL} unreachable (${reason}); set TEST_DATABASE_URL`);
   }
   return [sqliteFactory];
+}
+
+/**
+ * Gives each test of the enclosing describe a fresh, migrated database:
+ * read `db.t` (the driver and its temp dir) and `db.store` inside tests.
+ */
+export function useMigratedStore(factory: DriverFactory): { readonly t: TestDriver; readonly store: Store } {
+  let current: { t: TestDriver; store: Store } | undefined;
+  beforeEach(async () => {
+    const t = await factory.create();
+    await migrate(t.driver);
+    current = { t, store: new Store(t.driver) };
+  });
+  afterEach(async () => {
+    await current?.t.dispose();
+    current = undefined;
+  });
+  return {
+    get t() {
+      if (!current) throw new Error('useMigratedStore: only inside a test');
+      return current.t;
+    },
+    get store() {
+      if (!current) throw new Error('useMigratedStore: only inside a test');
+      return current.store;
+    },
+  };
 }
