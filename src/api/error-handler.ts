@@ -53,6 +53,12 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.status(400).send(errorBody('INVALID_ARGUMENT', message, { field }));
     }
     const known = error.code ? FASTIFY_CODES[error.code] : undefined;
+    if (known?.code === 'UNSUPPORTED_MEDIA_TYPE') {
+      const declared = String(request.headers['content-type'] ?? '').slice(0, 100);
+      return reply
+        .status(415)
+        .send(errorBody(known.code, `Content-Type '${declared}' is not accepted here (JSON bodies need application/json)`, { field: 'Content-Type' }));
+    }
     if (known) {
       return reply.status(known.status).send(errorBody(known.code, known.message ?? error.message));
     }

@@ -14,6 +14,7 @@ export function itemView(item: Item) {
     kind: item.kind,
     size: item.size,
     sha256: item.sha256,
+    contentType: item.contentType,
     createdAt: iso(item.createdAt),
     modifiedAt: iso(item.modifiedAt),
     trashedAt: isoOrNull(item.trashedAt),

@@ -89,6 +89,8 @@ export interface Item {
   kind: ItemKind;
   size: number;
   sha256: string | null;
+  /** Files: the media type; folders: null. */
+  contentType: string | null;
   createdAt: number;
   modifiedAt: number;
   trashedAt: number | null;

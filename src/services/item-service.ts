@@ -10,6 +10,7 @@ import { ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError, Pay
 import { assertWritable, canDownload } from '../domain/library-rules.js';
 import { joinPath, parsePath } from '../domain/item-path.js';
 import { decodeCursor, encodeCursor } from '../domain/cursor.js';
+import { resolveContentType } from '../domain/content-type.js';
 import type { LibraryService } from './library-service.js';
 import { systemClock, type Clock } from './clock.js';
 import { CommitBatcher } from './commit-batcher.js';
@@ -30,6 +31,8 @@ export interface PutFileOptions {
   mustNotExist?: boolean;
   /** `If-Match: "<sha256>"`: replace only that version. */
   mustMatchSha256?: string;
+  /** The upload's Content-Type header, if any (else the type is guessed from the name). */
+  contentType?: string;
 }
 
 export class ItemService {
@@ -49,6 +52,7 @@ export class ItemService {
   async putFile(caller: Principal, libraryId: string, rawPath: string, body: Readable, options: PutFileOptions = {}) {
     const segments = parsePath(rawPath);
     if (segments.length === 0) throw new InvalidArgumentError('path: the root folder is not a file', { field: 'path' });
+    const contentType = resolveContentType(options.contentType, segments.at(-1)!);
     const { library } = await this.libraries.access(caller, libraryId, 'WRITER');
     assertWritable(library.state);
     if (options.contentLength !== undefined && options.contentLength > this.maxUploadBytes) {
@@ -67,7 +71,7 @@ export class ItemService {
       const path = joinPath(segments);
       const parent = await this.ensureFolder(tx, current, segments.slice(0, -1), now);
       const name = segments.at(-1)!;
-      let item = await tx.itemInsertIfAbsent({ libraryId, parentId: parent.id, name, path, kind: 'file', size: blob.size, sha256: blob.sha256, now });
+      let item = await tx.itemInsertIfAbsent({ libraryId, parentId: parent.id, name, path, kind: 'file', size: blob.size, sha256: blob.sha256, contentType, now });
       let created = item !== undefined;
       if (!item) {
         const existing = await tx.itemGetByPath({ libraryId, path });
@@ -78,7 +82,7 @@ export class ItemService {
           throw new PreconditionFailedError(`'${path}' does not match If-Match`, { path });
         }
         if (existing.sha256 !== null) await tx.blobRelease({ storage: current.storage, sha256: existing.sha256 });
-        item = await tx.itemUpdateContent({ id: existing.id, sha256: blob.sha256, size: blob.size, now });
+        item = await tx.itemUpdateContent({ id: existing.id, sha256: blob.sha256, size: blob.size, contentType, now });
         created = false;
       } else if (options.mustMatchSha256 !== undefined) {
         throw new PreconditionFailedError(`'${path}' does not exist (If-Match)`, { path });
@@ -100,7 +104,7 @@ export class ItemService {
       const now = this.clock();
       const parent = await this.ensureFolder(tx, current, segments.slice(0, -1), now);
       const path = joinPath(segments);
-      const item = await tx.itemInsertIfAbsent({ libraryId, parentId: parent.id, name: segments.at(-1)!, path, kind: 'folder', size: 0, sha256: null, now });
+      const item = await tx.itemInsertIfAbsent({ libraryId, parentId: parent.id, name: segments.at(-1)!, path, kind: 'folder', size: 0, sha256: null, contentType: null, now });
       if (!item) throw new ConflictError(`'${path}' already exists`, { path });
       return item;
     });
@@ -120,7 +124,7 @@ export class ItemService {
       const path = joinPath(segments.slice(0, depth));
       const name = segments[depth - 1]!;
       const folder: Item | undefined =
-        (await tx.itemInsertIfAbsent({ libraryId: library.id, parentId: parent.id, name, path, kind: 'folder', size: 0, sha256: null, now })) ??
+        (await tx.itemInsertIfAbsent({ libraryId: library.id, parentId: parent.id, name, path, kind: 'folder', size: 0, sha256: null, contentType: null, now })) ??
         (await tx.itemGetByPath({ libraryId: library.id, path }));
       if (!folder) throw new ConflictError(`'${path}' changed concurrently; retry`, { path });
       if (folder.kind !== 'folder') throw new ConflictError(`'${path}' is a file, not a folder`, { path });

@@ -159,7 +159,7 @@ export class LibraryService {
       const now = this.clock();
       const root =
         (await tx.itemGetByPath({ libraryId: id, path: '/' })) ??
-        (await tx.itemInsertIfAbsent({ libraryId: id, parentId: null, name: '', path: '/', kind: 'folder', size: 0, sha256: null, now }));
+        (await tx.itemInsertIfAbsent({ libraryId: id, parentId: null, name: '', path: '/', kind: 'folder', size: 0, sha256: null, contentType: null, now }));
       if (!root) throw new Error(`library ${id}: root folder could not be created`);
       await tx.libraryUpdate({ id, changes: { rootFolderId: root.id, state: 'STANDARD' }, configChanged: false, now });
     });

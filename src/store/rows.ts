@@ -65,6 +65,7 @@ export function toItem(row: Selectable<ItemsTable>): Item {
     kind: row.kind,
     size: Number(row.size),
     sha256: row.sha256,
+    contentType: row.content_type,
     createdAt: Number(row.created_at),
     modifiedAt: Number(row.modified_at),
     trashedAt: row.trashed_at === null ? null : Number(row.trashed_at),

@@ -73,6 +73,7 @@ export interface ItemsTable {
   kind: 'file' | 'folder';
   size: Generated<number>;
   sha256: string | null;
+  content_type: string | null;
   created_at: number;
   modified_at: number;
   trashed_at: number | null;

@@ -109,6 +109,9 @@ for (const factory of factories) {
       const badEmail = await t.call('POST', '/api/v1/users', { json: { email: 'not-an-email' } });
       expect(badEmail.status).toBe(400);
       expect(badEmail.body.error.details.field).toBe('email');
+      const notJson = await t.call('POST', '/api/v1/users', { body: '<user/>', headers: { 'content-type': 'application/xml' } });
+      expect(notJson.status).toBe(415);
+      expect(notJson.body.error.message).toContain('application/json');
       const missing = await t.call('POST', '/api/v1/domains', { json: { name: 'x.test' } });
       expect(missing.status).toBe(400);
       expect(missing.body.error.message).toContain('admin');

@@ -58,6 +58,40 @@ for (const factory of factories) {
       expect(guarded.status).toBe(412);
     });
 
+    it('keeps the declared media type, guesses one when the upload says nothing, and serves content safely', async () => {
+      const declared = await t.call('PUT', files('data.bin'), { body: '{}', headers: { 'content-type': 'application/json; charset=utf-8' } });
+      expect(declared.body.contentType).toBe('application/json; charset=utf-8');
+      const guessed = await t.call('PUT', files('report.pdf'), { body: '%PDF', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      expect(guessed.body.contentType).toBe('application/pdf');
+      const page = await t.call('PUT', files('evil page.html'), { body: '<script>alert(1)</script>' });
+      expect(page.body.contentType).toBe('text/html; charset=utf-8');
+      const bad = await t.call('PUT', files('x.txt'), { body: 'x', headers: { 'content-type': 'not a type' } });
+      expect(bad.status).toBe(415);
+      expect(bad.body.error.message).toContain('not a type');
+      const badParameter = await t.call('PUT', files('x.txt'), { body: 'x', headers: { 'content-type': 'text/plain; charset' } });
+      expect(badParameter.status).toBe(400);
+      expect(badParameter.body.error.details.field).toBe('Content-Type');
+
+      const served = await t.call('GET', files('evil%20page.html'));
+      expect(served.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(served.headers['x-content-type-options']).toBe('nosniff');
+      expect(served.headers['content-security-policy']).toBe('sandbox');
+      expect(served.headers['content-disposition']).toBe(`inline; filename="evil page.html"; filename*=UTF-8''evil%20page.html`);
+      const saved = await t.call('GET', `${files('report.pdf')}?download=true`);
+      expect(saved.headers['content-disposition']).toMatch(/^attachment; filename="report.pdf"/);
+      expect((await t.call('GET', `${files('report.pdf')}?colour=red`)).status).toBe(400);
+      const listing = await t.call('GET', `/api/v1/libraries/${lib}/items?path=/`);
+      expect(listing.body.items.map((i: { name: string; contentType: string }) => `${i.name}=${i.contentType}`)).toEqual([
+        'data.bin=application/json; charset=utf-8',
+        'evil page.html=text/html; charset=utf-8',
+        'report.pdf=application/pdf',
+      ]);
+      const head = await t.call('HEAD', files('report.pdf'));
+      expect(head.status).toBe(200);
+      expect(head.headers['content-length']).toBe('4');
+      expect(head.raw.length).toBe(0);
+    });
+
     it('serves byte ranges and refuses unsatisfiable ones with 416', async () => {
       await t.call('PUT', files('abc.txt'), { body: '0123456789' });
       const part = await t.call('GET', files('abc.txt'), { headers: { range: 'bytes=2-5' } });

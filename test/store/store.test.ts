@@ -29,7 +29,7 @@ for (const factory of factories) {
         restrictedDownload: false, findableBy: 'READERS', creatorId: user.id, settings: { locale: 'en' }, config: {},
         createdAt: 1, lastModified: 1, lastConfigModified: 1, ...overrides,
       });
-      const root = await store.itemInsertIfAbsent({ libraryId: id, parentId: null, name: '', path: '/', kind: 'folder', size: 0, sha256: null, now: 1 });
+      const root = await store.itemInsertIfAbsent({ libraryId: id, parentId: null, name: '', path: '/', kind: 'folder', size: 0, sha256: null, contentType: null, now: 1 });
       await store.libraryUpdate({ id, changes: { rootFolderId: root!.id }, configChanged: false, now: 2 });
       return { domain, user, id, root: root! };
     }
@@ -120,10 +120,10 @@ for (const factory of factories) {
       const { id, root } = await seedLibrary();
       const names = ['b', 'B', 'a', 'é', 'Z', 'a b', 'a_b', '10', '9'];
       for (const name of names) {
-        const item = await store.itemInsertIfAbsent({ libraryId: id, parentId: root.id, name, path: `/${name}`, kind: 'file', size: 1, sha256: 'f'.repeat(64), now: 3 });
+        const item = await store.itemInsertIfAbsent({ libraryId: id, parentId: root.id, name, path: `/${name}`, kind: 'file', size: 1, sha256: 'f'.repeat(64), contentType: 'text/plain', now: 3 });
         expect(item?.name).toBe(name);
       }
-      expect(await store.itemInsertIfAbsent({ libraryId: id, parentId: root.id, name: 'b', path: '/b', kind: 'folder', size: 0, sha256: null, now: 4 })).toBeUndefined();
+      expect(await store.itemInsertIfAbsent({ libraryId: id, parentId: root.id, name: 'b', path: '/b', kind: 'folder', size: 0, sha256: null, contentType: null, now: 4 })).toBeUndefined();
       const expected = [...names].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
       const seen: string[] = [];
       let after: string | undefined;
@@ -143,7 +143,7 @@ for (const factory of factories) {
       const { id, root } = await seedLibrary();
       const ids: number[] = [];
       for (let i = 0; i < 3; i++) {
-        const item = await store.itemInsertIfAbsent({ libraryId: id, parentId: root.id, name: `t${i}`, path: `/t${i}`, kind: 'folder', size: 0, sha256: null, now: 1 });
+        const item = await store.itemInsertIfAbsent({ libraryId: id, parentId: root.id, name: `t${i}`, path: `/t${i}`, kind: 'folder', size: 0, sha256: null, contentType: null, now: 1 });
         ids.push(item!.id);
       }
       // Trash operations arrive with the job engine; mark rows trashed directly here.
@@ -153,14 +153,14 @@ for (const factory of factories) {
       const rest = await store.itemListTrashRoots({ libraryId: id, after: { trashedAt: 100, id: ids[1]! }, limit: 2 });
       expect(rest.map((i) => i.id)).toEqual([ids[0]]);
       // A trashed name is free again for a live item.
-      expect(await store.itemInsertIfAbsent({ libraryId: id, parentId: root.id, name: 't0', path: '/t0', kind: 'file', size: 0, sha256: null, now: 2 })).toBeDefined();
+      expect(await store.itemInsertIfAbsent({ libraryId: id, parentId: root.id, name: 't0', path: '/t0', kind: 'file', size: 0, sha256: null, contentType: null, now: 2 })).toBeDefined();
     });
 
     it('counts blob references and releases them on library delete', async () => {
       const { id, root } = await seedLibrary();
       const sha = 'a'.repeat(64);
       for (const name of ['x', 'y']) {
-        await store.itemInsertIfAbsent({ libraryId: id, parentId: root.id, name, path: `/${name}`, kind: 'file', size: 5, sha256: sha, now: 1 });
+        await store.itemInsertIfAbsent({ libraryId: id, parentId: root.id, name, path: `/${name}`, kind: 'file', size: 5, sha256: sha, contentType: 'text/plain', now: 1 });
         await store.blobAddRef({ storage: 'default', sha256: sha, size: 5, now: 1 });
       }
       expect(await store.blobGetRefcount({ storage: 'default', sha256: sha })).toBe(2);

@@ -11,6 +11,19 @@ import { ItemBody } from '../schemas/items.js';
 import { itemView } from '../views.js';
 import { parseRange } from '../http-range.js';
 import { InvalidArgumentError, RangeNotSatisfiableError } from '../../domain/errors.js';
+import { DEFAULT_CONTENT_TYPE } from '../../domain/content-type.js';
+
+/** RFC 6266: an ASCII fallback name and the exact UTF-8 one. */
+function contentDisposition(kind: 'inline' | 'attachment', name: string): string {
+  const fallback = name.replace(/[^\x20-\x7e]|["\\%]/g, '_');
+  const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `${kind}; filename="${fallback}"; filename*=UTF-8''${encoded}`;
+}
+
+const DownloadQuery = Type.Object(
+  { download: Type.Optional(Type.Boolean({ default: false, description: 'serve as an attachment (save) rather than inline' })) },
+  { additionalProperties: false },
+);
 
 const FileParams = Type.Object({
   libraryId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
@@ -68,6 +81,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async 
         contentLength: Number.isFinite(contentLength) ? contentLength : undefined,
         mustNotExist: request.headers['if-none-match']?.trim() === '*',
         mustMatchSha256: parseIfMatch(request.headers['if-match']),
+        contentType: request.headers['content-type'],
       });
       reply.header('etag', quotedEtag(item.sha256 ?? ''));
       return reply.status(created ? 201 : 200).send(itemView(item));
@@ -81,6 +95,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async 
         tags: ['items'],
         summary: "A file's bytes (ETag = sha256; Range supported)",
         params: FileParams,
+        querystring: DownloadQuery,
         response: { 200: Type.Unknown({ description: 'the bytes' }), 206: Type.Unknown({ description: 'the requested range' }), 304: Type.Null({ description: 'not modified' }), 416: errorResponses[409], ...errorResponses },
       },
     },
@@ -89,7 +104,11 @@ export const fileRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async 
       const sha256 = item.sha256!;
       const etag = quotedEtag(sha256);
       reply.header('etag', etag).header('accept-ranges', 'bytes').header('last-modified', new Date(item.modifiedAt).toUTCString());
-      reply.header('content-type', 'application/octet-stream');
+      // Uploaded content is served as data, never as a page of this origin: no sniffing,
+      // and a sandbox so an uploaded HTML file cannot run script with the API's origin.
+      reply.header('content-type', item.contentType ?? DEFAULT_CONTENT_TYPE);
+      reply.header('x-content-type-options', 'nosniff').header('content-security-policy', 'sandbox');
+      reply.header('content-disposition', contentDisposition(request.query.download ? 'attachment' : 'inline', item.name));
       const inm = request.headers['if-none-match'];
       if (inm !== undefined && inm.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag || tag.trim() === '*')) {
         return reply.status(304).send(null);

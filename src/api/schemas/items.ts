@@ -10,6 +10,7 @@ export const ItemBody = Type.Object(
     kind: Type.Union([Type.Literal('file'), Type.Literal('folder')]),
     size: Type.Integer(),
     sha256: Type.Union([Type.String(), Type.Null()]),
+    contentType: Type.Union([Type.String(), Type.Null()], { description: 'files: the media type (declared at upload or guessed from the name); folders: null' }),
     createdAt: Type.String({ format: 'date-time' }),
     modifiedAt: Type.String({ format: 'date-time' }),
     trashedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),

@@ -33,7 +33,7 @@ export async function itemGetById(db: Kysely<Database>, p: { libraryId: string; 
 const childrenQuery = (db: Kysely<Database>, p: { parentId: number; limit: number }) =>
   db
     .selectFrom('items')
-    .select(['id', 'name', 'kind', 'size', 'sha256', 'created_at', 'modified_at'])
+    .select(['id', 'name', 'kind', 'size', 'sha256', 'content_type', 'created_at', 'modified_at'])
     .where('parent_id', '=', p.parentId)
     .where('trashed_at', 'is', null);
 const firstChildren = prepared(['parentId', 'limit'], (db, p: { parentId: number; limit: number }) =>
@@ -61,6 +61,7 @@ export async function itemListChildren(
     kind: row.kind,
     size: Number(row.size),
     sha256: row.sha256,
+    contentType: row.content_type,
     createdAt: Number(row.created_at),
     modifiedAt: Number(row.modified_at),
     trashedAt: null,
@@ -100,6 +101,8 @@ export interface ItemInsertParams {
   kind: ItemKind;
   size: number;
   sha256: string | null;
+  /** Files only; folders pass null. */
+  contentType: string | null;
   now: number;
 }
 
@@ -118,6 +121,7 @@ export async function itemInsertIfAbsent(db: Kysely<Database>, p: ItemInsertPara
       kind: p.kind,
       size: p.size,
       sha256: p.sha256,
+      content_type: p.contentType,
       created_at: p.now,
       modified_at: p.now,
       trashed_at: null,
@@ -132,11 +136,11 @@ export async function itemInsertIfAbsent(db: Kysely<Database>, p: ItemInsertPara
 /** Replaces a live file's content; returns the updated item. */
 export async function itemUpdateContent(
   db: Kysely<Database>,
-  p: { id: number; sha256: string; size: number; now: number },
+  p: { id: number; sha256: string; size: number; contentType: string; now: number },
 ): Promise<Item> {
   const row = await db
     .updateTable('items')
-    .set({ sha256: p.sha256, size: p.size, modified_at: p.now })
+    .set({ sha256: p.sha256, size: p.size, content_type: p.contentType, modified_at: p.now })
     .where('id', '=', p.id)
     .returningAll()
     .executeTakeFirstOrThrow();

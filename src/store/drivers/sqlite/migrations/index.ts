@@ -1,5 +1,9 @@
 /** SQLite's migrations, in order. Add a file `NNNN-name.ts` and list it here. */
 import type { Migration } from '../../../driver.js';
 import * as m0001 from './0001-init.js';
+import * as m0002 from './0002-item-content-type.js';
 
-export const sqliteMigrations: readonly Migration[] = [{ version: 1, ...m0001 }];
+export const sqliteMigrations: readonly Migration[] = [
+  { version: 1, ...m0001 },
+  { version: 2, ...m0002 },
+];
