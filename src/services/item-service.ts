@@ -24,6 +24,9 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** An item named by its path (live items) or by its id (live or trashed). */
+export type ItemRef = { path: string } | { id: number };
+
 export interface PutFileOptions {
   /** Declared Content-Length, if any: refused at once when over the limit. */
   contentLength?: number;
@@ -133,35 +136,46 @@ export class ItemService {
     return parent;
   }
 
-  async getByPath(caller: Principal, libraryId: string, rawPath: string): Promise<{ item: Item; library: Library }> {
-    const path = joinPath(parsePath(rawPath));
-    const { library } = await this.libraries.access(caller, libraryId, 'READER');
+  /** The item a reference names: a live item by path, or any item (live or in the trash) by id. */
+  private async resolve(libraryId: string, ref: ItemRef): Promise<Item> {
+    if ('id' in ref) {
+      const item = await this.store.itemGetById({ libraryId, id: ref.id });
+      if (!item) throw new NotFoundError(`item ${ref.id} not found`, { id: ref.id });
+      return item;
+    }
+    const path = joinPath(parsePath(ref.path));
     const item = await this.store.itemGetByPath({ libraryId, path });
     if (!item) throw new NotFoundError(`'${path}' not found`, { path });
-    return { item, library };
+    return item;
+  }
+
+  async get(caller: Principal, libraryId: string, ref: ItemRef): Promise<Item> {
+    if ('path' in ref) parsePath(ref.path); // bad input is a 400 before any lookup
+    await this.libraries.access(caller, libraryId, 'READER');
+    return this.resolve(libraryId, ref);
   }
 
   /** A file's bytes; readers of a restricted-download library are refused. */
-  async openDownload(caller: Principal, libraryId: string, rawPath: string) {
-    const path = joinPath(parsePath(rawPath));
+  async openDownload(caller: Principal, libraryId: string, ref: ItemRef) {
+    if ('path' in ref) parsePath(ref.path);
     const { library, right } = await this.libraries.access(caller, libraryId, 'READER');
     if (!canDownload(right, library.restrictedDownload)) {
       throw new ForbiddenError('downloads are restricted to writers in this library');
     }
-    const item = await this.store.itemGetByPath({ libraryId, path });
-    if (!item) throw new NotFoundError(`'${path}' not found`, { path });
+    const item = await this.resolve(libraryId, ref);
     if (item.kind !== 'file' || item.sha256 === null) {
-      throw new InvalidArgumentError(`'${path}' is a folder; list it with GET /items?path=`, { path });
+      throw new InvalidArgumentError(`'${item.path}' is a folder; list its children instead`, { path: item.path });
     }
     return { item, blobStore: this.blobs.get(library.storage) };
   }
 
-  async listChildren(caller: Principal, libraryId: string, p: { path?: string; limit: number; cursor?: string }): Promise<Page<Item>> {
-    const path = joinPath(parsePath(p.path ?? '/'));
+  /** A page of a live folder's children, by name. */
+  async listChildren(caller: Principal, libraryId: string, p: { folder: ItemRef; limit: number; cursor?: string }): Promise<Page<Item>> {
+    if ('path' in p.folder) parsePath(p.folder.path, 'path');
     await this.libraries.access(caller, libraryId, 'READER');
-    const folder = await this.store.itemGetByPath({ libraryId, path });
-    if (!folder) throw new NotFoundError(`'${path}' not found`, { path });
-    if (folder.kind !== 'folder') throw new InvalidArgumentError(`path: '${path}' is a file, not a folder`, { field: 'path' });
+    const folder = await this.resolve(libraryId, p.folder);
+    if (folder.kind !== 'folder') throw new InvalidArgumentError(`path: '${folder.path}' is a file, not a folder`, { field: 'path' });
+    if (folder.trashedAt !== null) throw new NotFoundError(`folder ${folder.id} is in the trash`, { id: folder.id });
     const after = p.cursor === undefined ? undefined : decodeCursor(`items:${folder.id}`, p.cursor, { name: 'string' });
     const rows = await this.store.itemListChildren({ libraryId, parentId: folder.id, parentPath: folder.path, afterName: after?.name, limit: p.limit + 1 });
     const items = rows.slice(0, p.limit);

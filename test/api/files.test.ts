@@ -92,6 +92,25 @@ for (const factory of factories) {
       expect(head.raw.length).toBe(0);
     });
 
+    it('addresses items by id as well as by path', async () => {
+      const file = (await t.call('PUT', files('docs/a.txt'), { body: 'by id' })).body;
+      const folder = (await t.call('GET', `/api/v1/libraries/${lib}/items?path=/`)).body.items[0];
+      const byId = await t.call('GET', `/api/v1/libraries/${lib}/items/${file.id}`);
+      expect(byId.body).toEqual(file);
+      const content = await t.call('GET', `/api/v1/libraries/${lib}/items/${file.id}/content`, { headers: { range: 'bytes=3-4' } });
+      expect(content.status).toBe(206);
+      expect(content.raw.toString()).toBe('id');
+      const children = await t.call('GET', `/api/v1/libraries/${lib}/items/${folder.id}/children`);
+      expect(children.body.items.map((i: { id: number }) => i.id)).toEqual([file.id]);
+      expect((await t.call('GET', `/api/v1/libraries/${lib}/items/${file.id}/children`)).status).toBe(400);
+      expect((await t.call('GET', `/api/v1/libraries/${lib}/items/${folder.id}/content`)).status).toBe(400);
+      expect((await t.call('GET', `/api/v1/libraries/${lib}/items/999999`)).status).toBe(404);
+      expect((await t.call('GET', `/api/v1/libraries/${lib}/items/abc`)).status).toBe(400);
+      // Another library's item id is not found through this library.
+      const other = (await t.call('POST', '/api/v1/libraries', { json: { name: 'Other' } })).body.libraryId;
+      expect((await t.call('GET', `/api/v1/libraries/${other}/items/${file.id}`)).status).toBe(404);
+    });
+
     it('serves byte ranges and refuses unsatisfiable ones with 416', async () => {
       await t.call('PUT', files('abc.txt'), { body: '0123456789' });
       const part = await t.call('GET', files('abc.txt'), { headers: { range: 'bytes=2-5' } });

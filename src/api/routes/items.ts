@@ -5,6 +5,12 @@ import { principalOf } from '../auth-hook.js';
 import { errorResponses, LibraryIdParams, PageQuery } from '../schemas/common.js';
 import { CreateFolderBody, ItemBody, ListItemsQuery } from '../schemas/items.js';
 import { itemView } from '../views.js';
+import { DownloadQuery, downloadResponses, sendFile } from '../send-file.js';
+
+const ItemIdParams = Type.Object({
+  libraryId: LibraryIdParams.properties.libraryId,
+  itemId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+});
 
 const ItemPage = Type.Object({ items: Type.Array(Type.Ref(ItemBody)), nextCursor: Type.Union([Type.String(), Type.Null()]) });
 
@@ -23,8 +29,36 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async 
     { schema: { tags: ['items'], summary: "A folder's children, by name, a page at a time", params: LibraryIdParams, querystring: ListItemsQuery, response: { 200: ItemPage, ...errorResponses } } },
     async (request) => {
       const { path, limit, cursor } = request.query;
-      const page = await ctx.items.listChildren(principalOf(request), request.params.libraryId, { path, limit: limit ?? 100, cursor });
+      const page = await ctx.items.listChildren(principalOf(request), request.params.libraryId, { folder: { path: path ?? '/' }, limit: limit ?? 100, cursor });
       return { items: page.items.map(itemView), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/libraries/:libraryId/items/:itemId',
+    { schema: { tags: ['items'], summary: 'One item by id (live or in the trash)', params: ItemIdParams, response: { 200: Type.Ref(ItemBody), ...errorResponses } } },
+    async (request) => itemView(await ctx.items.get(principalOf(request), request.params.libraryId, { id: request.params.itemId })),
+  );
+
+  app.get(
+    '/libraries/:libraryId/items/:itemId/children',
+    { schema: { tags: ['items'], summary: "A folder's children by the folder's id", params: ItemIdParams, querystring: PageQuery, response: { 200: ItemPage, ...errorResponses } } },
+    async (request) => {
+      const page = await ctx.items.listChildren(principalOf(request), request.params.libraryId, {
+        folder: { id: request.params.itemId },
+        limit: request.query.limit ?? 100,
+        cursor: request.query.cursor,
+      });
+      return { items: page.items.map(itemView), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/libraries/:libraryId/items/:itemId/content',
+    { schema: { tags: ['items'], summary: "A file's bytes by the file's id (ETag = sha256; Range supported)", params: ItemIdParams, querystring: DownloadQuery, response: downloadResponses } },
+    async (request, reply) => {
+      const { item, blobStore } = await ctx.items.openDownload(principalOf(request), request.params.libraryId, { id: request.params.itemId });
+      return sendFile(request, reply, item, blobStore, request.query.download === true);
     },
   );
 
