@@ -24,6 +24,7 @@ export interface Item {
   kind: 'file' | 'folder';
   size: number;
   sha256: string | null;
+  contentType: string | null;
   createdAt: string;
   modifiedAt: string;
   trashedAt: string | null;
