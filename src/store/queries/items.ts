@@ -52,21 +52,9 @@ export async function itemListChildren(
     p.afterName === undefined
       ? await firstChildren.rows(db, { parentId: p.parentId, limit: p.limit })
       : await nextChildren.rows(db, { parentId: p.parentId, afterName: p.afterName, limit: p.limit });
-  return rows.map((row) => ({
-    id: Number(row.id),
-    libraryId: p.libraryId,
-    parentId: p.parentId,
-    name: row.name,
-    path: prefix + row.name,
-    kind: row.kind,
-    size: Number(row.size),
-    sha256: row.sha256,
-    contentType: row.content_type,
-    createdAt: Number(row.created_at),
-    modifiedAt: Number(row.modified_at),
-    trashedAt: null,
-    trashRootId: null,
-  }));
+  return rows.map((row) =>
+    toItem({ ...row, library_id: p.libraryId, parent_id: p.parentId, path: prefix + row.name, trashed_at: null, trash_root_id: null }),
+  );
 }
 
 /** A page of the library's trashed roots, newest first, after the (trashedAt, id) cursor. */

@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { Domain, Token, User } from '../../domain/types.js';
-import { toToken } from '../rows.js';
+import { toDomain, toToken, toUser } from '../rows.js';
 
 export interface TokenCreateParams {
   id: string;
@@ -65,25 +65,10 @@ export async function tokenGetIdentity(db: Kysely<Database>, secretHash: string)
     .where('t.secret_hash', '=', secretHash)
     .executeTakeFirst();
   if (!row) return undefined;
-  const domain = { id: Number(row.domain_id), name: row.domain_name, createdAt: Number(row.domain_created_at) };
   return {
-    token: {
-      id: row.token_id,
-      userId: Number(row.user_id),
-      name: row.token_name,
-      createdAt: Number(row.token_created_at),
-      expiresAt: row.expires_at === null ? null : Number(row.expires_at),
-      revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
-    },
-    user: {
-      id: Number(row.user_id),
-      domainId: domain.id,
-      email: row.email,
-      name: row.user_name,
-      role: row.role,
-      createdAt: Number(row.user_created_at),
-    },
-    domain,
+    token: toToken({ ...row, id: row.token_id, name: row.token_name, created_at: row.token_created_at, secret_hash: secretHash }),
+    user: toUser({ ...row, id: row.user_id, name: row.user_name, created_at: row.user_created_at, password_hash: null }),
+    domain: toDomain({ id: row.domain_id, name: row.domain_name, created_at: row.domain_created_at }),
   };
 }
 
