@@ -14,6 +14,10 @@ import { AuthService } from './services/auth-service.js';
 import { UserService } from './services/user-service.js';
 import { LibraryService } from './services/library-service.js';
 import { ItemService } from './services/item-service.js';
+import { JobService } from './services/job-service.js';
+import { createOperationRegistry } from './operations/index.js';
+import type { OperationRegistry } from './engine/operation-registry.js';
+import { Engine, type EngineOptions } from './engine/engine.js';
 import type { ApiContext } from './api/context.js';
 import { buildServer } from './api/server.js';
 import { VERSION } from './version.js';
@@ -29,8 +33,27 @@ export interface App extends ApiContext {
   config: Config;
   driver: Driver;
   blobStores: BlobStores;
+  operations: OperationRegistry;
   logger: Logger;
   close(): Promise<void>;
+}
+
+/** Engine settings a caller may override (tests shorten leases and backoffs, inject faults). */
+export type EngineOverrides = Partial<Omit<EngineOptions, 'store' | 'operations' | 'blobs' | 'logger'>>;
+
+/** Creates and starts this process's workers on the app's storage. */
+export async function startEngine(app: App, overrides: EngineOverrides = {}): Promise<Engine> {
+  const engine = new Engine({
+    store: app.store,
+    operations: app.operations,
+    blobs: app.blobStores,
+    logger: app.logger.child({ component: 'engine' }),
+    concurrency: app.config.workerConcurrency,
+    leaseMs: app.config.leaseSeconds * 1000,
+    ...overrides,
+  });
+  await engine.start();
+  return engine;
 }
 
 export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
@@ -52,9 +75,11 @@ export async function openApp(config: Config, options: { logger?: Logger; driver
     const users = new UserService(store, auth);
     const libraries = new LibraryService(store, blobStores);
     const items = new ItemService(store, libraries, blobStores, config.maxUploadBytes);
+    const operations = createOperationRegistry({ enableBenchJobs: config.enableBenchJobs });
+    const jobs = new JobService(store, libraries, operations, { enableBenchJobs: config.enableBenchJobs });
     const resumed = await libraries.resumeUnfinished();
     if (resumed > 0) logger.info({ resumed }, 'finished library creations/deletions interrupted by a crash');
-    return { config, driver, store, blobStores, logger, auth, users, libraries, items, close: () => driver.close() };
+    return { config, driver, store, blobStores, operations, logger, auth, users, libraries, items, jobs, close: () => driver.close() };
   } catch (error) {
     await driver.close();
     throw error;
@@ -75,6 +100,8 @@ export async function bootstrap(app: App, print: (line: string) => void): Promis
 
 export interface RunningServer {
   app: App;
+  /** This process's workers; undefined when started without them. */
+  engine: Engine | undefined;
   http: FastifyInstance;
   url: string;
   close(): Promise<void>;
@@ -90,25 +117,29 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * cuts the connections still open (a stalled upload must not hold shutdown
  * forever), waits for their handlers to unwind, and only then closes storage.
  */
-async function drainAndClose(http: FastifyInstance, app: App, graceMs: number): Promise<void> {
+async function drainAndClose(http: FastifyInstance, app: App, engine: Engine | undefined, graceMs: number): Promise<void> {
+  const stopped = engine?.stop(graceMs);
   const closed = http.close();
   await Promise.race([closed, sleep(graceMs)]);
   http.server.closeAllConnections();
   await closed;
   await Promise.race([http.inFlight.idle(), sleep(graceMs)]);
   if (http.inFlight.running > 0) app.logger.warn({ running: http.inFlight.running }, 'closing storage under running requests');
+  await stopped;
   await app.close();
 }
 
 export async function startServer(
   config: Config,
-  options: { logger?: Logger; driver?: Driver; print?: (line: string) => void; shutdownGraceMs?: number } = {},
+  options: { logger?: Logger; driver?: Driver; print?: (line: string) => void; shutdownGraceMs?: number; engine?: EngineOverrides | false } = {},
 ): Promise<RunningServer> {
   const app = await openApp(config, options);
+  let engine: Engine | undefined;
   try {
     await bootstrap(app, options.print ?? ((line) => process.stdout.write(line + '\n')));
     const http = await buildServer(app, { logger: app.logger, version: VERSION });
     const address = await http.listen({ port: config.port, host: config.host });
+    if (options.engine !== false) engine = await startEngine(app, options.engine ?? {});
     const sweep = setInterval(() => {
       app.blobStores.removeOrphanTempFiles({ olderThanMs: ORPHAN_TEMP_AGE_MS }).then(
         (n) => n > 0 && app.logger.info({ orphans: n }, 'removed temp files left by interrupted uploads'),
@@ -118,11 +149,39 @@ export async function startServer(
     let closing: Promise<void> | undefined;
     return {
       app,
+      engine,
       http,
       url: address,
       close: () => {
         clearInterval(sweep);
-        closing ??= drainAndClose(http, app, options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS);
+        closing ??= drainAndClose(http, app, engine, options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS);
+        return closing;
+      },
+    };
+  } catch (error) {
+    await engine?.stop(0);
+    await app.close();
+    throw error;
+  }
+}
+
+export interface RunningWorker {
+  app: App;
+  engine: Engine;
+  close(): Promise<void>;
+}
+
+/** `batchyard worker`: job work only, no HTTP (several such processes share a PostgreSQL database). */
+export async function startWorker(config: Config, options: { logger?: Logger; driver?: Driver; engine?: EngineOverrides } = {}): Promise<RunningWorker> {
+  const app = await openApp(config, options);
+  try {
+    const engine = await startEngine(app, options.engine ?? {});
+    let closing: Promise<void> | undefined;
+    return {
+      app,
+      engine,
+      close: () => {
+        closing ??= engine.stop(SHUTDOWN_GRACE_MS).then(() => app.close());
         return closing;
       },
     };

@@ -4,6 +4,7 @@ import type { UserService } from '../services/user-service.js';
 import type { LibraryService } from '../services/library-service.js';
 import type { ItemService } from '../services/item-service.js';
 import type { Store } from '../store/store.js';
+import type { JobService } from '../services/job-service.js';
 
 export interface ApiContext {
   store: Store;
@@ -11,4 +12,5 @@ export interface ApiContext {
   users: UserService;
   libraries: LibraryService;
   items: ItemService;
+  jobs: JobService;
 }

@@ -14,6 +14,7 @@ import { resolveContentType } from '../domain/content-type.js';
 import type { LibraryService } from './library-service.js';
 import { systemClock, type Clock } from './clock.js';
 import { CommitBatcher } from './commit-batcher.js';
+import { ensureFolder } from './folders.js';
 
 export interface BlobStoreLookup {
   get(name: string): BlobStore;
@@ -72,7 +73,7 @@ export class ItemService {
       assertWritable(current.state);
       const now = this.clock();
       const path = joinPath(segments);
-      const parent = await this.ensureFolder(tx, current, segments.slice(0, -1), now);
+      const parent = await ensureFolder(tx, current, segments.slice(0, -1), now);
       const name = segments.at(-1)!;
       let item = await tx.itemInsertIfAbsent({ libraryId, parentId: parent.id, name, path, kind: 'file', size: blob.size, sha256: blob.sha256, contentType, now });
       let created = item !== undefined;
@@ -105,35 +106,12 @@ export class ItemService {
       if (!current) throw new NotFoundError(`library '${libraryId}' not found`);
       assertWritable(current.state);
       const now = this.clock();
-      const parent = await this.ensureFolder(tx, current, segments.slice(0, -1), now);
+      const parent = await ensureFolder(tx, current, segments.slice(0, -1), now);
       const path = joinPath(segments);
       const item = await tx.itemInsertIfAbsent({ libraryId, parentId: parent.id, name: segments.at(-1)!, path, kind: 'folder', size: 0, sha256: null, contentType: null, now });
       if (!item) throw new ConflictError(`'${path}' already exists`, { path });
       return item;
     });
-  }
-
-  /** The folder at `segments`, creating missing ones (`mkdir -p`); 409 if a file is in the way. */
-  private async ensureFolder(tx: Store, library: Library, segments: string[], now: number): Promise<Item> {
-    const direct = await tx.itemGetByPath({ libraryId: library.id, path: joinPath(segments) });
-    if (direct) {
-      if (direct.kind !== 'folder') throw new ConflictError(`'${direct.path}' is a file, not a folder`, { path: direct.path });
-      return direct;
-    }
-    const root = await tx.itemGetById({ libraryId: library.id, id: library.rootFolderId });
-    if (!root) throw new ConflictError('the library has no root folder yet; retry');
-    let parent: Item = root;
-    for (let depth = 1; depth <= segments.length; depth++) {
-      const path = joinPath(segments.slice(0, depth));
-      const name = segments[depth - 1]!;
-      const folder: Item | undefined =
-        (await tx.itemInsertIfAbsent({ libraryId: library.id, parentId: parent.id, name, path, kind: 'folder', size: 0, sha256: null, contentType: null, now })) ??
-        (await tx.itemGetByPath({ libraryId: library.id, path }));
-      if (!folder) throw new ConflictError(`'${path}' changed concurrently; retry`, { path });
-      if (folder.kind !== 'folder') throw new ConflictError(`'${path}' is a file, not a folder`, { path });
-      parent = folder;
-    }
-    return parent;
   }
 
   /** The item a reference names: a live item by path, or any item (live or in the trash) by id. */

@@ -22,11 +22,26 @@ export interface Migration {
   readonly sql: string;
 }
 
+/**
+ * Hints between engine parts: a publish inside a transaction reaches
+ * subscribers once it commits (PostgreSQL NOTIFY), or at once within the
+ * process (SQLite: a subscriber's re-read queues behind the writing
+ * transaction on the one connection). Payloads are short hints; listeners re-read.
+ */
+export interface Notifier {
+  publish(db: Kysely<Database>, channel: string, payload: string): Promise<void>;
+  /** Returns a function that stops the subscription. */
+  subscribe(channel: string, listener: (payload: string) => void): Promise<() => Promise<void>>;
+}
+
 export interface Driver {
   /** A short label for logs (`sqlite:/path/file`, `postgres:host/db`); never holds a password. */
   readonly label: string;
   readonly db: Kysely<Database>;
   readonly capabilities: Capabilities;
+  readonly notifier: Notifier;
+  /** True when `error` is a transient database condition worth retrying (busy, deadlock, serialization, lost connection). */
+  isTransient(error: unknown): boolean;
   readonly migrations: readonly Migration[];
   /** Serializes concurrent migrators inside the migrating transaction (advisory lock on PostgreSQL). */
   lockForMigration(trx: Transaction<Database>): Promise<void>;

@@ -1,6 +1,7 @@
 /** Row → record mappers shared by the query modules. */
 import type { Selectable } from 'kysely';
-import type { DomainsTable, ItemsTable, LibrariesTable, TokensTable, UsersTable } from './schema.js';
+import type { DomainsTable, ItemsTable, JobsTable, LibrariesTable, TokensTable, UsersTable } from './schema.js';
+import type { Job, JobOrigin, JobStatus, JobType } from '../domain/jobs.js';
 import type { Domain, FindableBy, Item, Library, LibraryState, Token, User, UserWithSecret } from '../domain/types.js';
 
 export function toDomain(row: Selectable<DomainsTable>): Domain {
@@ -70,5 +71,35 @@ export function toItem(row: Selectable<ItemsTable>): Item {
     modifiedAt: Number(row.modified_at),
     trashedAt: row.trashed_at === null ? null : Number(row.trashed_at),
     trashRootId: row.trash_root_id === null ? null : Number(row.trash_root_id),
+  };
+}
+
+export function toJob(row: Selectable<JobsTable>): Job {
+  const total = Number(row.total);
+  const succeeded = Number(row.succeeded);
+  const failed = Number(row.failed);
+  const skipped = Number(row.skipped);
+  const startedAt = Number(row.started_at);
+  return {
+    id: Number(row.id),
+    domainId: Number(row.domain_id),
+    type: row.type as JobType,
+    status: row.status as JobStatus,
+    libraryId: row.library_id,
+    targetLibraryId: row.target_library_id,
+    requestorId: Number(row.requestor_id),
+    origin: row.origin as JobOrigin,
+    params: JSON.parse(row.params) as Record<string, unknown>,
+    priority: Number(row.priority),
+    counts: { total, succeeded, failed, skipped, remaining: Math.max(0, total - succeeded - failed - skipped), retries: Number(row.retries) },
+    bytes: { total: Number(row.bytes_total), done: Number(row.bytes_done) },
+    planned: Number(row.planned) === 1,
+    retryOf: row.retry_of === null ? null : Number(row.retry_of),
+    error: row.error === null ? null : (JSON.parse(row.error) as Job['error']),
+    result: row.result === null ? null : (JSON.parse(row.result) as Job['result']),
+    createdAt: Number(row.created_at),
+    startedAt: startedAt === 0 ? null : startedAt,
+    lastActivityAt: Number(row.last_activity_at),
+    finishedAt: row.finished_at === null ? null : Number(row.finished_at),
   };
 }

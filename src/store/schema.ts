@@ -88,6 +88,83 @@ export interface BlobsTable {
   created_at: number;
 }
 
+export interface JobsTable {
+  id: Generated<number>;
+  domain_id: number;
+  library_id: string;
+  target_library_id: string | null;
+  type: string;
+  status: string;
+  requestor_id: number;
+  origin: string;
+  params: string;
+  priority: number;
+  total: Generated<number>;
+  succeeded: Generated<number>;
+  failed: Generated<number>;
+  skipped: Generated<number>;
+  retries: Generated<number>;
+  bytes_total: Generated<number>;
+  bytes_done: Generated<number>;
+  /** 1 once planning has finished. */
+  planned: Generated<number>;
+  retry_of: number | null;
+  error: string | null;
+  result: string | null;
+  created_at: number;
+  /** 0 until the job starts (keeps the started orders indexable). */
+  started_at: Generated<number>;
+  last_activity_at: number;
+  finished_at: number | null;
+  /** When a worker last claimed this job's work: the round-robin key. */
+  last_claim_at: Generated<number>;
+}
+
+export interface JobTasksTable {
+  id: Generated<number>;
+  job_id: number;
+  /** Tasks of a higher phase wait until no task of a lower phase remains. */
+  phase: number;
+  kind: 'plan' | 'items';
+  state: 'ready' | 'running';
+  /** JSON: the planner's cursor, or `{context, entries}` for items. */
+  payload: string;
+  item_count: number;
+  attempts: Generated<number>;
+  run_after: number;
+  /** Bumped by every claim; a commit must present the fence it claimed with. */
+  fence: Generated<number>;
+  lease_owner: string | null;
+  lease_until: number | null;
+}
+
+export interface JobFailuresTable {
+  id: Generated<number>;
+  job_id: number;
+  phase: number;
+  context: string;
+  entry: string;
+  item_id: number | null;
+  path: string;
+  code: string;
+  message: string;
+  attempts: number;
+}
+
+export interface JobEventsTable {
+  id: Generated<number>;
+  job_id: number;
+  domain_id: number;
+  kind: string;
+  data: string;
+  created_at: number;
+}
+
+export interface EngineDomainTurnsTable {
+  domain_id: number;
+  last_claim_at: number;
+}
+
 export interface MigrationsTable {
   version: number;
   name: string;
@@ -103,5 +180,10 @@ export interface Database {
   library_user_state: LibraryUserStateTable;
   items: ItemsTable;
   blobs: BlobsTable;
+  jobs: JobsTable;
+  job_tasks: JobTasksTable;
+  job_failures: JobFailuresTable;
+  job_events: JobEventsTable;
+  engine_domain_turns: EngineDomainTurnsTable;
   batchyard_migrations: MigrationsTable;
 }

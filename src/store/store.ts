@@ -16,6 +16,11 @@ import * as libraries from './queries/libraries.js';
 import * as access from './queries/library-access.js';
 import * as items from './queries/items.js';
 import * as blobs from './queries/blobs.js';
+import * as jobs from './queries/jobs.js';
+import * as tasks from './queries/job-tasks.js';
+import * as failures from './queries/job-failures.js';
+import * as events from './queries/job-events.js';
+import * as bulk from './queries/items-bulk.js';
 
 type Rest<F> = F extends (db: Kysely<Database>, ...rest: infer R) => unknown ? R : never;
 type Ret<F> = F extends (...args: never[]) => infer R ? R : never;
@@ -103,6 +108,7 @@ export class Store {
   readonly libraryPermissionsGet = this.run(access.libraryPermissionsGet);
   readonly libraryPermissionsReplace = this.run(access.libraryPermissionsReplace);
   readonly libraryRoleOf = this.run(access.libraryRoleOf);
+  readonly libraryIdsAdministeredBy = this.run(access.libraryIdsAdministeredBy);
   readonly libraryUserStateGet = this.run(access.libraryUserStateGet);
   readonly libraryUserStateSet = this.run(access.libraryUserStateSet);
 
@@ -117,4 +123,74 @@ export class Store {
   readonly blobAddRef = this.run(blobs.blobAddRef);
   readonly blobRelease = this.run(blobs.blobRelease);
   readonly blobGetRefcount = this.run(blobs.blobGetRefcount);
+  readonly blobListUnreferenced = this.run(blobs.blobListUnreferenced);
+  readonly blobMarkCollecting = this.run(blobs.blobMarkCollecting);
+  readonly blobDeleteCollected = this.run(blobs.blobDeleteCollected);
+
+  readonly jobInsert = this.run(jobs.jobInsert);
+  readonly jobGetById = this.run(jobs.jobGetById);
+  /** The job row, locked for a status change where writers run concurrently. */
+  jobGetForUpdate(id: number) {
+    return jobs.jobGetForUpdate(this.db, { id, lock: this.capabilities.concurrentWriters });
+  }
+  readonly jobList = this.run(jobs.jobList);
+  readonly jobSetStatus = this.run(jobs.jobSetStatus);
+  readonly jobAddCounts = this.run(jobs.jobAddCounts);
+  readonly jobSetResult = this.run(jobs.jobSetResult);
+  readonly jobListClaimable = this.run(jobs.jobListClaimable);
+  readonly jobTouchClaim = this.run(jobs.jobTouchClaim);
+  readonly jobListFinishable = this.run(jobs.jobListFinishable);
+
+  readonly taskInsertMany = this.run(tasks.taskInsertMany);
+  /** Claims a batch of the job's ready tasks (skipping rows other workers hold, where supported). */
+  taskClaim(p: Omit<Parameters<typeof tasks.taskClaim>[1], 'skipLocked'>) {
+    return tasks.taskClaim(this.db, { ...p, skipLocked: this.capabilities.skipLocked });
+  }
+  readonly taskHeartbeat = this.run(tasks.taskHeartbeat);
+  readonly taskComplete = this.run(tasks.taskComplete);
+  readonly taskSavePayload = this.run(tasks.taskSavePayload);
+  readonly taskReschedule = this.run(tasks.taskReschedule);
+  readonly taskRescueExpired = this.run(tasks.taskRescueExpired);
+  readonly taskRelease = this.run(tasks.taskRelease);
+  readonly taskDeleteReady = this.run(tasks.taskDeleteReady);
+  readonly taskExistsForJob = this.run(tasks.taskExistsForJob);
+
+  readonly failureInsertMany = this.run(failures.failureInsertMany);
+  readonly failureList = this.run(failures.failureList);
+
+  readonly eventInsert = this.run(events.eventInsert);
+  readonly eventListForJob = this.run(events.eventListForJob);
+  readonly eventListForDomain = this.run(events.eventListForDomain);
+  readonly eventLatestId = this.run(events.eventLatestId);
+  readonly eventPruneProgress = this.run(events.eventPruneProgress);
+
+  /** Sends a hint to subscribers of `channel` (at commit when inside a transaction, where the database can). */
+  notify(channel: string, payload: string): Promise<void> {
+    return this.driver.notifier.publish(this.db, channel, payload);
+  }
+  subscribe(channel: string, listener: (payload: string) => void) {
+    return this.driver.notifier.subscribe(channel, listener);
+  }
+  isTransient(error: unknown): boolean {
+    return this.driver.isTransient(error);
+  }
+  isUniqueViolation(error: unknown): boolean {
+    return this.driver.isUniqueViolation(error);
+  }
+
+  readonly itemListSubtreeLive = this.run(bulk.itemListSubtreeLive);
+  readonly itemListTrashMembers = this.run(bulk.itemListTrashMembers);
+  readonly itemListTrashRootsBefore = this.run(bulk.itemListTrashRootsBefore);
+  readonly itemTrashMany = this.run(bulk.itemTrashMany);
+  readonly itemTrashSubtreeRest = this.run(bulk.itemTrashSubtreeRest);
+  readonly itemRestoreMany = this.run(bulk.itemRestoreMany);
+  readonly itemSetPlace = this.run(bulk.itemSetPlace);
+  readonly itemDeleteMany = this.run(bulk.itemDeleteMany);
+  readonly itemGetMany = this.run(bulk.itemGetMany);
+  readonly itemRewritePaths = this.run(bulk.itemRewritePaths);
+  readonly itemInsertMany = this.run(bulk.itemInsertMany);
+  readonly itemGetLiveByPaths = this.run(bulk.itemGetLiveByPaths);
+  readonly itemFindTrashRoot = this.run(bulk.itemFindTrashRoot);
+  readonly itemDeleteRest = this.run(bulk.itemDeleteRest);
+  readonly itemRestoreRest = this.run(bulk.itemRestoreRest);
 }

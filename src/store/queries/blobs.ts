@@ -1,17 +1,31 @@
 /** Blob reference counts: a blob with refcount 0 may be reclaimed by the collector. */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
+import { TransientError } from '../../domain/errors.js';
 
+/**
+ * Adds references to a blob; returns the new count. A row the collector is
+ * deleting (-1) refuses new references with TransientError: the caller
+ * retries after the collector is done, writing the bytes again.
+ */
 export async function blobAddRef(
   db: Kysely<Database>,
   p: { storage: string; sha256: string; size: number; count?: number; now: number },
-): Promise<void> {
+): Promise<number> {
   const count = p.count ?? 1;
-  await db
+  const row = await db
     .insertInto('blobs')
     .values({ storage: p.storage, sha256: p.sha256, size: p.size, refcount: count, created_at: p.now })
-    .onConflict((oc) => oc.columns(['storage', 'sha256']).doUpdateSet({ refcount: sql<number>`blobs.refcount + ${count}` }))
-    .execute();
+    .onConflict((oc) =>
+      oc
+        .columns(['storage', 'sha256'])
+        .doUpdateSet({ refcount: sql<number>`blobs.refcount + ${count}` })
+        .where('blobs.refcount', '>=', 0),
+    )
+    .returning('refcount')
+    .executeTakeFirst();
+  if (!row) throw new TransientError(`blob ${p.sha256.slice(0, 12)}… is being garbage-collected; retry`);
+  return Number(row.refcount);
 }
 
 export async function blobRelease(
@@ -37,4 +51,30 @@ export async function blobGetRefcount(
     .where('sha256', '=', p.sha256)
     .executeTakeFirst();
   return row === undefined ? undefined : Number(row.refcount);
+}
+
+/**
+ * The collector's protocol, safe against a concurrent upload of the same
+ * content: (1) mark a refcount-0 row as collecting (-1) — an upload adding a
+ * reference then sees -1 and retries; (2) delete the bytes; (3) delete the
+ * row. A crash between the steps leaves -1 rows that the next pass finishes.
+ */
+export async function blobListUnreferenced(db: Kysely<Database>, p: { limit: number }): Promise<Array<{ storage: string; sha256: string; refcount: number }>> {
+  const rows = await db.selectFrom('blobs').select(['storage', 'sha256', 'refcount']).where('refcount', '<=', 0).limit(p.limit).execute();
+  return rows.map((r) => ({ storage: r.storage, sha256: r.sha256, refcount: Number(r.refcount) }));
+}
+
+export async function blobMarkCollecting(db: Kysely<Database>, p: { storage: string; sha256: string }): Promise<boolean> {
+  const result = await db
+    .updateTable('blobs')
+    .set({ refcount: -1 })
+    .where('storage', '=', p.storage)
+    .where('sha256', '=', p.sha256)
+    .where('refcount', '<=', 0)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export async function blobDeleteCollected(db: Kysely<Database>, p: { storage: string; sha256: string }): Promise<void> {
+  await db.deleteFrom('blobs').where('storage', '=', p.storage).where('sha256', '=', p.sha256).where('refcount', '=', -1).execute();
 }

@@ -97,3 +97,21 @@ export async function libraryUserStateSet(
     )
     .execute();
 }
+
+/** Ids of the domain's libraries on which the user holds ADMIN (directly or through their domain). */
+export async function libraryIdsAdministeredBy(
+  db: Kysely<Database>,
+  p: { email: string; domainName: string; domainId: number },
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('library_permissions as p')
+    .innerJoin('libraries as l', 'l.id', 'p.library_id')
+    .select('p.library_id')
+    .distinct()
+    .where('l.domain_id', '=', p.domainId)
+    .where('p.role', '=', 'ADMIN')
+    .where((eb) => eb.or([eb.and([eb('p.type', '=', 'user'), eb('p.value', '=', p.email)]), eb.and([eb('p.type', '=', 'domain'), eb('p.value', '=', p.domainName)])]))
+    .orderBy('p.library_id')
+    .execute();
+  return rows.map((r) => r.library_id);
+}

@@ -4,7 +4,7 @@
  */
 import pg from 'pg';
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
-import type { Driver, Capabilities } from '../../driver.js';
+import type { Driver, Capabilities, Notifier } from '../../driver.js';
 import type { Database } from '../../schema.js';
 import { postgresMigrations } from './migrations/index.js';
 
@@ -70,6 +70,13 @@ export async function createPostgresDriver(options: PostgresDriverOptions): Prom
     label: describeConnection(options.connectionString) + (schema ? `#${schema}` : ''),
     db,
     capabilities,
+    notifier: listenNotifyNotifier(options.connectionString, schema),
+    isTransient(error: unknown) {
+      const code = (error as { code?: unknown } | null)?.code;
+      if (typeof code !== 'string') return false;
+      // serialization failure, deadlock, lock timeout, too many connections, admin shutdown, connection errors
+      return ['40001', '40P01', '55P03', '53300', '57P01', '57P03'].includes(code) || code.startsWith('08') || code === 'ECONNRESET' || code === 'ECONNREFUSED';
+    },
     migrations: postgresMigrations,
     async lockForMigration(trx: Transaction<Database>) {
       await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`.execute(trx);
@@ -79,6 +86,79 @@ export async function createPostgresDriver(options: PostgresDriverOptions): Prom
     },
     async close() {
       await db.destroy();
+    },
+  };
+}
+
+/**
+ * NOTIFY inside the writing transaction (delivered at commit); LISTEN on one
+ * dedicated connection per process, reconnected if it drops. Channels are
+ * scoped by schema so isolated test schemas do not hear each other.
+ */
+function listenNotifyNotifier(connectionString: string, schema: string | undefined): Notifier {
+  const scoped = (channel: string) => (schema ? `${schema}_${channel}` : channel);
+  const listeners = new Map<string, Set<(payload: string) => void>>();
+  let client: pg.Client | undefined;
+  let connecting: Promise<pg.Client> | undefined;
+  let closed = false;
+
+  async function connect(): Promise<pg.Client> {
+    if (client) return client;
+    connecting ??= (async () => {
+      const c = new pg.Client({ connectionString });
+      c.on('notification', (msg) => {
+        for (const listener of listeners.get(msg.channel) ?? []) listener(msg.payload ?? '');
+      });
+      c.on('error', () => {
+        client = undefined;
+        connecting = undefined;
+        if (!closed && listeners.size > 0) setTimeout(() => void resubscribe(), 500).unref();
+      });
+      await c.connect();
+      for (const channel of listeners.keys()) await c.query(`LISTEN "${channel}"`);
+      client = c;
+      return c;
+    })();
+    try {
+      return await connecting;
+    } finally {
+      connecting = undefined;
+    }
+  }
+
+  async function resubscribe() {
+    try {
+      await connect();
+    } catch {
+      if (!closed) setTimeout(() => void resubscribe(), 1000).unref();
+    }
+  }
+
+  return {
+    async publish(db, channel, payload) {
+      await sql`SELECT pg_notify(${scoped(channel)}, ${payload})`.execute(db);
+    },
+    async subscribe(channel, listener) {
+      const name = scoped(channel);
+      let set = listeners.get(name);
+      const fresh = !set;
+      if (!set) listeners.set(name, (set = new Set()));
+      set.add(listener);
+      closed = false;
+      const c = await connect();
+      if (fresh) await c.query(`LISTEN "${name}"`);
+      return async () => {
+        set.delete(listener);
+        if (set.size > 0) return;
+        listeners.delete(name);
+        if (client) await client.query(`UNLISTEN "${name}"`).catch(() => {});
+        if (listeners.size === 0 && client) {
+          closed = true;
+          const c2 = client;
+          client = undefined;
+          await c2.end().catch(() => {});
+        }
+      };
     },
   };
 }

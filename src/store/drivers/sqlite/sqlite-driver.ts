@@ -4,10 +4,11 @@
  * mutex, so there is exactly one writer and it is serialized in one place.
  */
 import fs from 'node:fs';
+import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import type { Driver, Capabilities } from '../../driver.js';
+import type { Driver, Capabilities, Notifier } from '../../driver.js';
 import type { Database } from '../../schema.js';
 import { sqliteMigrations } from './migrations/index.js';
 import { withStatementCache } from './statement-cache.js';
@@ -38,6 +39,11 @@ export function createSqliteDriver(options: SqliteDriverOptions): Driver {
     label: `sqlite:${options.filename}`,
     db,
     capabilities,
+    notifier: inProcessNotifier(),
+    isTransient(error: unknown) {
+      const code = (error as { code?: unknown } | null)?.code;
+      return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_IOERR' || code === 'SQLITE_FULL';
+    },
     migrations: sqliteMigrations,
     async lockForMigration() {
       // One connection per process and SQLite's own write lock serialize migrators.
@@ -48,6 +54,23 @@ export function createSqliteDriver(options: SqliteDriverOptions): Driver {
     },
     async close() {
       await db.destroy();
+    },
+  };
+}
+
+/** One process owns a SQLite database: hints travel on an in-process emitter. */
+function inProcessNotifier(): Notifier {
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+  return {
+    async publish(_db, channel, payload) {
+      setImmediate(() => emitter.emit(channel, payload));
+    },
+    async subscribe(channel, listener) {
+      emitter.on(channel, listener);
+      return async () => {
+        emitter.off(channel, listener);
+      };
     },
   };
 }

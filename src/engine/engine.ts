@@ -1,0 +1,267 @@
+/**
+ * The worker side of the job engine, one per process: claims tasks fairly
+ * (priority, then the least recently served domain and job) in batches under
+ * a lease, runs up to `concurrency` at once, heartbeats the leases it holds,
+ * returns expired leases of dead workers to the queue, finishes jobs whose
+ * work is done, and collects unreferenced blobs. Idle, it sleeps until a work
+ * hint (in-process, or NOTIFY from another process) or the poll interval.
+ */
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Store } from '../store/store.js';
+import type { ClaimedTask } from '../store/queries/job-tasks.js';
+import type { BlobStore } from '../blobs/blob-store.js';
+import type { Library } from '../domain/types.js';
+import { NotFoundError } from '../domain/errors.js';
+import { isActive } from '../domain/jobs.js';
+import type { OperationContext } from './operation.js';
+import type { OperationRegistry } from './operation-registry.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
+import { LeaseLostError, runItemsTask, type EngineHooks, type RunnerDeps } from './task-runner.js';
+import { runPlanTask } from './plan-runner.js';
+import { finishIfDone } from './job-lifecycle.js';
+import { WORK_CHANNEL } from './events.js';
+import { collectBlobs } from './blob-collector.js';
+
+export interface EngineOptions {
+  store: Store;
+  operations: OperationRegistry;
+  blobs: { get(name: string): BlobStore };
+  logger: Logger;
+  concurrency: number;
+  leaseMs: number;
+  retry?: Partial<RetryPolicy>;
+  /** Idle workers look for work at least this often (hints usually wake them sooner). */
+  pollMs?: number;
+  progressIntervalMs?: number;
+  /** How often unreferenced blobs are collected; 0 disables. */
+  blobCollectMs?: number;
+  hooks?: EngineHooks;
+  workerId?: string;
+  now?: () => number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+export class Engine {
+  readonly workerId: string;
+  private readonly store: Store;
+  private readonly options: EngineOptions;
+  private readonly deps: RunnerDeps;
+  private readonly active = new Map<number, ClaimedTask>();
+  private running = false;
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private unsubscribe: (() => Promise<void>) | undefined;
+  private pendingWake = false;
+
+  constructor(options: EngineOptions) {
+    this.options = options;
+    this.store = options.store;
+    this.workerId = options.workerId ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    const now = options.now ?? Date.now;
+    const ctx: OperationContext = {
+      store: options.store,
+      blobs: options.blobs,
+      library: async (id: string, via: Store): Promise<Library> => {
+        const library = await via.libraryGetById(id);
+        if (!library) throw new NotFoundError(`library '${id}' not found`);
+        return library;
+      },
+      now,
+    };
+    this.deps = {
+      store: options.store,
+      ctx,
+      policy: { ...DEFAULT_RETRY_POLICY, ...options.retry },
+      hooks: options.hooks ?? {},
+      progressIntervalMs: options.progressIntervalMs ?? 250,
+      lastProgress: new Map(),
+      now,
+    };
+  }
+
+  get activeTasks(): number {
+    return this.active.size;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.stopping = false;
+    this.unsubscribe = await this.store.subscribe(WORK_CHANNEL, () => this.wake());
+    const lease = this.options.leaseMs;
+    this.every(Math.max(50, Math.floor(lease / 3)), () => this.heartbeat());
+    this.every(Math.max(100, Math.floor(lease / 2)), () => this.rescue());
+    this.every(2_000, () => this.finishSweep());
+    const gcMs = this.options.blobCollectMs ?? 30_000;
+    if (gcMs > 0) this.every(gcMs, () => this.collect());
+    await this.rescue();
+    this.loop = this.run();
+  }
+
+  /** Stops claiming, lets running tasks finish (up to `graceMs`), and hands back what it still holds. */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (!this.running) return;
+    this.stopping = true;
+    this.wake();
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    const deadline = Date.now() + graceMs;
+    while (this.active.size > 0 && Date.now() < deadline) await sleep(20);
+    await this.loop;
+    if (this.active.size > 0) {
+      await this.store.taskRelease({ owner: this.workerId, ids: [...this.active.keys()] }).catch(() => {});
+    }
+    await this.unsubscribe?.();
+    this.running = false;
+  }
+
+  /** Wakes an idle claim loop (new work may exist). */
+  wake(): void {
+    this.pendingWake = true;
+    const resolve = this.wakeUp;
+    this.wakeUp = undefined;
+    resolve?.();
+  }
+
+  private every(ms: number, fn: () => Promise<unknown>): void {
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy || this.stopping) return;
+      busy = true;
+      fn()
+        .catch((error: unknown) => this.options.logger.warn({ err: error }, 'engine housekeeping failed'))
+        .finally(() => (busy = false));
+    }, ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  private waitForWake(ms: number): Promise<void> {
+    if (this.pendingWake) {
+      this.pendingWake = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wakeUp = undefined;
+        resolve();
+      }, ms);
+      timer.unref();
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private async run(): Promise<void> {
+    const pollMs = this.options.pollMs ?? 1_000;
+    while (!this.stopping) {
+      const free = this.options.concurrency - this.active.size;
+      if (free <= 0) {
+        await this.waitForWake(pollMs);
+        continue;
+      }
+      this.pendingWake = false;
+      let claimed: ClaimedTask[] = [];
+      try {
+        claimed = await this.claim(free);
+      } catch (error) {
+        this.options.logger.warn({ err: error }, 'claiming tasks failed; retrying');
+        await sleep(pollMs);
+        continue;
+      }
+      if (claimed.length === 0) {
+        await this.waitForWake(pollMs);
+        continue;
+      }
+      for (const task of claimed) this.launch(task);
+    }
+  }
+
+  /** One claim round: the fairest job with ready work gives up to `free` tasks. */
+  private async claim(free: number): Promise<ClaimedTask[]> {
+    const now = this.deps.now();
+    const candidates = await this.store.jobListClaimable({ now, limit: 4 });
+    for (const job of candidates) {
+      const tasks = await this.store.transaction(async (tx) => {
+        const claimed = await tx.taskClaim({ jobId: job.id, owner: this.workerId, leaseUntil: now + this.options.leaseMs, now, limit: free });
+        if (claimed.length > 0) await tx.jobTouchClaim({ id: job.id, domainId: job.domainId, now });
+        return claimed;
+      });
+      if (tasks.length > 0) return tasks;
+    }
+    return [];
+  }
+
+  private launch(task: ClaimedTask): void {
+    this.active.set(task.id, task);
+    this.execute(task)
+      .catch((error: unknown) => {
+        if (error instanceof LeaseLostError) this.options.logger.info({ task: task.id, job: task.jobId }, error.message);
+        else this.options.logger.error({ err: error, task: task.id, job: task.jobId }, 'task failed unexpectedly; its lease will expire and it will run again');
+      })
+      .finally(() => {
+        this.active.delete(task.id);
+        this.wake();
+      });
+  }
+
+  private async execute(task: ClaimedTask): Promise<void> {
+    const job = await this.store.jobGetById(task.jobId);
+    if (!job || !isActive(job.status)) {
+      await this.store.transaction(async (tx) => {
+        if (await tx.taskComplete({ id: task.id, fence: task.fence })) {
+          const current = await tx.jobGetForUpdate(task.jobId);
+          if (current) await finishIfDone(tx, current, this.deps.now());
+        }
+      });
+      return;
+    }
+    if (!this.options.operations.has(job.type)) {
+      await this.store.transaction(async (tx) => {
+        if (!(await tx.taskComplete({ id: task.id, fence: task.fence }))) return;
+        const now = this.deps.now();
+        await tx.jobSetStatus({ id: job.id, status: 'failed', from: ['queued', 'planning', 'running', 'cancelling'], now, finished: true, error: { code: 'UNPROCESSABLE', message: `job type '${job.type}' is not enabled on this server` } });
+        await tx.taskDeleteReady({ jobId: job.id });
+      });
+      return;
+    }
+    const op = this.options.operations.get(job.type);
+    if (task.kind === 'plan') await runPlanTask(this.deps, op, job, task, () => this.stopping);
+    else await runItemsTask(this.deps, op, job, task);
+  }
+
+  private async heartbeat(): Promise<void> {
+    if (this.active.size === 0) return;
+    await this.store.taskHeartbeat({ owner: this.workerId, leaseUntil: this.deps.now() + this.options.leaseMs });
+  }
+
+  private async rescue(): Promise<void> {
+    const rescued = await this.store.taskRescueExpired({ now: this.deps.now() });
+    if (rescued > 0) {
+      this.options.logger.info({ rescued }, 'returned tasks with expired leases to the queue');
+      this.wake();
+    }
+  }
+
+  private async finishSweep(): Promise<void> {
+    const ids = await this.store.jobListFinishable({ limit: 50 });
+    for (const id of ids) {
+      await this.store.transaction(async (tx) => {
+        const job = await tx.jobGetForUpdate(id);
+        if (job) await finishIfDone(tx, job, this.deps.now());
+      });
+    }
+  }
+
+  /** Collects unreferenced blobs now (also runs on a timer). Returns how many were removed. */
+  collect(): Promise<number> {
+    return collectBlobs(this.store, this.options.blobs, this.options.logger);
+  }
+}

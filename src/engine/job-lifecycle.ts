@@ -1,0 +1,48 @@
+/**
+ * Status changes of a job, each in the caller's transaction with its event:
+ * start planning, planning done, finish (when no task remains), cancel.
+ */
+import type { Store } from '../store/store.js';
+import type { Job, JobStatus } from '../domain/jobs.js';
+import { ACTIVE_STATUSES, finalStatusOf } from '../domain/jobs.js';
+import { recordJobEvent } from './events.js';
+
+async function transition(tx: Store, job: Job, status: JobStatus, from: readonly JobStatus[], now: number, extra: { started?: boolean; finished?: boolean } = {}) {
+  const changed = await tx.jobSetStatus({ id: job.id, status, from, now, ...extra });
+  if (!changed) return undefined;
+  const updated = (await tx.jobGetById(job.id))!;
+  await recordJobEvent(tx, updated, 'status', now);
+  return updated;
+}
+
+export function markPlanning(tx: Store, job: Job, now: number) {
+  return transition(tx, job, 'planning', ['queued'], now, { started: true });
+}
+
+export function markRunning(tx: Store, job: Job, now: number) {
+  return transition(tx, job, 'running', ['queued', 'planning'], now, { started: true });
+}
+
+/**
+ * Ends the job if its work is done: planning finished (or a cancel dropped
+ * it) and no task remains. Call after the job row was updated in this
+ * transaction (on PostgreSQL that row lock orders concurrent finishers, and
+ * the task check then sees their committed deletes).
+ */
+export async function finishIfDone(tx: Store, job: Job, now: number): Promise<Job | undefined> {
+  if (!ACTIVE_STATUSES.includes(job.status)) return undefined;
+  if (!job.planned && job.status !== 'cancelling') return undefined;
+  if (await tx.taskExistsForJob({ jobId: job.id })) return undefined;
+  const status = finalStatusOf(job);
+  const done = await transition(tx, job, status, ACTIVE_STATUSES, now, { finished: true });
+  if (done) await tx.eventPruneProgress({ jobId: job.id });
+  return done;
+}
+
+/** Requests a stop: queued work is dropped, running tasks finish and count, then the job ends `cancelled`. */
+export async function cancelJob(tx: Store, job: Job, now: number): Promise<Job> {
+  if (!ACTIVE_STATUSES.includes(job.status) || job.status === 'cancelling') return job;
+  const cancelling = (await transition(tx, job, 'cancelling', ACTIVE_STATUSES, now)) ?? job;
+  await tx.taskDeleteReady({ jobId: job.id });
+  return (await finishIfDone(tx, cancelling, now)) ?? cancelling;
+}

@@ -1,0 +1,88 @@
+/**
+ * What a job type provides to the engine: how to check its params when a job
+ * is submitted, how to plan it (a selection expanded into tasks, step by step
+ * with a saved cursor), and how to run one task: bytes first (`prepare`,
+ * outside any transaction), then catalog effects (`apply`, inside the task's
+ * fenced transaction, together with its outcome and the job's counters).
+ */
+import type { Store } from '../store/store.js';
+import type { Job, JobType } from '../domain/jobs.js';
+import type { Library, Principal } from '../domain/types.js';
+import type { BlobStore } from '../blobs/blob-store.js';
+import type { LibraryAccess } from '../services/library-service.js';
+
+/** Items (entries) planned together, with what they share (context); serialized into one task. */
+export interface TaskBody<C = unknown, E = unknown> {
+  context: C;
+  entries: E[];
+}
+
+export interface PlannedTask<C = unknown, E = unknown> extends TaskBody<C, E> {
+  /** Tasks of phase n+1 start when no task of phase n remains. The planner runs in phase 1. */
+  phase: number;
+  /** Items the task stands for when its entries do not list them one by one (default: entries.length). */
+  itemCount?: number;
+}
+
+export interface ItemFailureOutcome<E = unknown> {
+  entry: E;
+  itemId: number | null;
+  path: string;
+  code: string;
+  message: string;
+}
+
+export interface PlanStep<Cursor = unknown> {
+  tasks: PlannedTask[];
+  /** Selection items that fail at planning time (e.g. a path that does not exist). */
+  failures: Array<ItemFailureOutcome & { phase: number; context: unknown }>;
+  bytesTotal?: number;
+  /** Where to continue; null when planning is finished. */
+  cursor: Cursor | null;
+}
+
+export interface TaskOutcome {
+  succeeded: number;
+  skipped: number;
+  failures: ItemFailureOutcome[];
+  bytesDone?: number;
+  /** Items found at run time that planning did not count (e.g. added to a folder being trashed). */
+  extraTotal?: number;
+}
+
+export interface OperationContext {
+  store: Store;
+  blobs: { get(name: string): BlobStore };
+  /**
+   * A library by id, read through `via` (inside a task's transaction pass the
+   * transaction: on a single-connection database a read outside it would wait
+   * for the transaction to end, forever).
+   */
+  library(id: string, via: Store): Promise<Library>;
+  now(): number;
+}
+
+export interface SubmitContext {
+  caller: Principal;
+  library: LibraryAccess;
+  /** Checks the caller's right on another library the job touches. */
+  access(libraryId: string, needed: 'READER' | 'WRITER'): Promise<LibraryAccess>;
+  enableBenchJobs: boolean;
+  now(): number;
+}
+
+export interface ValidatedJob {
+  params: Record<string, unknown>;
+  targetLibraryId: string | null;
+}
+
+export interface Operation<Cursor = unknown, C = unknown, E = unknown, Prepared = unknown> {
+  readonly type: JobType;
+  /** The right the job needs on its own library (WRITER for changes, READER for reads). */
+  readonly sourceRight: 'READER' | 'WRITER';
+  /** Refuses bad params with InvalidArgumentError (400, field named) or UnprocessableError (422). */
+  validate(params: Record<string, unknown>, ctx: SubmitContext): Promise<ValidatedJob>;
+  plan(ctx: OperationContext, job: Job, cursor: Cursor | null): Promise<PlanStep<Cursor>>;
+  prepare?(ctx: OperationContext, job: Job, task: TaskBody<C, E>): Promise<Prepared>;
+  apply(tx: Store, ctx: OperationContext, job: Job, task: TaskBody<C, E>, prepared: Prepared | undefined): Promise<TaskOutcome>;
+}

@@ -1,0 +1,80 @@
+/**
+ * Runs a job's planner task: repeatedly asks the operation for the next step
+ * and commits its tasks, its selection failures, the job's totals and the
+ * saved cursor in one fenced transaction, so planning resumes where it stopped
+ * after a crash and never holds more than one step in memory.
+ */
+import type { ClaimedTask } from '../store/queries/job-tasks.js';
+import type { Job } from '../domain/jobs.js';
+import type { Operation } from './operation.js';
+import { finishIfDone, markPlanning, markRunning } from './job-lifecycle.js';
+import { WORK_CHANNEL } from './events.js';
+import { LeaseLostError, type RunnerDeps } from './task-runner.js';
+import { planRetry } from './retry-planner.js';
+
+export async function runPlanTask(deps: RunnerDeps, op: Operation, initial: Job, task: ClaimedTask, stopping: () => boolean): Promise<void> {
+  const { store, ctx } = deps;
+  let job = initial;
+  if (job.status === 'queued') {
+    job = (await store.transaction((tx) => markPlanning(tx, job, deps.now()))) ?? job;
+  }
+  let cursor: unknown = (JSON.parse(task.payload) as { cursor: unknown }).cursor ?? null;
+  for (;;) {
+    if (stopping()) return;
+    const step = job.retryOf !== null ? await planRetry(store, job, cursor as { afterId: number } | null) : await op.plan(ctx, job, cursor);
+    const done = step.cursor === null;
+    const carryOn = await store.transaction(async (tx) => {
+      const now = deps.now();
+      const current = await tx.jobGetForUpdate(job.id);
+      if (!current || current.status === 'cancelling' || !['planning', 'running', 'queued'].includes(current.status)) {
+        await tx.taskComplete({ id: task.id, fence: task.fence });
+        if (current) await finishIfDone(tx, current, now);
+        return false;
+      }
+      const fenced = done
+        ? await tx.taskComplete({ id: task.id, fence: task.fence })
+        : await tx.taskSavePayload({ id: task.id, fence: task.fence, payload: JSON.stringify({ cursor: step.cursor }) });
+      if (!fenced) throw new LeaseLostError(task.id);
+      await tx.taskInsertMany(
+        step.tasks.map((t) => ({
+          jobId: job.id,
+          phase: t.phase,
+          kind: 'items' as const,
+          payload: JSON.stringify({ context: t.context, entries: t.entries }),
+          itemCount: t.itemCount ?? t.entries.length,
+          runAfter: now,
+        })),
+      );
+      await tx.failureInsertMany({
+        jobId: job.id,
+        failures: step.failures.map((f) => ({
+          phase: f.phase,
+          context: JSON.stringify(f.context ?? null),
+          entry: JSON.stringify(f.entry ?? null),
+          itemId: f.itemId,
+          path: f.path,
+          code: f.code,
+          message: f.message,
+          attempts: 1,
+        })),
+      });
+      const planned = step.tasks.reduce((n, t) => n + (t.itemCount ?? t.entries.length), 0) + step.failures.length;
+      let updated = await tx.jobAddCounts({
+        id: job.id,
+        delta: { total: planned, failed: step.failures.length, bytesTotal: step.bytesTotal },
+        now,
+        planned: done,
+      });
+      if (done) {
+        updated = (await markRunning(tx, updated, now)) ?? updated;
+        await finishIfDone(tx, updated, now);
+      }
+      if (step.tasks.length > 0) await tx.notify(WORK_CHANNEL, String(job.id));
+      job = updated;
+      return !done;
+    });
+    if (!carryOn) return;
+    cursor = step.cursor;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Runs one claimed items task: bytes first (`prepare`), then one fenced
+ * transaction holding the task's catalog effects, its per-item failures, the
+ * job's counters, a throttled progress event and, if it was the last task,
+ * the job's end. A transient error puts the task back with a backoff; after
+ * the last attempt (or on a permanent error) its items are recorded as failed.
+ */
+import type { Store } from '../store/store.js';
+import type { ClaimedTask } from '../store/queries/job-tasks.js';
+import type { Job } from '../domain/jobs.js';
+import type { ItemFailureOutcome, Operation, OperationContext, TaskBody } from './operation.js';
+import { backoffDelay, describeError, isTransientError, type RetryPolicy } from './retry-policy.js';
+import { finishIfDone, markRunning } from './job-lifecycle.js';
+import { recordJobEvent, WORK_CHANNEL } from './events.js';
+
+/** Thrown inside a task's transaction when its claim was taken over: the transaction rolls back. */
+export class LeaseLostError extends Error {
+  constructor(taskId: number) {
+    super(`task ${taskId}: lease lost to a newer claim; nothing committed`);
+  }
+}
+
+export interface EngineHooks {
+  /** Test-only fault injection: runs inside the task's transaction before its effects. */
+  beforeApply?(task: ClaimedTask, job: Job): void | Promise<void>;
+}
+
+export interface RunnerDeps {
+  store: Store;
+  ctx: OperationContext;
+  policy: RetryPolicy;
+  hooks: EngineHooks;
+  progressIntervalMs: number;
+  lastProgress: Map<number, number>;
+  now(): number;
+}
+
+/** The item id an entry names (entries are ids, or objects with an `id`). */
+function entryItemId(entry: unknown): number | null {
+  if (typeof entry === 'number') return entry;
+  const id = (entry as { id?: unknown } | null)?.id;
+  return typeof id === 'number' ? id : null;
+}
+
+async function failuresFor(store: Store, body: TaskBody, code: string, message: string): Promise<ItemFailureOutcome[]> {
+  const ids = body.entries.map(entryItemId).filter((id): id is number => id !== null);
+  const items = await store.itemGetMany({ ids });
+  const byId = new Map(items.map((i) => [i.id, i]));
+  return body.entries.map((entry) => {
+    const id = entryItemId(entry);
+    const path = (entry as { path?: unknown } | null)?.path;
+    return {
+      entry,
+      itemId: id,
+      path: (id !== null ? byId.get(id)?.path : undefined) ?? (typeof path === 'string' ? path : `item ${id ?? '?'}`),
+      code,
+      message,
+    };
+  });
+}
+
+export async function commitOutcome(
+  deps: RunnerDeps,
+  tx: Store,
+  job: Job,
+  task: ClaimedTask,
+  outcome: { succeeded: number; skipped: number; failures: ItemFailureOutcome[]; bytesDone?: number; extraTotal?: number },
+  context: unknown,
+  attempts: number,
+): Promise<void> {
+  const now = deps.now();
+  await tx.failureInsertMany({
+    jobId: job.id,
+    failures: outcome.failures.map((f) => ({
+      phase: task.phase,
+      context: JSON.stringify(context ?? null),
+      entry: JSON.stringify(f.entry ?? null),
+      itemId: f.itemId,
+      path: f.path,
+      code: f.code,
+      message: f.message.slice(0, 2000),
+      attempts,
+    })),
+  });
+  let updated = await tx.jobAddCounts({
+    id: job.id,
+    delta: { succeeded: outcome.succeeded, skipped: outcome.skipped, failed: outcome.failures.length, bytesDone: outcome.bytesDone, total: outcome.extraTotal },
+    now,
+  });
+  if (updated.status === 'queued') updated = (await markRunning(tx, updated, now)) ?? updated;
+  const finished = await finishIfDone(tx, updated, now);
+  if (finished) {
+    deps.lastProgress.delete(job.id);
+  } else if (now - (deps.lastProgress.get(job.id) ?? 0) >= deps.progressIntervalMs) {
+    deps.lastProgress.set(job.id, now);
+    await recordJobEvent(tx, updated, 'progress', now);
+  }
+}
+
+export async function runItemsTask(deps: RunnerDeps, op: Operation, job: Job, task: ClaimedTask): Promise<void> {
+  const { store, ctx } = deps;
+  const body = JSON.parse(task.payload) as TaskBody;
+  const attempts = task.attempts + 1;
+  try {
+    const prepared = op.prepare ? await op.prepare(ctx, job, body) : undefined;
+    await store.transaction(async (tx) => {
+      if (!(await tx.taskComplete({ id: task.id, fence: task.fence }))) throw new LeaseLostError(task.id);
+      await deps.hooks.beforeApply?.(task, job);
+      const outcome = await op.apply(tx, ctx, job, body, prepared);
+      await commitOutcome(deps, tx, job, task, outcome, body.context, attempts);
+    });
+  } catch (error) {
+    if (error instanceof LeaseLostError) return;
+    const transient = isTransientError(error, (e) => store.isTransient(e));
+    if (transient && attempts < deps.policy.maxAttempts) {
+      const runAfter = deps.now() + backoffDelay(deps.policy, attempts);
+      await store.transaction(async (tx) => {
+        if (!(await tx.taskReschedule({ id: task.id, fence: task.fence, runAfter, attempts }))) return;
+        await tx.jobAddCounts({ id: job.id, delta: { retries: 1 }, now: deps.now() });
+        await tx.notify(WORK_CHANNEL, String(job.id));
+      });
+      return;
+    }
+    const { code, message } = store.isUniqueViolation(error)
+      ? { code: 'CONFLICT', message: 'an item with the same name appeared concurrently' }
+      : describeError(error);
+    const failures = await failuresFor(store, body, code, message);
+    await store.transaction(async (tx) => {
+      if (!(await tx.taskComplete({ id: task.id, fence: task.fence }))) return;
+      await commitOutcome(deps, tx, job, task, { succeeded: 0, skipped: 0, failures }, body.context, attempts);
+    });
+  }
+}

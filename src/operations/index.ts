@@ -1,0 +1,14 @@
+/** Every job type this server runs; `noop` only when bench jobs are enabled. */
+import { OperationRegistry } from '../engine/operation-registry.js';
+import type { Operation } from '../engine/operation.js';
+import { noopOperation } from './noop.js';
+import { trashOperation } from './trash.js';
+import { restoreOperation } from './restore.js';
+import { purgeOperation } from './purge.js';
+import { emptyTrashOperation } from './empty-trash.js';
+
+export function createOperationRegistry(options: { enableBenchJobs: boolean }): OperationRegistry {
+  const operations: Operation[] = [trashOperation, restoreOperation, purgeOperation, emptyTrashOperation] as Operation[];
+  if (options.enableBenchJobs) operations.push(noopOperation as Operation);
+  return new OperationRegistry(operations);
+}

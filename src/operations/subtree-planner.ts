@@ -1,0 +1,112 @@
+/**
+ * The planner shared by the subtree operations: walks the selected roots one
+ * after another and, for a folder, its descendants in keyset chunks; emits
+ * descendant chunks in one phase and the roots in another, and resumes from
+ * a small cursor (which root, and the last descendant seen).
+ */
+import type { Store } from '../store/store.js';
+import type { Item } from '../domain/types.js';
+import type { ItemRef } from '../store/queries/items-bulk.js';
+import type { ItemFailureOutcome, PlanStep, PlannedTask } from '../engine/operation.js';
+
+export const CHUNK = 500;
+export const ITEMS_PER_STEP = 5_000;
+
+/** A root entry: the selected item itself. */
+export interface RootEntry {
+  id: number;
+  path: string;
+  kind: 'file' | 'folder';
+  /** The root was in the trash when planned (restore, purge by id, empty_trash). */
+  trashed: boolean;
+}
+
+/** What the descendant chunks of one root share. */
+export interface MembersContext {
+  root: number;
+  /** The root's path plus '/' when planned. */
+  prefix: string;
+  trashed: boolean;
+}
+
+export interface SubtreeCursor {
+  /** Index of the selection entry being walked. */
+  i: number;
+  root?: RootEntry;
+  /** Last descendant seen: a path (live subtree) or an id (trashed subtree). */
+  afterPath?: string;
+  afterId?: number;
+}
+
+export interface SubtreePlanOptions {
+  store: Store;
+  libraryId: string;
+  /** How many selection entries there are. */
+  count: number;
+  /** Resolves selection entry `i` to its root item, or a failure. */
+  resolve(i: number): Promise<{ item: Item } | { failure: ItemFailureOutcome }>;
+  rootPhase: number;
+  membersPhase: number;
+}
+
+function toRoot(item: Item): RootEntry {
+  return { id: item.id, path: item.path, kind: item.kind, trashed: item.trashedAt !== null };
+}
+
+export async function planSubtrees(o: SubtreePlanOptions, cursor: SubtreeCursor | null): Promise<PlanStep<SubtreeCursor>> {
+  let state: SubtreeCursor = cursor ?? { i: 0 };
+  const tasks: PlannedTask[] = [];
+  const roots: RootEntry[] = [];
+  const failures: PlanStep['failures'] = [];
+  let budget = ITEMS_PER_STEP;
+  while (budget > 0 && state.i < o.count) {
+    if (!state.root) {
+      const resolved = await o.resolve(state.i);
+      budget--;
+      if ('failure' in resolved) {
+        failures.push({ ...resolved.failure, phase: o.rootPhase, context: null });
+        state = { i: state.i + 1 };
+        continue;
+      }
+      const root = toRoot(resolved.item);
+      roots.push(root);
+      if (root.kind !== 'folder') {
+        state = { i: state.i + 1 };
+        continue;
+      }
+      state = { i: state.i, root };
+    }
+    const root = state.root!;
+    const prefix = `${root.path}/`;
+    const limit = Math.min(CHUNK, budget);
+    let members: ItemRef[];
+    if (root.trashed) {
+      members = await o.store.itemListTrashMembers({ rootId: root.id, afterId: state.afterId, limit });
+    } else {
+      members = await o.store.itemListSubtreeLive({ libraryId: o.libraryId, prefix, afterPath: state.afterPath, limit });
+    }
+    if (members.length > 0) {
+      const context: MembersContext = { root: root.id, prefix, trashed: root.trashed };
+      tasks.push({ phase: o.membersPhase, context, entries: members.map((m) => m.id) });
+      budget -= members.length;
+      const last = members.at(-1)!;
+      state = root.trashed ? { i: state.i, root, afterId: last.id } : { i: state.i, root, afterPath: last.path };
+    }
+    if (members.length < limit) state = { i: state.i + 1 };
+  }
+  for (let k = 0; k < roots.length; k += CHUNK) {
+    tasks.push({ phase: o.rootPhase, context: null, entries: roots.slice(k, k + CHUNK) });
+  }
+  return { tasks, failures, cursor: state.i < o.count ? state : null };
+}
+
+/** A root-phase entry: planned (RootEntry), or a selection ref replayed by a retry ({path} or {id}). */
+export type RootRef = RootEntry | { path: string } | { id: number };
+
+export function isPlannedRoot(entry: RootRef): entry is RootEntry {
+  return 'kind' in entry;
+}
+
+export function rootRefLabel(entry: RootRef): string {
+  return 'path' in entry ? entry.path : `item ${entry.id}`;
+}

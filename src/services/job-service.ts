@@ -1,0 +1,264 @@
+/**
+ * Jobs as callers see them: submit (validated by the job type, permission
+ * checked on every library it touches), read, list with filters and keyset
+ * cursors, cancel, retry the failed items, per-item failures and the event
+ * log. Visibility: a user sees the jobs they requested, a library ADMIN that
+ * library's jobs, a domain admin every job of the domain; other domains' jobs
+ * do not exist (404).
+ */
+import type { Store } from '../store/store.js';
+import type { Principal, User } from '../domain/types.js';
+import type { Job, JobOrder, JobStatus } from '../domain/jobs.js';
+import { ACTIVE_STATUSES, JOB_ORDERS, JOB_STATUSES } from '../domain/jobs.js';
+import { InvalidArgumentError, NotFoundError, UnprocessableError } from '../domain/errors.js';
+import { isDomainAdmin } from '../domain/user-rules.js';
+import { decodeCursor, encodeCursor } from '../domain/cursor.js';
+import type { OperationRegistry } from '../engine/operation-registry.js';
+import type { JobVisibility } from '../store/queries/jobs.js';
+import { jobOrderKey } from '../store/queries/jobs.js';
+import type { JobEvent } from '../store/queries/job-events.js';
+import { recordJobEvent, WORK_CHANNEL } from '../engine/events.js';
+import { cancelJob } from '../engine/job-lifecycle.js';
+import type { LibraryService } from './library-service.js';
+import { systemClock, type Clock } from './clock.js';
+
+export interface SubmitJob {
+  type: string;
+  libraryId: string;
+  params?: Record<string, unknown>;
+  priority?: number;
+}
+
+export interface JobListQuery {
+  libraryId?: string;
+  status?: string[];
+  type?: string;
+  requestor?: string;
+  createdAfter?: number;
+  createdBefore?: number;
+  order?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface JobWithRequestor {
+  job: Job;
+  requestor: Pick<User, 'id' | 'email' | 'name'>;
+}
+
+export const MIN_PRIORITY = -100;
+export const MAX_PRIORITY = 100;
+const REQUESTOR_TTL_MS = 5_000;
+
+export class JobService {
+  private readonly requestors = new Map<number, { user: Pick<User, 'id' | 'email' | 'name'>; at: number }>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly libraries: LibraryService,
+    private readonly operations: OperationRegistry,
+    private readonly options: { enableBenchJobs: boolean },
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  async submit(caller: Principal, body: SubmitJob): Promise<JobWithRequestor> {
+    if (!this.operations.has(body.type)) {
+      throw new InvalidArgumentError(`type: unknown job type '${body.type}' (known: ${this.operations.types().join(', ')})`, { field: 'type' });
+    }
+    const priority = body.priority ?? 0;
+    if (!Number.isSafeInteger(priority) || priority < MIN_PRIORITY || priority > MAX_PRIORITY) {
+      throw new InvalidArgumentError(`priority: must be an integer from ${MIN_PRIORITY} to ${MAX_PRIORITY}`, { field: 'priority' });
+    }
+    const op = this.operations.get(body.type);
+    const library = await this.libraries.access(caller, body.libraryId, op.sourceRight);
+    const validated = await op.validate(body.params ?? {}, {
+      caller,
+      library,
+      access: (id, needed) => this.libraries.access(caller, id, needed),
+      enableBenchJobs: this.options.enableBenchJobs,
+      now: this.clock,
+    });
+    const now = this.clock();
+    const job = await this.store.transaction(async (tx) => {
+      const created = await tx.jobInsert({
+        domainId: library.library.domainId,
+        libraryId: library.library.id,
+        targetLibraryId: validated.targetLibraryId,
+        type: body.type,
+        requestorId: caller.user.id,
+        origin: isDomainAdmin(caller.user) ? 'admin' : 'self_service',
+        params: validated.params,
+        priority,
+        retryOf: null,
+        now,
+      });
+      await this.queuePlan(tx, created, now);
+      return created;
+    });
+    return { job, requestor: caller.user };
+  }
+
+  private async queuePlan(tx: Store, job: Job, now: number): Promise<void> {
+    await tx.taskInsertMany([{ jobId: job.id, phase: 1, kind: 'plan', payload: JSON.stringify({ cursor: null }), itemCount: 0, runAfter: now }]);
+    await recordJobEvent(tx, job, 'status', now);
+    await tx.notify(WORK_CHANNEL, String(job.id));
+  }
+
+  /** The job if the caller may see it; 404 otherwise (another domain's job does not exist for them). */
+  async get(caller: Principal, id: number): Promise<JobWithRequestor> {
+    const job = await this.visibleJob(caller, id);
+    return { job, requestor: await this.requestorOf(job.requestorId) };
+  }
+
+  async visibleJob(caller: Principal, id: number): Promise<Job> {
+    const job = await this.store.jobGetById(id);
+    if (!job || !(await this.canSee(caller, job))) throw new NotFoundError(`job ${id} not found`, { id });
+    return job;
+  }
+
+  async canSee(caller: Principal, job: Pick<Job, 'domainId' | 'requestorId' | 'libraryId'>): Promise<boolean> {
+    if (job.domainId !== caller.user.domainId) return false;
+    if (isDomainAdmin(caller.user) || job.requestorId === caller.user.id) return true;
+    const role = await this.store.libraryRoleOf({ libraryId: job.libraryId, email: caller.user.email, domainName: caller.domain.name });
+    return role === 'ADMIN';
+  }
+
+  async visibilityOf(caller: Principal): Promise<JobVisibility> {
+    if (isDomainAdmin(caller.user)) return { domainId: caller.user.domainId, all: true };
+    const adminLibraryIds = await this.store.libraryIdsAdministeredBy({ email: caller.user.email, domainName: caller.domain.name, domainId: caller.user.domainId });
+    return { domainId: caller.user.domainId, all: false, requestorId: caller.user.id, adminLibraryIds };
+  }
+
+  async list(caller: Principal, q: JobListQuery): Promise<{ jobs: JobWithRequestor[]; nextCursor: string | null }> {
+    const order = (q.order ?? 'created_desc') as JobOrder;
+    if (!JOB_ORDERS.includes(order)) throw new InvalidArgumentError(`order: must be one of ${JOB_ORDERS.join(', ')}`, { field: 'order' });
+    for (const status of q.status ?? []) {
+      if (!JOB_STATUSES.includes(status as JobStatus)) throw new InvalidArgumentError(`status: '${status}' is not a job status (${JOB_STATUSES.join(', ')})`, { field: 'status' });
+    }
+    if (q.type !== undefined && !this.operations.has(q.type) && !['copy', 'move', 'trash', 'restore', 'purge', 'empty_trash', 'noop'].includes(q.type)) {
+      throw new InvalidArgumentError(`type: unknown job type '${q.type}'`, { field: 'type' });
+    }
+    let requestorId: number | undefined;
+    if (q.requestor !== undefined) {
+      const byId = /^\d+$/.test(q.requestor) ? Number(q.requestor) : undefined;
+      const user = byId !== undefined ? await this.store.userGetById(byId) : await this.store.userGetByEmail(q.requestor);
+      // An unknown requestor matches no job (an empty page, not an error: users come and go).
+      requestorId = user && user.domainId === caller.user.domainId ? user.id : -1;
+    }
+    const tag = `jobs:${order}`;
+    const after = q.cursor === undefined ? undefined : decodeCursor(tag, q.cursor, { key: 'number', id: 'number' });
+    const statuses = q.status && q.status.length > 0 ? ([...new Set(q.status)] as JobStatus[]) : undefined;
+    const rows = await this.store.jobList({
+      visibility: await this.visibilityOf(caller),
+      libraryId: q.libraryId,
+      statuses,
+      type: q.type,
+      requestorId,
+      createdAfter: q.createdAfter,
+      createdBefore: q.createdBefore,
+      order,
+      after,
+      limit: q.limit + 1,
+    });
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    const nextCursor = rows.length > q.limit && last ? encodeCursor(tag, { key: jobOrderKey(last, order), id: last.id }) : null;
+    const jobs = await Promise.all(page.map(async (job) => ({ job, requestor: await this.requestorOf(job.requestorId) })));
+    return { jobs, nextCursor };
+  }
+
+  /** Stops a job: queued work is dropped, running tasks finish; 422 if it has already ended. */
+  async cancel(caller: Principal, id: number): Promise<JobWithRequestor> {
+    await this.visibleJob(caller, id);
+    const job = await this.store.transaction(async (tx) => {
+      const current = await tx.jobGetForUpdate(id);
+      if (!current) throw new NotFoundError(`job ${id} not found`, { id });
+      if (!ACTIVE_STATUSES.includes(current.status)) throw new UnprocessableError(`job ${id} has already ended (${current.status})`, { status: current.status });
+      return cancelJob(tx, current, this.clock());
+    });
+    return { job, requestor: await this.requestorOf(job.requestorId) };
+  }
+
+  /** A new job of the same type that re-runs only the items that failed; 422 if none failed or the job still runs. */
+  async retry(caller: Principal, id: number): Promise<JobWithRequestor> {
+    const original = await this.visibleJob(caller, id);
+    if (ACTIVE_STATUSES.includes(original.status)) throw new UnprocessableError(`job ${id} is still ${original.status}; retry it once it has ended`, { status: original.status });
+    if (original.counts.failed === 0) throw new UnprocessableError(`job ${id} has no failed items to retry`);
+    const op = this.operations.get(original.type);
+    await this.libraries.access(caller, original.libraryId, op.sourceRight);
+    if (original.targetLibraryId !== null) await this.libraries.access(caller, original.targetLibraryId, 'WRITER');
+    const now = this.clock();
+    const job = await this.store.transaction(async (tx) => {
+      const created = await tx.jobInsert({
+        domainId: original.domainId,
+        libraryId: original.libraryId,
+        targetLibraryId: original.targetLibraryId,
+        type: original.type,
+        requestorId: caller.user.id,
+        origin: isDomainAdmin(caller.user) ? 'admin' : 'self_service',
+        params: original.params,
+        priority: original.priority,
+        retryOf: original.id,
+        now,
+      });
+      await this.queuePlan(tx, created, now);
+      return created;
+    });
+    return { job, requestor: caller.user };
+  }
+
+  async failures(caller: Principal, id: number, p: { limit: number; cursor?: string }) {
+    await this.visibleJob(caller, id);
+    const tag = `failures:${id}`;
+    const after = p.cursor === undefined ? undefined : decodeCursor(tag, p.cursor, { id: 'number' });
+    const rows = await this.store.failureList({ jobId: id, afterId: after?.id, limit: p.limit + 1 });
+    const page = rows.slice(0, p.limit);
+    const last = page.at(-1);
+    return {
+      failures: page.map((f) => ({ itemId: f.itemId, path: f.path, code: f.code, message: f.message, attempts: f.attempts })),
+      nextCursor: rows.length > p.limit && last ? encodeCursor(tag, { id: last.id }) : null,
+    };
+  }
+
+  /** Events of one visible job after `afterId`. */
+  async jobEvents(caller: Principal, id: number, afterId: number, limit = 500): Promise<JobEvent[]> {
+    await this.visibleJob(caller, id);
+    return this.store.eventListForJob({ jobId: id, afterId, limit });
+  }
+
+  /** Events of every job the caller may see, after `afterId`. */
+  async domainEvents(caller: Principal, afterId: number, limit = 500): Promise<{ events: JobEvent[]; lastId: number }> {
+    const rows = await this.store.eventListForDomain({ domainId: caller.user.domainId, afterId, limit });
+    const visible: JobEvent[] = [];
+    const seen = new Map<number, boolean>();
+    for (const event of rows) {
+      let ok = seen.get(event.jobId);
+      if (ok === undefined) {
+        const job = await this.store.jobGetById(event.jobId);
+        ok = job !== undefined && (await this.canSee(caller, job));
+        seen.set(event.jobId, ok);
+      }
+      if (ok) visible.push(event);
+    }
+    return { events: visible, lastId: rows.at(-1)?.id ?? afterId };
+  }
+
+  latestEventId(): Promise<number> {
+    return this.store.eventLatestId();
+  }
+
+  subscribe(listener: (payload: string) => void) {
+    return this.store.subscribe('batchyard_jobs', listener);
+  }
+
+  private async requestorOf(userId: number): Promise<Pick<User, 'id' | 'email' | 'name'>> {
+    const now = Date.now();
+    const cached = this.requestors.get(userId);
+    if (cached && now - cached.at < REQUESTOR_TTL_MS) return cached.user;
+    const user = await this.store.userGetById(userId);
+    const view = user ? { id: user.id, email: user.email, name: user.name } : { id: userId, email: '', name: '' };
+    if (this.requestors.size > 10_000) this.requestors.clear();
+    this.requestors.set(userId, { user: view, at: now });
+    return view;
+  }
+}

@@ -1,0 +1,295 @@
+/** Job rows: creation, reads, the filtered keyset listing, counters and status changes. */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../schema.js';
+import type { Job, JobOrder, JobOrigin, JobStatus } from '../../domain/jobs.js';
+import { ACTIVE_STATUSES } from '../../domain/jobs.js';
+import { toJob } from '../rows.js';
+import { prepared, type PreparedQuery } from '../prepared.js';
+
+export interface JobInsertParams {
+  domainId: number;
+  libraryId: string;
+  targetLibraryId: string | null;
+  type: string;
+  requestorId: number;
+  origin: JobOrigin;
+  params: Record<string, unknown>;
+  priority: number;
+  retryOf: number | null;
+  now: number;
+}
+
+export async function jobInsert(db: Kysely<Database>, p: JobInsertParams): Promise<Job> {
+  const row = await db
+    .insertInto('jobs')
+    .values({
+      domain_id: p.domainId,
+      library_id: p.libraryId,
+      target_library_id: p.targetLibraryId,
+      type: p.type,
+      status: 'queued',
+      requestor_id: p.requestorId,
+      origin: p.origin,
+      params: JSON.stringify(p.params),
+      priority: p.priority,
+      retry_of: p.retryOf,
+      error: null,
+      result: null,
+      created_at: p.now,
+      last_activity_at: p.now,
+      finished_at: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toJob(row);
+}
+
+const byId = prepared(['id'], (db, p: { id: number }) => db.selectFrom('jobs').selectAll().where('id', '=', p.id));
+
+export async function jobGetById(db: Kysely<Database>, id: number): Promise<Job | undefined> {
+  const [row] = await byId.rows(db, { id });
+  return row && toJob(row);
+}
+
+/** The job row locked for a status change where writers run concurrently. */
+export async function jobGetForUpdate(db: Kysely<Database>, p: { id: number; lock: boolean }): Promise<Job | undefined> {
+  let query = db.selectFrom('jobs').selectAll().where('id', '=', p.id);
+  if (p.lock) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  return row && toJob(row);
+}
+
+/** Who may see which jobs: a whole domain (admins), or own jobs plus the jobs of libraries one administers. */
+export type JobVisibility = { domainId: number; all: true } | { domainId: number; all: false; requestorId: number; adminLibraryIds: string[] };
+
+export interface JobListParams {
+  visibility: JobVisibility;
+  libraryId?: string;
+  statuses?: JobStatus[];
+  type?: string;
+  requestorId?: number;
+  createdAfter?: number;
+  createdBefore?: number;
+  order: JobOrder;
+  after?: { key: number; id: number };
+  limit: number;
+}
+
+const ORDER_COLUMN = {
+  created: 'created_at',
+  started: 'started_at',
+  last_activity: 'last_activity_at',
+} as const;
+
+function orderParts(order: JobOrder) {
+  const desc = order.endsWith('_desc');
+  const column = ORDER_COLUMN[order.slice(0, order.lastIndexOf('_')) as keyof typeof ORDER_COLUMN];
+  return { column, desc };
+}
+
+/**
+ * The listing compiles once per shape (which filters are present, how many
+ * statuses and libraries, the order) and afterwards only binds values: the
+ * listing is read far more often than it changes shape.
+ */
+const listShapes = new Map<string, PreparedQuery<Record<string, unknown>, Record<string, unknown>>>();
+
+function shapeOf(p: JobListParams): string {
+  const v = p.visibility;
+  return [
+    v.all ? 'all' : `own${v.adminLibraryIds.length}`,
+    p.libraryId === undefined ? '' : 'L',
+    p.statuses === undefined ? '' : `S${p.statuses.length}`,
+    p.type === undefined ? '' : 'T',
+    p.requestorId === undefined ? '' : 'R',
+    p.createdAfter === undefined ? '' : 'A',
+    p.createdBefore === undefined ? '' : 'B',
+    p.after === undefined ? '' : 'C',
+    p.order,
+  ].join('|');
+}
+
+function buildList(p: JobListParams) {
+  const keys: string[] = ['domainId', 'limit'];
+  const { column, desc } = orderParts(p.order);
+  const build = (db: Kysely<Database>, v: Record<string, unknown>) => {
+    let q = db.selectFrom('jobs').selectAll().where('domain_id', '=', v.domainId as number);
+    if (!p.visibility.all) {
+      const libs = p.visibility.adminLibraryIds.map((_, i) => v[`lib${i}`] as string);
+      q = q.where((eb) =>
+        libs.length === 0
+          ? eb('requestor_id', '=', v.viewerId as number)
+          : eb.or([eb('requestor_id', '=', v.viewerId as number), eb('library_id', 'in', libs)]),
+      );
+    }
+    if (p.libraryId !== undefined) q = q.where('library_id', '=', v.libraryId as string);
+    if (p.statuses !== undefined) q = q.where('status', 'in', p.statuses.map((_, i) => v[`status${i}`] as string));
+    if (p.type !== undefined) q = q.where('type', '=', v.type as string);
+    if (p.requestorId !== undefined) q = q.where('requestor_id', '=', v.requestorId as number);
+    if (p.createdAfter !== undefined) q = q.where('created_at', '>=', v.createdAfter as number);
+    if (p.createdBefore !== undefined) q = q.where('created_at', '<', v.createdBefore as number);
+    if (p.after !== undefined) {
+      const op = desc ? '<' : '>';
+      q = q.where((eb) =>
+        eb.or([eb(column, op, v.afterKey as number), eb.and([eb(column, '=', v.afterKey as number), eb('id', op, v.afterId as number)])]),
+      );
+    }
+    const dir = desc ? 'desc' : 'asc';
+    return q.orderBy(column, dir).orderBy('id', dir).limit(v.limit as number);
+  };
+  if (!p.visibility.all) {
+    keys.push('viewerId');
+    p.visibility.adminLibraryIds.forEach((_, i) => keys.push(`lib${i}`));
+  }
+  if (p.libraryId !== undefined) keys.push('libraryId');
+  p.statuses?.forEach((_, i) => keys.push(`status${i}`));
+  if (p.type !== undefined) keys.push('type');
+  if (p.requestorId !== undefined) keys.push('requestorId');
+  if (p.createdAfter !== undefined) keys.push('createdAfter');
+  if (p.createdBefore !== undefined) keys.push('createdBefore');
+  if (p.after !== undefined) keys.push('afterKey', 'afterId');
+  return prepared(keys, build);
+}
+
+export async function jobList(db: Kysely<Database>, p: JobListParams): Promise<Job[]> {
+  const shape = shapeOf(p);
+  let query = listShapes.get(shape);
+  if (!query) {
+    query = buildList(p) as unknown as PreparedQuery<Record<string, unknown>, Record<string, unknown>>;
+    if (listShapes.size > 500) listShapes.clear();
+    listShapes.set(shape, query);
+  }
+  const values: Record<string, unknown> = { domainId: p.visibility.domainId, limit: p.limit };
+  if (!p.visibility.all) {
+    values.viewerId = p.visibility.requestorId;
+    p.visibility.adminLibraryIds.forEach((id, i) => (values[`lib${i}`] = id));
+  }
+  values.libraryId = p.libraryId;
+  p.statuses?.forEach((s, i) => (values[`status${i}`] = s));
+  values.type = p.type;
+  values.requestorId = p.requestorId;
+  values.createdAfter = p.createdAfter;
+  values.createdBefore = p.createdBefore;
+  values.afterKey = p.after?.key;
+  values.afterId = p.after?.id;
+  const rows = await query.rows(db, values);
+  return rows.map((row) => toJob(row as never));
+}
+
+/** The sort key a listing's cursor carries for `job` under `order`. */
+export function jobOrderKey(job: Job, order: JobOrder): number {
+  const { column } = orderParts(order);
+  if (column === 'created_at') return job.createdAt;
+  if (column === 'started_at') return job.startedAt ?? 0;
+  return job.lastActivityAt;
+}
+
+export async function jobSetStatus(
+  db: Kysely<Database>,
+  p: { id: number; status: JobStatus; from?: readonly JobStatus[]; now: number; started?: boolean; finished?: boolean; error?: Job['error'] },
+): Promise<boolean> {
+  let q = db
+    .updateTable('jobs')
+    .set({
+      status: p.status,
+      last_activity_at: p.now,
+      ...(p.started ? { started_at: sql<number>`CASE WHEN started_at = 0 THEN ${p.now} ELSE started_at END` } : {}),
+      ...(p.finished ? { finished_at: p.now } : {}),
+      ...(p.error !== undefined ? { error: p.error === null ? null : JSON.stringify(p.error) } : {}),
+    })
+    .where('id', '=', p.id);
+  if (p.from) q = q.where('status', 'in', [...p.from]);
+  const result = await q.executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export interface JobCountDelta {
+  total?: number;
+  succeeded?: number;
+  failed?: number;
+  skipped?: number;
+  retries?: number;
+  bytesTotal?: number;
+  bytesDone?: number;
+}
+
+/** Adds to a job's counters and stamps its activity; returns the job as it now stands. */
+export async function jobAddCounts(db: Kysely<Database>, p: { id: number; delta: JobCountDelta; now: number; planned?: boolean }): Promise<Job> {
+  const d = p.delta;
+  const add = (column: 'total' | 'succeeded' | 'failed' | 'skipped' | 'retries' | 'bytes_total' | 'bytes_done', n: number | undefined) =>
+    n ? { [column]: sql<number>`${sql.ref(column)} + ${n}` } : {};
+  const row = await db
+    .updateTable('jobs')
+    .set({
+      ...add('total', d.total),
+      ...add('succeeded', d.succeeded),
+      ...add('failed', d.failed),
+      ...add('skipped', d.skipped),
+      ...add('retries', d.retries),
+      ...add('bytes_total', d.bytesTotal),
+      ...add('bytes_done', d.bytesDone),
+      ...(p.planned ? { planned: 1 } : {}),
+      last_activity_at: p.now,
+    })
+    .where('id', '=', p.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toJob(row);
+}
+
+export async function jobSetResult(db: Kysely<Database>, p: { id: number; result: Record<string, unknown> }): Promise<void> {
+  await db.updateTable('jobs').set({ result: JSON.stringify(p.result) }).where('id', '=', p.id).execute();
+}
+
+/** Active jobs (few) in the order workers should serve them: priority, then the domain's and the job's last turn. */
+export async function jobListClaimable(db: Kysely<Database>, p: { now: number; limit: number }): Promise<Array<{ id: number; domainId: number }>> {
+  const rows = await db
+    .selectFrom('jobs as j')
+    .leftJoin('engine_domain_turns as d', 'd.domain_id', 'j.domain_id')
+    .select(['j.id', 'j.domain_id'])
+    .where('j.status', 'in', [...ACTIVE_STATUSES])
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('job_tasks as t')
+          .select('t.id')
+          .whereRef('t.job_id', '=', 'j.id')
+          .where('t.state', '=', 'ready')
+          .where('t.run_after', '<=', p.now),
+      ),
+    )
+    .orderBy('j.priority', 'desc')
+    .orderBy(sql`coalesce(d.last_claim_at, 0)`)
+    .orderBy('j.last_claim_at')
+    .orderBy('j.id')
+    .limit(p.limit)
+    .execute();
+  return rows.map((r) => ({ id: Number(r.id), domainId: Number(r.domain_id) }));
+}
+
+export async function jobTouchClaim(db: Kysely<Database>, p: { id: number; domainId: number; now: number }): Promise<void> {
+  await db.updateTable('jobs').set({ last_claim_at: p.now }).where('id', '=', p.id).execute();
+  await db
+    .insertInto('engine_domain_turns')
+    .values({ domain_id: p.domainId, last_claim_at: p.now })
+    .onConflict((oc) => oc.column('domain_id').doUpdateSet({ last_claim_at: p.now }))
+    .execute();
+}
+
+/** Active jobs whose planning is done and that have no task left: ready to be finished. */
+export async function jobListFinishable(db: Kysely<Database>, p: { limit: number }): Promise<number[]> {
+  const rows = await db
+    .selectFrom('jobs as j')
+    .select('j.id')
+    .where('j.status', 'in', [...ACTIVE_STATUSES])
+    .where((eb) =>
+      eb.or([
+        eb('j.planned', '=', 1),
+        eb('j.status', '=', 'cancelling'),
+      ]),
+    )
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('job_tasks as t').select('t.id').whereRef('t.job_id', '=', 'j.id'))))
+    .limit(p.limit)
+    .execute();
+  return rows.map((r) => Number(r.id));
+}
