@@ -4,7 +4,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { Store } from '../store/store.js';
-import type { Item, Library, Principal } from '../domain/types.js';
+import type { Item, Principal } from '../domain/types.js';
 import type { BlobStore } from '../blobs/blob-store.js';
 import { ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError, PayloadTooLargeError, PreconditionFailedError } from '../domain/errors.js';
 import { assertWritable, canDownload } from '../domain/library-rules.js';
