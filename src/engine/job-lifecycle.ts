@@ -35,7 +35,10 @@ export async function finishIfDone(tx: Store, job: Job, now: number): Promise<Jo
   if (await tx.taskExistsForJob({ jobId: job.id })) return undefined;
   const status = finalStatusOf(job);
   const done = await transition(tx, job, status, ACTIVE_STATUSES, now, { finished: true });
-  if (done) await tx.eventPruneProgress({ jobId: job.id });
+  if (done) {
+    await tx.eventPruneProgress({ jobId: job.id });
+    await tx.targetDeleteForJob({ jobId: job.id });
+  }
   return done;
 }
 

@@ -6,9 +6,10 @@ import { trashOperation } from './trash.js';
 import { restoreOperation } from './restore.js';
 import { purgeOperation } from './purge.js';
 import { emptyTrashOperation } from './empty-trash.js';
+import { copyOperation, moveOperation } from './copy-move.js';
 
 export function createOperationRegistry(options: { enableBenchJobs: boolean }): OperationRegistry {
-  const operations: Operation[] = [trashOperation, restoreOperation, purgeOperation, emptyTrashOperation] as Operation[];
+  const operations: Operation[] = [copyOperation, moveOperation, trashOperation, restoreOperation, purgeOperation, emptyTrashOperation] as Operation[];
   if (options.enableBenchJobs) operations.push(noopOperation as Operation);
   return new OperationRegistry(operations);
 }

@@ -47,6 +47,10 @@ export interface SubtreePlanOptions {
   resolve(i: number): Promise<{ item: Item } | { failure: ItemFailureOutcome }>;
   rootPhase: number;
   membersPhase: number;
+  /** If set, folder roots are handed over once more in this phase, after their subtrees (e.g. to delete a moved folder's source). */
+  finalPhase?: number;
+  /** Report the selection's file bytes as the job's bytes total (operations that move bytes). */
+  countBytes?: boolean;
 }
 
 function toRoot(item: Item): RootEntry {
@@ -59,6 +63,7 @@ export async function planSubtrees(o: SubtreePlanOptions, cursor: SubtreeCursor 
   const roots: RootEntry[] = [];
   const failures: PlanStep['failures'] = [];
   let budget = ITEMS_PER_STEP;
+  let bytesTotal = 0;
   while (budget > 0 && state.i < o.count) {
     if (!state.root) {
       const resolved = await o.resolve(state.i);
@@ -70,6 +75,7 @@ export async function planSubtrees(o: SubtreePlanOptions, cursor: SubtreeCursor 
       }
       const root = toRoot(resolved.item);
       roots.push(root);
+      bytesTotal += resolved.item.kind === 'file' ? resolved.item.size : 0;
       if (root.kind !== 'folder') {
         state = { i: state.i + 1 };
         continue;
@@ -88,6 +94,7 @@ export async function planSubtrees(o: SubtreePlanOptions, cursor: SubtreeCursor 
     if (members.length > 0) {
       const context: MembersContext = { root: root.id, prefix, trashed: root.trashed };
       tasks.push({ phase: o.membersPhase, context, entries: members.map((m) => m.id) });
+      for (const m of members) bytesTotal += m.kind === 'file' ? m.size : 0;
       budget -= members.length;
       const last = members.at(-1)!;
       state = root.trashed ? { i: state.i, root, afterId: last.id } : { i: state.i, root, afterPath: last.path };
@@ -97,7 +104,13 @@ export async function planSubtrees(o: SubtreePlanOptions, cursor: SubtreeCursor 
   for (let k = 0; k < roots.length; k += CHUNK) {
     tasks.push({ phase: o.rootPhase, context: null, entries: roots.slice(k, k + CHUNK) });
   }
-  return { tasks, failures, cursor: state.i < o.count ? state : null };
+  if (o.finalPhase !== undefined) {
+    const folders = roots.filter((r) => r.kind === 'folder');
+    for (let k = 0; k < folders.length; k += CHUNK) {
+      tasks.push({ phase: o.finalPhase, context: { final: true }, entries: folders.slice(k, k + CHUNK), itemCount: 0 });
+    }
+  }
+  return { tasks, failures, bytesTotal: o.countBytes ? bytesTotal : 0, cursor: state.i < o.count ? state : null };
 }
 
 /** A root-phase entry: planned (RootEntry), or a selection ref replayed by a retry ({path} or {id}). */

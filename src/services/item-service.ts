@@ -15,6 +15,7 @@ import type { LibraryService } from './library-service.js';
 import { systemClock, type Clock } from './clock.js';
 import { CommitBatcher } from './commit-batcher.js';
 import { ensureFolder } from './folders.js';
+import { addBlobRef } from './blob-refs.js';
 
 export interface BlobStoreLookup {
   get(name: string): BlobStore;
@@ -91,7 +92,7 @@ export class ItemService {
       } else if (options.mustMatchSha256 !== undefined) {
         throw new PreconditionFailedError(`'${path}' does not exist (If-Match)`, { path });
       }
-      await tx.blobAddRef({ storage: current.storage, sha256: blob.sha256, size: blob.size, now });
+      await addBlobRef(tx, this.blobs.get(current.storage), { sha256: blob.sha256, size: blob.size, now });
       return { item, created };
     });
   }

@@ -160,6 +160,13 @@ export interface JobEventsTable {
   created_at: number;
 }
 
+export interface JobTargetsTable {
+  job_id: number;
+  source_id: number;
+  target_id: number;
+  target_path: string;
+}
+
 export interface EngineDomainTurnsTable {
   domain_id: number;
   last_claim_at: number;
@@ -185,5 +192,6 @@ export interface Database {
   job_failures: JobFailuresTable;
   job_events: JobEventsTable;
   engine_domain_turns: EngineDomainTurnsTable;
+  job_targets: JobTargetsTable;
   batchyard_migrations: MigrationsTable;
 }

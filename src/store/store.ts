@@ -21,6 +21,7 @@ import * as tasks from './queries/job-tasks.js';
 import * as failures from './queries/job-failures.js';
 import * as events from './queries/job-events.js';
 import * as bulk from './queries/items-bulk.js';
+import * as targets from './queries/job-targets.js';
 
 type Rest<F> = F extends (db: Kysely<Database>, ...rest: infer R) => unknown ? R : never;
 type Ret<F> = F extends (...args: never[]) => infer R ? R : never;
@@ -154,6 +155,10 @@ export class Store {
   readonly taskRelease = this.run(tasks.taskRelease);
   readonly taskDeleteReady = this.run(tasks.taskDeleteReady);
   readonly taskExistsForJob = this.run(tasks.taskExistsForJob);
+
+  readonly targetSet = this.run(targets.targetSet);
+  readonly targetGet = this.run(targets.targetGet);
+  readonly targetDeleteForJob = this.run(targets.targetDeleteForJob);
 
   readonly failureInsertMany = this.run(failures.failureInsertMany);
   readonly failureList = this.run(failures.failureList);

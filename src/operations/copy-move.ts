@@ -1,0 +1,116 @@
+/**
+ * `copy` and `move {paths, destination, targetLibraryId?, onConflict?}`:
+ * within a library or into another (which may use another storage location:
+ * then the bytes are copied first, idempotently, before the catalog commit).
+ */
+import type { Operation, OperationContext, SubmitContext, TaskBody } from '../engine/operation.js';
+import type { Job } from '../domain/jobs.js';
+import { InvalidArgumentError, UnprocessableError } from '../domain/errors.js';
+import { assertWritable } from '../domain/library-rules.js';
+import { normalizePath } from '../domain/item-path.js';
+import { readOnConflict, readPaths, refuseUnknown } from './params.js';
+import { planSubtrees, type MembersContext, type RootRef, type SubtreeCursor } from './subtree-planner.js';
+import { applyCopyMove } from './copy-move-apply.js';
+
+type Context = MembersContext | { final: true } | null;
+type Entry = number | RootRef;
+
+const COPY_PARALLELISM = 8;
+
+async function validate(kind: 'copy' | 'move', params: Record<string, unknown>, ctx: SubmitContext) {
+  refuseUnknown(params, ['paths', 'destination', 'targetLibraryId', 'onConflict']);
+  const paths = readPaths(params);
+  if (typeof params.destination !== 'string') throw new InvalidArgumentError('params.destination: required, a folder path', { field: 'params.destination' });
+  const destination = normalizePath(params.destination, 'params.destination');
+  const onConflict = readOnConflict(params, 'fail');
+  let targetLibraryId: string | null = null;
+  if (params.targetLibraryId !== undefined) {
+    if (typeof params.targetLibraryId !== 'string' || params.targetLibraryId.length === 0) {
+      throw new InvalidArgumentError('params.targetLibraryId: must be a library id', { field: 'params.targetLibraryId' });
+    }
+    if (params.targetLibraryId !== ctx.library.library.id) targetLibraryId = params.targetLibraryId;
+  }
+  if (kind === 'move') assertWritable(ctx.library.library.state);
+  if (targetLibraryId !== null) {
+    const target = await ctx.access(targetLibraryId, 'WRITER');
+    assertWritable(target.library.state);
+  } else {
+    assertWritable(ctx.library.library.state);
+    for (const path of paths) {
+      if (destination === path || destination.startsWith(`${path}/`)) {
+        throw new UnprocessableError(`params.destination: '${destination}' is inside '${path}', which this job ${kind === 'move' ? 'moves' : 'copies'}`, {
+          field: 'params.destination',
+        });
+      }
+    }
+  }
+  return {
+    params: { paths, destination, onConflict, ...(targetLibraryId !== null ? { targetLibraryId } : {}) },
+    targetLibraryId,
+  };
+}
+
+/** Bytes first: blobs the target storage lacks are copied there before the catalog commit. */
+async function prepare(ctx: OperationContext, job: Job, task: TaskBody<Context, Entry>): Promise<void> {
+  if (task.context !== null && 'final' in task.context) return;
+  const source = await ctx.library(job.libraryId, ctx.store);
+  const target = job.targetLibraryId ? await ctx.library(job.targetLibraryId, ctx.store) : source;
+  if (source.storage === target.storage) return;
+  const ids: number[] = [];
+  for (const entry of task.entries) {
+    if (typeof entry === 'number') ids.push(entry);
+    else if ('id' in entry) ids.push(entry.id);
+    else {
+      const item = await ctx.store.itemGetByPath({ libraryId: source.id, path: entry.path });
+      if (item) ids.push(item.id);
+    }
+  }
+  const items = await ctx.store.itemGetMany({ ids });
+  const shas = [...new Set(items.filter((i) => i.kind === 'file' && i.sha256 !== null).map((i) => i.sha256!))];
+  const from = ctx.blobs.get(source.storage);
+  const to = ctx.blobs.get(target.storage);
+  let next = 0;
+  const worker = async () => {
+    while (next < shas.length) {
+      const sha = shas[next++]!;
+      if (await to.stat(sha)) continue;
+      const written = await to.write(await from.openRead(sha), { maxBytes: Number.MAX_SAFE_INTEGER });
+      if (written.sha256 !== sha) throw new UnprocessableError(`blob ${sha} is corrupt in storage '${source.storage}' (reads back as ${written.sha256})`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(COPY_PARALLELISM, shas.length) }, worker));
+}
+
+function operation(kind: 'copy' | 'move'): Operation<SubtreeCursor, Context, Entry> {
+  return {
+    type: kind,
+    sourceRight: kind === 'move' ? 'WRITER' : 'READER',
+    validate: (params, ctx) => validate(kind, params, ctx),
+    async plan(ctx, job, cursor) {
+      const paths = job.params.paths as string[];
+      const crossMove = kind === 'move' && job.targetLibraryId !== null;
+      return planSubtrees(
+        {
+          store: ctx.store,
+          libraryId: job.libraryId,
+          count: paths.length,
+          rootPhase: 1,
+          membersPhase: 2,
+          ...(crossMove ? { finalPhase: 3 } : {}),
+          countBytes: true,
+          async resolve(i) {
+            const path = paths[i]!;
+            const item = await ctx.store.itemGetByPath({ libraryId: job.libraryId, path });
+            return item ? { item } : { failure: { entry: { path }, itemId: null, path, code: 'NOT_FOUND', message: `'${path}' not found` } };
+          },
+        },
+        cursor,
+      );
+    },
+    prepare,
+    apply: (tx, ctx, job, task) => applyCopyMove(tx, ctx, job, task.context, task.entries),
+  };
+}
+
+export const copyOperation = operation('copy');
+export const moveOperation = operation('move');

@@ -1,0 +1,22 @@
+/**
+ * Adding blob references safely against the collector: a reference that
+ * takes a blob from nothing (a new row, or a row at 0) checks that the bytes
+ * are still there — the collector may have removed them between our write
+ * and our reference. Missing bytes are a transient error: the caller retries
+ * and writes them again.
+ */
+import type { Store } from '../store/store.js';
+import type { BlobStore } from '../blobs/blob-store.js';
+import { TransientError } from '../domain/errors.js';
+
+export async function addBlobRef(
+  tx: Store,
+  blobs: BlobStore,
+  p: { sha256: string; size: number; count?: number; now: number },
+): Promise<void> {
+  const count = p.count ?? 1;
+  const refcount = await tx.blobAddRef({ storage: blobs.name, sha256: p.sha256, size: p.size, count, now: p.now });
+  if (refcount === count && !(await blobs.stat(p.sha256))) {
+    throw new TransientError(`blob ${p.sha256.slice(0, 12)}… was collected before it was referenced; retry`);
+  }
+}
