@@ -39,7 +39,7 @@ export interface App extends ApiContext {
 }
 
 /** Engine settings a caller may override (tests shorten leases and backoffs, inject faults). */
-export type EngineOverrides = Partial<Omit<EngineOptions, 'store' | 'operations' | 'blobs' | 'logger'>>;
+export type EngineOverrides = Partial<Omit<EngineOptions, 'store' | 'operations' | 'logger'>>;
 
 /** Creates and starts this process's workers on the app's storage. */
 export async function startEngine(app: App, overrides: EngineOverrides = {}): Promise<Engine> {

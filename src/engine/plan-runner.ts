@@ -12,12 +12,16 @@ import { WORK_CHANNEL } from './events.js';
 import { LeaseLostError, type RunnerDeps } from './task-runner.js';
 import { planRetry } from './retry-planner.js';
 
+/** How long a planner keeps its worker slot before re-queuing itself. */
+const PLAN_SLICE_MS = 50;
+
 export async function runPlanTask(deps: RunnerDeps, op: Operation, initial: Job, task: ClaimedTask, stopping: () => boolean): Promise<void> {
   const { store, ctx } = deps;
   let job = initial;
   if (job.status === 'queued') {
     job = (await store.transaction((tx) => markPlanning(tx, job, deps.now()))) ?? job;
   }
+  const sliceStart = Date.now();
   let cursor: unknown = (JSON.parse(task.payload) as { cursor: unknown }).cursor ?? null;
   for (;;) {
     if (stopping()) return;
@@ -31,9 +35,13 @@ export async function runPlanTask(deps: RunnerDeps, op: Operation, initial: Job,
         if (current) await finishIfDone(tx, current, now);
         return false;
       }
-      const fenced = done
-        ? await tx.taskComplete({ id: task.id, fence: task.fence })
-        : await tx.taskSavePayload({ id: task.id, fence: task.fence, payload: JSON.stringify({ cursor: step.cursor }) });
+      // After a time slice the planner gives its slot back: it re-queues itself behind the tasks it
+      // just planned, so planning a huge job never holds a worker while its items (or other jobs) wait.
+      const yieldSlot = !done && Date.now() - sliceStart >= PLAN_SLICE_MS;
+      const fenced =
+        done || yieldSlot
+          ? await tx.taskComplete({ id: task.id, fence: task.fence })
+          : await tx.taskSavePayload({ id: task.id, fence: task.fence, payload: JSON.stringify({ cursor: step.cursor }) });
       if (!fenced) throw new LeaseLostError(task.id);
       await tx.taskInsertMany(
         step.tasks.map((t) => ({
@@ -58,6 +66,9 @@ export async function runPlanTask(deps: RunnerDeps, op: Operation, initial: Job,
           attempts: 1,
         })),
       });
+      if (yieldSlot) {
+        await tx.taskInsertMany([{ jobId: job.id, phase: task.phase, kind: 'plan', payload: JSON.stringify({ cursor: step.cursor }), itemCount: 0, runAfter: now }]);
+      }
       const planned = step.tasks.reduce((n, t) => n + (t.itemCount ?? t.entries.length), 0) + step.failures.length;
       let updated = await tx.jobAddCounts({
         id: job.id,
@@ -69,9 +80,9 @@ export async function runPlanTask(deps: RunnerDeps, op: Operation, initial: Job,
         updated = (await markRunning(tx, updated, now)) ?? updated;
         await finishIfDone(tx, updated, now);
       }
-      if (step.tasks.length > 0) await tx.notify(WORK_CHANNEL, String(job.id));
+      if (step.tasks.length > 0 || yieldSlot) await tx.notify(WORK_CHANNEL, String(job.id));
       job = updated;
-      return !done;
+      return !done && !yieldSlot;
     });
     if (!carryOn) return;
     cursor = step.cursor;

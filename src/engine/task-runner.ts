@@ -42,7 +42,11 @@ function entryItemId(entry: unknown): number | null {
   return typeof id === 'number' ? id : null;
 }
 
-async function failuresFor(store: Store, body: TaskBody, code: string, message: string): Promise<ItemFailureOutcome[]> {
+async function failuresFor(store: Store, task: ClaimedTask, body: TaskBody, code: string, message: string): Promise<ItemFailureOutcome[]> {
+  if (body.entries.length < task.itemCount) {
+    // Synthetic items (noop) have no entries: one record per item all the same, so counters match the records.
+    return Array.from({ length: task.itemCount }, (_, k) => ({ entry: k, itemId: null, path: `#${k + 1} of task ${task.id}`, code, message }));
+  }
   const ids = body.entries.map(entryItemId).filter((id): id is number => id !== null);
   const items = await store.itemGetMany({ ids });
   const byId = new Map(items.map((i) => [i.id, i]));
@@ -124,7 +128,7 @@ export async function runItemsTask(deps: RunnerDeps, op: Operation, job: Job, ta
     const { code, message } = store.isUniqueViolation(error)
       ? { code: 'CONFLICT', message: 'an item with the same name appeared concurrently' }
       : describeError(error);
-    const failures = await failuresFor(store, body, code, message);
+    const failures = await failuresFor(store, task, body, code, message);
     await store.transaction(async (tx) => {
       if (!(await tx.taskComplete({ id: task.id, fence: task.fence }))) return;
       await commitOutcome(deps, tx, job, task, { succeeded: 0, skipped: 0, failures }, body.context, attempts);
