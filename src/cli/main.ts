@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /**
- * The `batchyard` command. `serve` and `migrate` work on the database
- * directly; every other command talks to a server by URL and token.
+ * The `batchyard` command. `serve`, `worker` and `migrate` work on the
+ * database directly; every other command talks to a server by URL and token.
  */
 import { Command, CommanderError } from 'commander';
 import { registerServerCommands } from './commands/server-commands.js';
 import { registerClientCommands } from './commands/client-commands.js';
+import { registerJobCommands } from './commands/job-commands.js';
+import { resolveIO } from './commands/context.js';
 import { exitCodeFor, formatError } from './errors.js';
 import { VERSION } from '../version.js';
 
@@ -19,6 +21,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerServerCommands(program);
   registerClientCommands(program);
+  registerJobCommands(program, resolveIO());
   return program;
 }
 
