@@ -54,7 +54,8 @@ describe('the built CLI against a real server (SQLite)', () => {
     expect(migrated.status, migrated.stderr).toBe(0);
     expect(migrated.stdout).toContain('applied 1-init');
     server = spawn(process.execPath, [main, 'serve', '--port', String(port), '--data', path.join(dir, 'data')], {
-      env: { ...process.env, DATABASE_URL: '', BATCHYARD_BOOTSTRAP_TOKEN: TOKEN, LOG_LEVEL: 'warn' },
+      // Bench jobs (noop) give the cancel test a job long enough to cancel.
+      env: { ...process.env, DATABASE_URL: '', BATCHYARD_BOOTSTRAP_TOKEN: TOKEN, LOG_LEVEL: 'warn', BATCHYARD_ENABLE_BENCH_JOBS: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     server.stdout!.on('data', (chunk: Buffer) => (serverOutput += chunk.toString()));
@@ -117,8 +118,84 @@ describe('the built CLI against a real server (SQLite)', () => {
     expect(cli(['me'], { BATCHYARD_URL: 'http://127.0.0.1:1', BATCHYARD_TOKEN: TOKEN }).status).toBe(1);
   });
 
+  it('runs jobs: submit --watch, list, show, failures, retry, cancel', () => {
+    expect(cli(['library', 'create', 'Jobs'], env).status).toBe(0);
+    const tree = path.join(dir, 'jobs-tree');
+    fs.mkdirSync(path.join(tree, 'old'), { recursive: true });
+    fs.writeFileSync(path.join(tree, 'old', 'a.txt'), 'a');
+    fs.writeFileSync(path.join(tree, 'old', 'b.txt'), 'b');
+    fs.writeFileSync(path.join(tree, 'keep.txt'), 'k');
+    expect(cli(['put', 'Jobs', path.join(tree, 'old'), '/old'], env).status).toBe(0);
+    expect(cli(['put', 'Jobs', path.join(tree, 'keep.txt'), '/keep.txt'], env).status).toBe(0);
+
+    // A folder and its two files go to the trash; the watch ends with a summary and exit 0.
+    const trashed = cli(['job', 'submit', 'trash', '--library', 'Jobs', '--path', '/old', '--watch'], env);
+    expect(trashed.status, trashed.stderr).toBe(0);
+    const summary = /^job (\d+) completed: 3 succeeded, 0 failed, 0 skipped in \S+\n$/.exec(trashed.stdout);
+    expect(summary, trashed.stdout).not.toBeNull();
+    const jobId = Number(summary![1]);
+    const ls = cli(['ls', 'Jobs', '/', '--json'], env);
+    expect((JSON.parse(ls.stdout) as { name: string }[]).map((i) => i.name)).toEqual(['keep.txt']);
+
+    const list = cli(['job', 'list', '--library', 'Jobs'], env);
+    expect(list.status, list.stderr).toBe(0);
+    expect(list.stdout.split('\n')[0]).toMatch(/^ID\s+TYPE\s+STATUS\s+PROGRESS\s+ITEMS\s+FAILED\s+LIBRARY\s+REQUESTOR\s+CREATED\s+FINISHED$/);
+    expect(list.stdout).toMatch(new RegExp(`^\\s*${jobId}\\s+trash\\s+completed\\s+100%\\s+3/3\\s+0\\s`, 'm'));
+    const listed = JSON.parse(cli(['job', 'list', '--status', 'completed', '--type', 'trash', '--json'], env).stdout) as { jobs: { id: number }[]; nextCursor: null };
+    expect(listed.jobs.map((j) => j.id)).toContain(jobId);
+
+    const show = cli(['job', 'show', String(jobId), '--json'], env);
+    expect(JSON.parse(show.stdout)).toMatchObject({ id: jobId, type: 'trash', status: 'completed', params: { paths: ['/old'] }, counts: { total: 3, succeeded: 3 } });
+    expect(cli(['job', 'show', String(jobId)], env).stdout).toMatch(/^status\s+completed$/m);
+
+    // A missing path fails its item: completed_with_errors, exit 1, and the failure is listed.
+    const partial = cli(['job', 'submit', 'trash', '--library', 'Jobs', '--path', '/keep.txt', '--path', '/missing.txt', '--watch'], env);
+    expect(partial.status).toBe(1);
+    const partialId = Number(/^job (\d+) completed_with_errors: 1 succeeded, 1 failed, 0 skipped/.exec(partial.stdout)?.[1]);
+    expect(partialId, partial.stdout).toBeGreaterThan(jobId);
+    expect(partial.stderr).toContain(`batchyard: JOB_COMPLETED_WITH_ERRORS: job ${partialId} completed with errors: 1 of 2 items failed`);
+    const failures = cli(['job', 'failures', String(partialId)], env);
+    expect(failures.status, failures.stderr).toBe(0);
+    expect(failures.stdout.split('\n').map((l) => l.split(/\s{2,}/))).toEqual([
+      ['PATH', 'CODE', 'ATTEMPTS', 'MESSAGE'],
+      ['/missing.txt', 'NOT_FOUND', '1', "'/missing.txt' not found"],
+      [''],
+    ]);
+
+    // Once the file exists, a retry of the failed item completes.
+    expect(cli(['put', 'Jobs', '-', '/missing.txt'], env, 'now here').status).toBe(0);
+    const retried = cli(['job', 'retry', String(partialId), '--watch'], env);
+    expect(retried.status, retried.stderr).toBe(0);
+    const retryId = Number(/^job (\d+) completed: 1 succeeded, 0 failed/.exec(retried.stdout)?.[1]);
+    expect(JSON.parse(cli(['job', 'show', String(retryId), '--json'], env).stdout)).toMatchObject({ status: 'completed', retryOf: partialId });
+
+    // Bad input is a usage error; an ended job cannot be cancelled (422: exit 1); a missing one is exit 4.
+    expect(cli(['job', 'show', 'abc'], env).status).toBe(2);
+    expect(cli(['job', 'submit', 'trash', '--library', 'Jobs'], env).status).toBe(2);
+    const ended = cli(['job', 'cancel', String(jobId)], env);
+    expect(ended.status).toBe(1);
+    expect(ended.stderr.trim().split('\n')).toHaveLength(1);
+    expect(cli(['job', 'show', '999999'], env).status).toBe(4);
+  }, 90_000); // some twenty CLI processes
+
+  it('cancels a running job; watching it ends with exit 1', () => {
+    const submitted = cli(['job', 'submit', 'noop', '--library', 'Jobs', '--count', '100000000', '--json'], env);
+    expect(submitted.status, submitted.stderr).toBe(0);
+    const id = (JSON.parse(submitted.stdout) as { id: number }).id;
+    const cancelled = cli(['job', 'cancel', String(id)], env);
+    expect(cancelled.status, cancelled.stderr).toBe(0);
+    expect(cancelled.stdout).toMatch(new RegExp(`^job ${id} (cancelling|cancelled)\n$`));
+    const watched = cli(['job', 'watch', String(id)], env);
+    expect(watched.status).toBe(1);
+    expect(watched.stdout).toMatch(new RegExp(`^job ${id} cancelled: \\d+ succeeded, 0 failed, 0 skipped in `));
+    expect(watched.stderr).toContain(`batchyard: JOB_CANCELLED: job ${id} was cancelled`);
+  });
+
   it('answers --help for every command', () => {
-    for (const command of [[], ['serve'], ['migrate'], ['user', 'add'], ['token', 'create'], ['library', 'create'], ['library', 'list'], ['ls'], ['put'], ['get']]) {
+    for (const command of [
+      [], ['serve'], ['worker'], ['migrate'], ['user', 'add'], ['token', 'create'], ['library', 'create'], ['library', 'list'], ['ls'], ['put'], ['get'],
+      ['job'], ['job', 'submit'], ['job', 'list'], ['job', 'show'], ['job', 'watch'], ['job', 'cancel'], ['job', 'retry'], ['job', 'failures'],
+    ]) {
       const help = cli([...command, '--help']);
       expect(help.status, command.join(' ')).toBe(0);
       expect(help.stdout).toContain('Usage: batchyard');
@@ -129,5 +206,39 @@ describe('the built CLI against a real server (SQLite)', () => {
     const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
     server.kill('SIGTERM');
     expect(await exited, serverOutput).toBe(0);
+  });
+});
+
+describe('batchyard worker (SQLite)', () => {
+  it('says it is ready (worker id, database), warns that SQLite is not shared, and drains on SIGTERM', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'batchyard-e2e-worker-'));
+    try {
+      const worker = spawn(process.execPath, [main, 'worker', '--data', path.join(dir, 'data'), '--concurrency', '2', '--lease-seconds', '5'], {
+        env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      const ready = new Promise<void>((resolve, reject) => {
+        worker.stdout!.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.includes('batchyard worker is running')) resolve();
+        });
+        worker.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        worker.once('exit', (code) => reject(new Error(`worker exited early with ${code}: ${output}`)));
+      });
+      await ready;
+      const lines = output.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const readyLine = lines.find((l) => l.msg === 'batchyard worker is running')!;
+      expect(readyLine).toMatchObject({ concurrency: 2, leaseSeconds: 5, db: expect.stringMatching(/^sqlite:/) });
+      expect(readyLine.workerId).toEqual(expect.any(String));
+      expect(lines.some((l) => l.level === 40 && String(l.msg).includes('cannot share it with a running server'))).toBe(true);
+      const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
+      await new Promise((resolve) => setTimeout(resolve, 300)); // still running, not exited on its own
+      expect(worker.exitCode).toBeNull();
+      worker.kill('SIGTERM');
+      expect(await exited, output).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
