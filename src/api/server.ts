@@ -13,10 +13,12 @@ import { ErrorBody } from './schemas/common.js';
 import { UserBody } from './schemas/users.js';
 import { ItemBody } from './schemas/items.js';
 import { LibraryBody } from './schemas/libraries.js';
+import { JobBody } from './schemas/jobs.js';
 import { accountRoutes } from './routes/accounts.js';
 import { libraryRoutes } from './routes/libraries.js';
 import { itemRoutes } from './routes/items.js';
 import { fileRoutes } from './routes/files.js';
+import { jobRoutes } from './routes/jobs.js';
 
 export interface ServerOptions {
   logger: FastifyBaseLogger | false;
@@ -48,7 +50,7 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
   app.decorate('inFlight', inFlight);
   inFlight.install(app);
   installErrorHandler(app);
-  for (const schema of [ErrorBody, UserBody, ItemBody, LibraryBody]) app.addSchema(schema);
+  for (const schema of [ErrorBody, UserBody, ItemBody, LibraryBody, JobBody]) app.addSchema(schema);
 
   await app.register(swagger, {
     openapi: {
@@ -70,6 +72,7 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
       await api.register(libraryRoutes, { ctx });
       await api.register(itemRoutes, { ctx });
       await api.register(fileRoutes, { ctx });
+      await api.register(jobRoutes, { ctx });
     },
     { prefix: '/api/v1' },
   );

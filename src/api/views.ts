@@ -1,5 +1,7 @@
 /** Native JSON renderings of records (times as ISO 8601 UTC). */
 import type { Item, User, Domain } from '../domain/types.js';
+import type { Job } from '../domain/jobs.js';
+import { progressOf } from '../domain/jobs.js';
 import { isoTime } from './iso-time.js';
 
 export const iso = isoTime;
@@ -28,5 +30,29 @@ export function userView(user: User, domain: Domain | string) {
     name: user.name,
     role: user.role,
     domain: typeof domain === 'string' ? domain : domain.name,
+  };
+}
+
+export function jobView(job: Job, requestor: Pick<User, 'id' | 'email' | 'name'>) {
+  return {
+    id: job.id,
+    type: job.type,
+    status: job.status,
+    libraryId: job.libraryId,
+    targetLibraryId: job.targetLibraryId,
+    requestor: { id: requestor.id, email: requestor.email, name: requestor.name },
+    origin: job.origin,
+    params: job.params,
+    priority: job.priority,
+    counts: job.counts,
+    bytes: job.bytes,
+    progress: progressOf(job),
+    retryOf: job.retryOf,
+    createdAt: iso(job.createdAt),
+    startedAt: isoOrNull(job.startedAt),
+    lastActivityAt: iso(job.lastActivityAt),
+    finishedAt: isoOrNull(job.finishedAt),
+    error: job.error,
+    result: job.result,
   };
 }

@@ -1,0 +1,133 @@
+/** Jobs: submit, list with filters, read, cancel, retry the failed items, per-item failures. */
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { ApiContext } from '../context.js';
+import { principalOf } from '../auth-hook.js';
+import { errorResponses, PageQuery } from '../schemas/common.js';
+import { FailurePage, JobBody, JobIdParams, JobInput, JobPage, ListJobsQuery } from '../schemas/jobs.js';
+import { jobView } from '../views.js';
+import { InvalidArgumentError, TransientError } from '../../domain/errors.js';
+import type { JobWithRequestor } from '../../services/job-service.js';
+
+/** RFC 3339 date-time with an explicit zone: a zoneless time would depend on the server's clock settings. */
+const INSTANT = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})$/;
+
+function parseInstant(value: string | undefined, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = INSTANT.test(value) ? Date.parse(value.replace(' ', 'T')) : Number.NaN;
+  if (!Number.isFinite(ms)) {
+    throw new InvalidArgumentError(`${field}: '${value.slice(0, 64)}' is not an ISO 8601 date-time with a zone (e.g. 2026-01-31T12:00:00Z)`, { field });
+  }
+  return ms;
+}
+
+const view = ({ job, requestor }: JobWithRequestor) => jobView(job, requestor);
+
+const CANCEL_ATTEMPTS = 3;
+
+/**
+ * A transient database error (deadlock, serialization failure, lost
+ * connection) is a 503 the client may retry, not a 500. `idempotent` calls
+ * are first re-run here: their transaction rolled back, or ran to the same
+ * end. (A cancel can meet a worker's claim on PostgreSQL and be chosen as the
+ * deadlock victim.)
+ */
+async function transientAware<T>(ctx: ApiContext, fn: () => Promise<T>, attempts = 1): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (!ctx.store.isTransient(error)) throw error;
+      if (attempt >= attempts) throw new TransientError('the database is busy; try again');
+    }
+  }
+}
+
+export const jobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (app, { ctx }) => {
+  const accepted = { 202: Type.Ref(JobBody), ...errorResponses };
+
+  app.post(
+    '/jobs',
+    { schema: { tags: ['jobs'], summary: 'Submit a job (validated by its type; runs in the background)', body: JobInput, response: accepted } },
+    async (request, reply) => {
+      const { type, libraryId, params, priority } = request.body;
+      const created = await transientAware(ctx, () =>
+        ctx.jobs.submit(principalOf(request), { type, libraryId, params: params as Record<string, unknown> | undefined, priority }),
+      );
+      return reply.status(202).send(view(created));
+    },
+  );
+
+  app.get(
+    '/jobs',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'The jobs the caller may see, filtered, a page at a time',
+        description:
+          'A user sees the jobs they requested, a library ADMIN that library’s jobs, a domain admin every job of the domain. ' +
+          'Keyset pages: jobs created while paging never make a page skip or repeat one.',
+        querystring: ListJobsQuery,
+        response: { 200: JobPage, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const { jobs, nextCursor } = await ctx.jobs.list(principalOf(request), {
+        libraryId: q.libraryId,
+        status: q.status,
+        type: q.type,
+        requestor: q.requestor,
+        createdAfter: parseInstant(q.createdAfter, 'createdAfter'),
+        createdBefore: parseInstant(q.createdBefore, 'createdBefore'),
+        order: q.order,
+        limit: q.limit ?? 100,
+        cursor: q.cursor,
+      });
+      return { jobs: jobs.map(view), nextCursor };
+    },
+  );
+
+  app.get(
+    '/jobs/:jobId',
+    { schema: { tags: ['jobs'], summary: 'One job', params: JobIdParams, response: { 200: Type.Ref(JobBody), ...errorResponses } } },
+    async (request) => view(await ctx.jobs.get(principalOf(request), request.params.jobId)),
+  );
+
+  app.post(
+    '/jobs/:jobId/cancel',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Stop a job: queued work is dropped, running items finish and count (422 once it has ended)',
+        params: JobIdParams,
+        response: accepted,
+      },
+    },
+    async (request, reply) => {
+      // Cancelling is idempotent (a cancelling job stays cancelling), so a transient failure is retried here.
+      const cancelled = await transientAware(ctx, () => ctx.jobs.cancel(principalOf(request), request.params.jobId), CANCEL_ATTEMPTS);
+      return reply.status(202).send(view(cancelled));
+    },
+  );
+
+  app.post(
+    '/jobs/:jobId/retry',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Re-run the failed items of an ended job as a new job (422 if none failed or it still runs)',
+        params: JobIdParams,
+        response: accepted,
+      },
+    },
+    async (request, reply) => reply.status(202).send(view(await transientAware(ctx, () => ctx.jobs.retry(principalOf(request), request.params.jobId)))),
+  );
+
+  app.get(
+    '/jobs/:jobId/failures',
+    {
+      schema: { tags: ['jobs'], summary: 'Per-item failures, a page at a time', params: JobIdParams, querystring: PageQuery, response: { 200: FailurePage, ...errorResponses } },
+    },
+    async (request) => ctx.jobs.failures(principalOf(request), request.params.jobId, { limit: request.query.limit ?? 100, cursor: request.query.cursor }),
+  );
+};

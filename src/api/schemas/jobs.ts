@@ -1,0 +1,106 @@
+/** Schemas for jobs: the resource, the submit body, the listing query, per-item failures, event streams. */
+import { Type } from '@sinclair/typebox';
+import { JOB_ORDERS, JOB_STATUSES } from '../../domain/jobs.js';
+import { MAX_PRIORITY, MIN_PRIORITY } from '../../services/job-service.js';
+import { LibraryIdParams, NextCursor } from './common.js';
+
+const IsoTime = Type.String({ format: 'date-time' });
+const IsoTimeOrNull = Type.Union([IsoTime, Type.Null()]);
+
+export const JobBody = Type.Object(
+  {
+    id: Type.Integer(),
+    type: Type.String({ examples: ['trash'] }),
+    status: Type.Union(JOB_STATUSES.map((s) => Type.Literal(s))),
+    libraryId: Type.String(),
+    targetLibraryId: Type.Union([Type.String(), Type.Null()]),
+    requestor: Type.Object({ id: Type.Integer(), email: Type.String(), name: Type.String() }),
+    origin: Type.Union([Type.Literal('admin'), Type.Literal('self_service'), Type.Literal('system')]),
+    params: Type.Record(Type.String(), Type.Unknown(), { description: 'The parameters as validated (paths normalized) by the job type.' }),
+    priority: Type.Integer(),
+    counts: Type.Object({
+      total: Type.Integer({ description: 'Items selected; final once planning has finished.' }),
+      succeeded: Type.Integer(),
+      failed: Type.Integer(),
+      skipped: Type.Integer(),
+      remaining: Type.Integer(),
+      retries: Type.Integer(),
+    }),
+    bytes: Type.Object({ total: Type.Integer(), done: Type.Integer() }),
+    progress: Type.Integer({ minimum: 0, maximum: 100 }),
+    retryOf: Type.Union([Type.Integer(), Type.Null()], { description: 'The job whose failed items this job re-runs.' }),
+    createdAt: IsoTime,
+    startedAt: IsoTimeOrNull,
+    lastActivityAt: IsoTime,
+    finishedAt: IsoTimeOrNull,
+    error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
+    result: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  },
+  { $id: 'Job', title: 'Job' },
+);
+
+export const JobInput = Type.Object(
+  {
+    type: Type.String({ minLength: 1, maxLength: 64, description: 'copy, move, trash, restore, purge, empty_trash, …', examples: ['trash'] }),
+    libraryId: LibraryIdParams.properties.libraryId,
+    params: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Per type (see the job types table): e.g. trash {paths}.' })),
+    priority: Type.Optional(Type.Integer({ minimum: MIN_PRIORITY, maximum: MAX_PRIORITY, default: 0, description: 'Higher runs first.' })),
+  },
+  { additionalProperties: false },
+);
+
+export const JobIdParams = Type.Object({
+  jobId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'A job id (a positive integer).' }),
+});
+
+export const ListJobsQuery = Type.Object(
+  {
+    libraryId: Type.Optional(LibraryIdParams.properties.libraryId),
+    status: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 32 }), {
+        maxItems: JOB_STATUSES.length,
+        description: `Repeatable (?status=running&status=queued): any of ${JOB_STATUSES.join(', ')}.`,
+      }),
+    ),
+    type: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    requestor: Type.Optional(Type.String({ minLength: 1, maxLength: 254, description: 'The requestor’s email or user id.' })),
+    createdAfter: Type.Optional(Type.String({ format: 'date-time', description: 'ISO 8601 date-time with a zone (Z or ±hh:mm); inclusive.' })),
+    createdBefore: Type.Optional(Type.String({ format: 'date-time', description: 'ISO 8601 date-time with a zone (Z or ±hh:mm); exclusive.' })),
+    order: Type.Optional(Type.String({ default: 'created_desc', description: `One of ${JOB_ORDERS.join(', ')}.` })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const JobPage = Type.Object({ jobs: Type.Array(Type.Ref(JobBody)), nextCursor: NextCursor });
+
+export const FailurePage = Type.Object({
+  failures: Type.Array(
+    Type.Object({
+      itemId: Type.Union([Type.Integer(), Type.Null()], { description: 'null when the item was never found (a missing path).' }),
+      path: Type.String(),
+      code: Type.String({ examples: ['NOT_FOUND'] }),
+      message: Type.String(),
+      attempts: Type.Integer(),
+    }),
+  ),
+  nextCursor: NextCursor,
+});
+
+export const EventsQuery = Type.Object(
+  {
+    lastEventId: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Resume after this event id (the Last-Event-ID header wins when both are given).' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** The documented 200 of an event stream (the handler writes the stream itself). */
+export const EventStream = {
+  description:
+    'Server-Sent Events. Each event: `id: <eventId>`, `event: status|progress`, `data: {jobId, status, counts, bytes, progress, lastActivityAt}`. ' +
+    'A `: ping` comment every 15 s. Reconnect with Last-Event-ID to resume.',
+  content: { 'text/event-stream': { schema: Type.String() } },
+};
