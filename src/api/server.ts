@@ -19,10 +19,13 @@ import { libraryRoutes } from './routes/libraries.js';
 import { itemRoutes } from './routes/items.js';
 import { fileRoutes } from './routes/files.js';
 import { jobRoutes } from './routes/jobs.js';
+import { eventRoutes } from './routes/events.js';
 
 export interface ServerOptions {
   logger: FastifyBaseLogger | false;
   version: string;
+  /** Heartbeat interval of event streams (default 15 s; tests shorten it). */
+  sseHeartbeatMs?: number;
 }
 
 declare module 'fastify' {
@@ -73,6 +76,7 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
       await api.register(itemRoutes, { ctx });
       await api.register(fileRoutes, { ctx });
       await api.register(jobRoutes, { ctx });
+      await api.register(eventRoutes, { ctx, heartbeatMs: options.sseHeartbeatMs });
     },
     { prefix: '/api/v1' },
   );

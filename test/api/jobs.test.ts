@@ -190,7 +190,7 @@ for (const factory of factories) {
       const job = await submit({ type: 'empty_trash', libraryId: lib, params: {} });
       expect(await getJob(job.id)).toMatchObject({ id: job.id, type: 'empty_trash', params: {} });
       for (const bad of ['abc', '0', '-1', '1.5', '1e3x', '99999999999999999999']) {
-        for (const suffix of ['', '/failures']) {
+        for (const suffix of ['', '/failures', '/events']) {
           const res = await t.call('GET', `/api/v1/jobs/${bad}${suffix}`);
           expect(res.status, `${bad}${suffix}`).toBe(400);
           expect(res.body.error.details.field).toBe('jobId');
@@ -201,7 +201,7 @@ for (const factory of factories) {
           expect(res.body.error.details.field).toBe('jobId');
         }
       }
-      for (const [method, suffix] of [['GET', ''], ['GET', '/failures'], ['POST', '/cancel'], ['POST', '/retry']] as const) {
+      for (const [method, suffix] of [['GET', ''], ['GET', '/failures'], ['GET', '/events'], ['POST', '/cancel'], ['POST', '/retry']] as const) {
         const res = await t.call(method, `/api/v1/jobs/${job.id + 1000}${suffix}`);
         expect(res.status, suffix).toBe(404);
         expect(res.body.error.code).toBe('NOT_FOUND');
@@ -213,7 +213,7 @@ for (const factory of factories) {
       const other = await t.call('POST', '/api/v1/domains', { json: { name: 'other.test', admin: { email: 'adm@other.test' } } });
       expect(other.status).toBe(201);
       const token = other.body.token as string;
-      for (const [method, suffix] of [['GET', ''], ['GET', '/failures'], ['POST', '/cancel'], ['POST', '/retry']] as const) {
+      for (const [method, suffix] of [['GET', ''], ['GET', '/failures'], ['GET', '/events'], ['POST', '/cancel'], ['POST', '/retry']] as const) {
         const res = await t.call(method, `/api/v1/jobs/${job.id}${suffix}`, { token });
         expect(res.status, suffix).toBe(404);
       }
@@ -531,10 +531,11 @@ for (const factory of factories) {
 
     it('documents the job routes and the Job schema in the OpenAPI document', async () => {
       const doc = (await t.call('GET', '/api/v1/openapi.json')).body;
-      for (const path of ['/api/v1/jobs', '/api/v1/jobs/{jobId}', '/api/v1/jobs/{jobId}/cancel', '/api/v1/jobs/{jobId}/retry', '/api/v1/jobs/{jobId}/failures']) {
+      for (const path of ['/api/v1/jobs', '/api/v1/jobs/{jobId}', '/api/v1/jobs/{jobId}/cancel', '/api/v1/jobs/{jobId}/retry', '/api/v1/jobs/{jobId}/failures', '/api/v1/jobs/{jobId}/events', '/api/v1/events']) {
         expect(doc.paths[path], path).toBeDefined();
       }
       expect(doc.paths['/api/v1/jobs'].post.responses['202']).toBeDefined();
+      expect(doc.paths['/api/v1/jobs/{jobId}/events'].get.responses['200'].content['text/event-stream']).toBeDefined();
       const job = doc.components.schemas.Job;
       expect(Object.keys(job.properties)).toEqual(expect.arrayContaining(['id', 'type', 'status', 'requestor', 'origin', 'counts', 'bytes', 'progress', 'createdAt', 'finishedAt', 'error', 'result']));
       const status = doc.paths['/api/v1/jobs'].get.parameters.find((p: { name: string }) => p.name === 'status');
