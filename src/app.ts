@@ -43,7 +43,9 @@ export type EngineOverrides = Partial<Omit<EngineOptions, 'store' | 'operations'
 
 /** Creates and starts this process's workers on the app's storage. */
 export async function startEngine(app: App, overrides: EngineOverrides = {}): Promise<Engine> {
+  const delay = app.config.testTaskDelayMs;
   const engine = new Engine({
+    ...(delay > 0 ? { hooks: { beforeApply: () => new Promise<void>((resolve) => setTimeout(resolve, delay)) } } : {}),
     store: app.store,
     operations: app.operations,
     blobs: app.blobStores,
@@ -176,11 +178,15 @@ export async function startWorker(config: Config, options: { logger?: Logger; dr
   const app = await openApp(config, options);
   try {
     const engine = await startEngine(app, options.engine ?? {});
+    // The engine's timers do not hold the process open (a server's listener does); with no
+    // HTTP listener and an embedded database nothing else would, so the worker holds itself.
+    const keepAlive = setInterval(() => {}, 1 << 30);
     let closing: Promise<void> | undefined;
     return {
       app,
       engine,
       close: () => {
+        clearInterval(keepAlive);
         closing ??= engine.stop(SHUTDOWN_GRACE_MS).then(() => app.close());
         return closing;
       },

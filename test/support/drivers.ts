@@ -56,7 +56,7 @@ export const sqliteFactory: DriverFactory = {
   name: 'sqlite',
   async create() {
     const dir = tempDir();
-    const driver = createSqliteDriver({ filename: path.join(dir, 'test.sqlite') });
+    const driver = createSqliteDriver({ filename: path.join(dir, 'batchyard.sqlite') });
     return {
       driver,
       dir,

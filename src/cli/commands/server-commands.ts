@@ -79,10 +79,7 @@ export function registerServerCommands(program: Command): void {
       { workerId: worker.engine.workerId, db: driver.label, concurrency: config.workerConcurrency, leaseSeconds: config.leaseSeconds },
       'batchyard worker is running',
     );
-    // The engine's timers are unref'd (they must not hold a server's shutdown); with no
-    // HTTP listener nothing else keeps this process alive until a signal stops it.
-    const keepAlive = setInterval(() => {}, 1 << 30);
-    onSignals(logger, () => worker.close().finally(() => clearInterval(keepAlive)));
+    onSignals(logger, () => worker.close());
   });
 
   addStorageFlags(program.command('migrate').description('apply pending database migrations and exit')).action(async (flags: ConfigFlags) => {
