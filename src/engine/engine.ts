@@ -189,10 +189,11 @@ export class Engine {
     const now = this.deps.now();
     const candidates = await this.store.jobListClaimable({ now, limit: 4 });
     for (const job of candidates) {
+      // Job row first, then its tasks: the order every transaction touching both keeps (a cancel
+      // locks the job and deletes ready tasks), so they cannot deadlock.
       const tasks = await this.store.transaction(async (tx) => {
-        const claimed = await tx.taskClaim({ jobId: job.id, owner: this.workerId, leaseUntil: now + this.options.leaseMs, now, limit: free });
-        if (claimed.length > 0) await tx.jobTouchClaim({ id: job.id, domainId: job.domainId, now });
-        return claimed;
+        await tx.jobTouchClaim({ id: job.id, domainId: job.domainId, now });
+        return tx.taskClaim({ jobId: job.id, owner: this.workerId, leaseUntil: now + this.options.leaseMs, now, limit: free });
       });
       if (tasks.length > 0) return tasks;
     }

@@ -118,11 +118,16 @@ export async function runItemsTask(deps: RunnerDeps, op: Operation, job: Job, ta
     const transient = isTransientError(error, (e) => store.isTransient(e));
     if (transient && attempts < deps.policy.maxAttempts) {
       const runAfter = deps.now() + backoffDelay(deps.policy, attempts);
-      await store.transaction(async (tx) => {
-        if (!(await tx.taskReschedule({ id: task.id, fence: task.fence, runAfter, attempts }))) return;
-        await tx.jobAddCounts({ id: job.id, delta: { retries: 1 }, now: deps.now() });
-        await tx.notify(WORK_CHANNEL, String(job.id));
-      });
+      // Job row before task row (the lock order of cancel and claim); a lost lease rolls the count back.
+      await store
+        .transaction(async (tx) => {
+          await tx.jobAddCounts({ id: job.id, delta: { retries: 1 }, now: deps.now() });
+          if (!(await tx.taskReschedule({ id: task.id, fence: task.fence, runAfter, attempts }))) throw new LeaseLostError(task.id);
+          await tx.notify(WORK_CHANNEL, String(job.id));
+        })
+        .catch((e: unknown) => {
+          if (!(e instanceof LeaseLostError)) throw e;
+        });
       return;
     }
     const { code, message } = store.isUniqueViolation(error)
