@@ -28,7 +28,7 @@ describe('server shutdown', () => {
     await clientGone;
     expect(server.http.inFlight.running).toBe(0);
     // Storage is closed; reopen the same file to look: only the root folder, no partial file.
-    const reopened = createSqliteDriver({ filename: path.join(t.dir, 'test.sqlite') });
+    const reopened = createSqliteDriver({ filename: path.join(t.dir, 'batchyard.sqlite') });
     const paths = await reopened.db.selectFrom('items').select('path').execute();
     expect(paths.map((row) => row.path)).toEqual(['/']);
     await reopened.close();
