@@ -3,6 +3,7 @@
  * event log (SQLite). Items lose the parent_id foreign key: the engine deletes
  * and moves subtrees in chunks that may run in any order, and the key's
  * per-row check on deletes needs a full index the hot paths do not want.
+ * Trash members are indexed in id order, the order restore and purge walk them.
  */
 export const name = 'jobs';
 export const sql = `
@@ -28,7 +29,7 @@ ALTER TABLE items_new RENAME TO items;
 CREATE UNIQUE INDEX items_live_child ON items(parent_id, name) WHERE trashed_at IS NULL;
 CREATE UNIQUE INDEX items_live_path ON items(library_id, path) WHERE trashed_at IS NULL;
 CREATE INDEX items_trash_roots ON items(library_id, trashed_at, id) WHERE trashed_at IS NOT NULL AND trash_root_id = id;
-CREATE INDEX items_trash_members ON items(trash_root_id) WHERE trash_root_id IS NOT NULL;
+CREATE INDEX items_trash_members ON items(trash_root_id, id) WHERE trash_root_id IS NOT NULL;
 
 CREATE TABLE jobs (
   id INTEGER PRIMARY KEY,
