@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { describeMachine } from './lib/machine.js';
 import { runPlatformBench } from './platform-bench.js';
 import { drainTable, runPeersBench } from './peers/run-peers.js';
+import { ENGINE_PARTS, runEngineBench, type EnginePart } from './engine-bench.js';
+import { engineReport } from './engine-report.js';
 
 const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bench/results');
 
@@ -23,10 +25,38 @@ async function peers() {
   process.stdout.write(`${JSON.stringify(result.machine)}\n${drainTable(runs).join('\n')}\n(wrote ${path.relative(process.cwd(), file)})\n`);
 }
 
+/**
+ * Issue 3's engine benchmarks: `npm run bench -- engine [noop] [tree] [list] [copy] [sqlite] [postgres]`
+ * (no part named: all four; no database named: both). Each part's result replaces
+ * that part in bench/results/engine.json, so parts run alone accumulate.
+ */
+async function engine(args: string[]) {
+  const parts = args.filter((a): a is EnginePart => (ENGINE_PARTS as readonly string[]).includes(a));
+  const dbs = args.filter((a): a is 'sqlite' | 'postgres' => a === 'sqlite' || a === 'postgres');
+  const unknown = args.filter((a) => !(ENGINE_PARTS as readonly string[]).includes(a) && a !== 'sqlite' && a !== 'postgres');
+  if (unknown.length > 0) throw new Error(`engine: unknown argument(s) ${unknown.join(', ')} (parts: ${ENGINE_PARTS.join(', ')}; databases: sqlite, postgres)`);
+  const env = Object.entries(process.env)
+    .filter(([k]) => k.startsWith('BENCH_'))
+    .map(([k, v]) => `${k}=${v} `)
+    .join('');
+  const command = `${env}npm run bench -- engine${args.length ? ' ' + args.join(' ') : ''}`;
+  const started = Date.now();
+  const results = await runEngineBench(parts.length ? parts : [...ENGINE_PARTS], dbs.length ? dbs : ['sqlite', 'postgres']);
+  const file = path.join(resultsDir, 'engine.json');
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const previous = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { parts?: Record<string, unknown> }) : {};
+  const run = { date: new Date(started).toISOString(), command, machine: describeMachine(), seconds: Math.round((Date.now() - started) / 1000) };
+  const merged = { benchmark: 'engine', parts: { ...(previous.parts ?? {}) } as Record<string, unknown> };
+  for (const [part, value] of Object.entries(results)) merged.parts[part] = { ...run, ...(value as object) };
+  fs.writeFileSync(file, JSON.stringify(merged, null, 2) + '\n');
+  process.stdout.write(`${JSON.stringify(run.machine)}\n${engineReport(merged.parts).join('\n')}\n(wrote ${path.relative(process.cwd(), file)})\n`);
+}
+
 async function main() {
   const which = process.argv[2] ?? 'platform';
   if (which === 'peers') return peers();
-  if (which !== 'platform') throw new Error(`unknown benchmark '${which}' (known: platform, peers)`);
+  if (which === 'engine') return engine(process.argv.slice(3));
+  if (which !== 'platform') throw new Error(`unknown benchmark '${which}' (known: platform, peers, engine)`);
   const runs = [];
   for (const db of ['sqlite', 'postgres'] as const) {
     process.stderr.write(`platform benchmark on ${db}…\n`);

@@ -1,0 +1,201 @@
+/**
+ * The server the engine benchmarks drive: `batchyard serve` from dist/ in its
+ * own process on a fresh data directory (SQLite) or a fresh database
+ * (PostgreSQL), with bench jobs enabled. If that server has no jobs routes
+ * yet (404 on GET /api/v1/jobs), bench/lib/engine-host.ts stands in: the
+ * same server and engine in one process, plus a listener serving the jobs
+ * routes through JobService. Also: a small JSON client, and the server
+ * process's memory (/proc/<pid>/status).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startServerProcess } from './server-process.js';
+import { freshDatabase } from '../peers/common.js';
+
+export const TOKEN = 'bench-bootstrap-token-0123456789abcdef';
+export type DbKind = 'sqlite' | 'postgres';
+
+const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  body: T;
+}
+
+export interface EngineTarget {
+  db: DbKind;
+  /** 'server': `batchyard serve` with its own jobs routes; 'shim': engine-host.ts (real server + stand-in jobs routes). */
+  mode: 'server' | 'shim';
+  url: string;
+  /** Base URL of /api/v1/jobs (the server's, or the shim's listener). */
+  jobsUrl: string;
+  pid: number;
+  dataDir: string;
+  /** postgres://… of the fresh database, or the SQLite file. */
+  database: string;
+  env: Record<string, string>;
+  api<T = unknown>(method: string, pathname: string, body?: unknown): Promise<ApiResponse<T>>;
+  jobsApi<T = unknown>(method: string, pathname: string, body?: unknown): Promise<ApiResponse<T>>;
+  stop(): Promise<void>;
+}
+
+async function call<T>(base: string, method: string, pathname: string, body?: unknown): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` };
+  let payload: string | Buffer | undefined;
+  if (Buffer.isBuffer(body)) payload = body;
+  else if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  const res = await fetch(new URL(pathname, base), { method, headers, body: payload });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    // not JSON
+  }
+  return { status: res.status, body: parsed as T };
+}
+
+function randomPort(): number {
+  return 20000 + Math.floor(Math.random() * 20000);
+}
+
+let detectedMode: 'server' | 'shim' | undefined;
+
+/** Does `batchyard serve` (dist/) have the jobs routes? Asked once per run, on a scratch SQLite server. */
+export async function detectMode(): Promise<'server' | 'shim'> {
+  if (detectedMode) return detectedMode;
+  if (process.env.BENCH_ENGINE_MODE === 'server' || process.env.BENCH_ENGINE_MODE === 'shim') return (detectedMode = process.env.BENCH_ENGINE_MODE);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'batchyard-bench-probe-'));
+  const server = await startServerProcess({ dataDir, port: randomPort(), token: TOKEN, env: { BATCHYARD_ENABLE_BENCH_JOBS: '1' } });
+  try {
+    const res = await call(server.url, 'GET', '/api/v1/jobs?limit=1');
+    detectedMode = res.status === 404 ? 'shim' : 'server';
+  } finally {
+    await server.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  return detectedMode;
+}
+
+async function startShim(port: number, shimPort: number, env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [path.join(benchDir, 'lib/engine-host.js'), String(port), String(shimPort)], {
+    env: { ...process.env, BATCHYARD_BOOTSTRAP_TOKEN: TOKEN, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`engine host exited with ${code}`)));
+  });
+  child.stdout!.resume();
+  return child;
+}
+
+/**
+ * Starts a server on fresh storage. `database` reuses storage prepared by an
+ * earlier start (same data directory and database), e.g. to restart under a profiler.
+ */
+export async function startTarget(
+  db: DbKind,
+  options: { env?: Record<string, string>; reuse?: { dataDir: string; database: string }; pgName?: string } = {},
+): Promise<EngineTarget> {
+  const mode = await detectMode();
+  const dataDir = options.reuse?.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `batchyard-bench-engine-${db}-`));
+  const database =
+    options.reuse?.database ?? (db === 'postgres' ? await freshDatabase(options.pgName ?? 'batchyard_bench_engine') : path.join(dataDir, 'batchyard.sqlite'));
+  const env: Record<string, string> = {
+    BATCHYARD_ENABLE_BENCH_JOBS: '1',
+    BATCHYARD_DATA_DIR: dataDir,
+    DATABASE_URL: db === 'postgres' ? database : '',
+    ...options.env,
+  };
+  const port = randomPort();
+  if (mode === 'server') {
+    const server = await startServerProcess({ dataDir, port, token: TOKEN, databaseUrl: db === 'postgres' ? database : undefined, env });
+    return {
+      db,
+      mode,
+      url: server.url,
+      jobsUrl: server.url,
+      pid: server.child.pid!,
+      dataDir,
+      database,
+      env,
+      api: (m, p, b) => call(server.url, m, p, b),
+      jobsApi: (m, p, b) => call(server.url, m, p, b),
+      stop: () => server.stop(),
+    };
+  }
+  const shimPort = port + 1;
+  const child = await startShim(port, shimPort, env);
+  const url = `http://127.0.0.1:${port}`;
+  const jobsUrl = `http://127.0.0.1:${shimPort}`;
+  return {
+    db,
+    mode,
+    url,
+    jobsUrl,
+    pid: child.pid!,
+    dataDir,
+    database,
+    env,
+    api: (m, p, b) => call(url, m, p, b),
+    jobsApi: (m, p, b) => call(jobsUrl, m, p, b),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** kB fields of /proc/<pid>/status (VmRSS, VmHWM), in MiB. */
+export function procMemory(pid: number): { rssMiB: number; hwmMiB: number } | undefined {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) / 1024;
+    return { rssMiB: field('VmRSS'), hwmMiB: field('VmHWM') };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Samples a process's RSS every `intervalMs` and resets its VmHWM at start
+ * (writing 5 to /proc/<pid>/clear_refs), so `stop()` gives the peak during
+ * the window both ways: the highest sample and the kernel's high-water mark.
+ */
+export function watchMemory(pid: number, intervalMs = 100) {
+  let hwmReset = false;
+  try {
+    fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    hwmReset = true;
+  } catch {
+    // not permitted: VmHWM then covers the process's whole life
+  }
+  const start = procMemory(pid);
+  let peak = start?.rssMiB ?? 0;
+  const timer = setInterval(() => {
+    const m = procMemory(pid);
+    if (m && m.rssMiB > peak) peak = m.rssMiB;
+  }, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      const end = procMemory(pid);
+      if (end && end.rssMiB > peak) peak = end.rssMiB;
+      return {
+        startRssMiB: Math.round(start?.rssMiB ?? 0),
+        peakSampledRssMiB: Math.round(peak),
+        vmHwmMiB: end ? Math.round(end.hwmMiB) : null,
+        vmHwmCovers: hwmReset ? 'this job only (reset via clear_refs at submit)' : 'the whole process life',
+      };
+    },
+  };
+}
