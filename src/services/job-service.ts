@@ -145,11 +145,20 @@ export class JobService {
       // An unknown requestor matches no job (an empty page, not an error: users come and go).
       requestorId = user && user.domainId === caller.user.domainId ? user.id : -1;
     }
+    let libraryInDomain = false;
+    if (q.libraryId !== undefined) {
+      const library = await this.store.libraryGetById(q.libraryId);
+      // Another domain's (or an unknown) library has no jobs for this caller: an empty page.
+      if (!library || library.domainId !== caller.user.domainId) return { jobs: [], nextCursor: null };
+      libraryInDomain = true;
+    }
     const tag = `jobs:${order}`;
     const after = q.cursor === undefined ? undefined : decodeCursor(tag, q.cursor, { key: 'number', id: 'number' });
     const statuses = q.status && q.status.length > 0 ? ([...new Set(q.status)] as JobStatus[]) : undefined;
     const rows = await this.store.jobList({
       visibility: await this.visibilityOf(caller),
+      // requestorId is only ever a user of the caller's domain (or -1, matching nothing).
+      filterInDomain: libraryInDomain || requestorId !== undefined,
       libraryId: q.libraryId,
       statuses,
       type: q.type,

@@ -64,6 +64,12 @@ export type JobVisibility = { domainId: number; all: true } | { domainId: number
 
 export interface JobListParams {
   visibility: JobVisibility;
+  /**
+   * The caller has checked that the `libraryId` (or `requestorId`) filter names one of
+   * the visibility domain's libraries (users): the query then leads with that filter, so
+   * the database walks its index rather than the whole domain's.
+   */
+  filterInDomain?: boolean;
   libraryId?: string;
   statuses?: JobStatus[];
   type?: string;
@@ -98,6 +104,7 @@ function shapeOf(p: JobListParams): string {
   const v = p.visibility;
   return [
     v.all ? 'all' : `own${v.adminLibraryIds.length}`,
+    p.filterInDomain ? 'F' : '',
     p.libraryId === undefined ? '' : 'L',
     p.statuses === undefined ? '' : `S${p.statuses.length}`,
     p.type === undefined ? '' : 'T',
@@ -110,10 +117,12 @@ function shapeOf(p: JobListParams): string {
 }
 
 function buildList(p: JobListParams) {
-  const keys: string[] = ['domainId', 'limit'];
+  const leadsWithFilter = p.filterInDomain === true && (p.libraryId !== undefined || p.requestorId !== undefined);
+  const keys: string[] = leadsWithFilter ? ['limit'] : ['domainId', 'limit'];
   const { column, desc } = orderParts(p.order);
   const build = (db: Kysely<Database>, v: Record<string, unknown>) => {
-    let q = db.selectFrom('jobs').selectAll().where('domain_id', '=', v.domainId as number);
+    const leadsWithFilter = p.filterInDomain === true && (p.libraryId !== undefined || p.requestorId !== undefined);
+    let q = leadsWithFilter ? db.selectFrom('jobs').selectAll() : db.selectFrom('jobs').selectAll().where('domain_id', '=', v.domainId as number);
     if (!p.visibility.all) {
       const libs = p.visibility.adminLibraryIds.map((_, i) => v[`lib${i}`] as string);
       q = q.where((eb) =>
@@ -130,9 +139,9 @@ function buildList(p: JobListParams) {
     if (p.createdBefore !== undefined) q = q.where('created_at', '<', v.createdBefore as number);
     if (p.after !== undefined) {
       const op = desc ? '<' : '>';
-      q = q.where((eb) =>
-        eb.or([eb(column, op, v.afterKey as number), eb.and([eb(column, '=', v.afterKey as number), eb('id', op, v.afterId as number)])]),
-      );
+      // A row-value comparison: both databases turn it into one index range (an OR of
+      // the two conditions made SQLite scan from the start of the index to the cursor).
+      q = q.where((eb) => eb(eb.refTuple(column, 'id'), op, eb.tuple(v.afterKey as number, v.afterId as number)));
     }
     const dir = desc ? 'desc' : 'asc';
     return q.orderBy(column, dir).orderBy('id', dir).limit(v.limit as number);
