@@ -22,11 +22,11 @@ export function engineReport(parts: Record<string, any>): string[] {
   const tree = parts.tree;
   if (tree) {
     out.push(`### trash → restore → purge of a ${n(tree.items)}-item tree (${tree.date}: \`${tree.command}\`)`, '');
-    out.push('| db | job | items | run s (items/s) | wall s (items/s) | peak RSS MiB (sampled / VmHWM) |', '|---|---|---|---|---|---|');
+    out.push('| db | job | status | items (failed) | run s (items/s) | wall s (items/s) | peak RSS MiB (sampled / VmHWM) |', '|---|---|---|---|---|---|---|');
     for (const r of tree.runs) {
       for (const j of r.jobs) {
         out.push(
-          `| ${r.db} | ${j.type} | ${n(j.items)} | ${j.runSeconds} (**${n(j.itemsPerSecondRun)}**) | ${j.wallSeconds} (${n(j.itemsPerSecondWall)}) | ${j.memory.peakSampledRssMiB} / ${j.memory.vmHwmMiB} |`,
+          `| ${r.db} | ${j.type} | ${j.status} | ${n(j.items)} (${n(j.counts.failed)}) | ${j.runSeconds} (**${n(j.itemsPerSecondRun)}**) | ${j.wallSeconds} (${n(j.itemsPerSecondWall)}) | ${j.memory.peakSampledRssMiB} / ${j.memory.vmHwmMiB} |`,
         );
       }
     }
@@ -40,6 +40,13 @@ export function engineReport(parts: Record<string, any>): string[] {
       for (const l of r.loads) {
         out.push(`| ${r.db} | ${l.label} | ${l.latencyMs.p50} / ${l.latencyMs.p90} / **${l.latencyMs.p99}** | ${n(l.pagesPerSecond)} | ${l.percentOfBare ?? '—'} | ${l.non2xx} |`);
       }
+    }
+    out.push('');
+    for (const r of list.runs) {
+      const b = r.bigJob;
+      out.push(
+        `- ${r.db}: the noop job (${n(b.count)} items) ran ${n(b.itemsPerSecondDuringLoad)} items/s under the load; first items after ${b.secondsToFirstItems} s; cancelled in ${b.cancelSeconds} s (${b.endedAs}); cursor walks: status ${r.walks.status.pages} pages of 1000 in ${r.walks.status.seconds} s (slowest ${r.walks.status.slowestPageMs} ms)`,
+      );
     }
     out.push('');
   }

@@ -10,6 +10,7 @@ import { runPlatformBench } from './platform-bench.js';
 import { drainTable, runPeersBench } from './peers/run-peers.js';
 import { ENGINE_PARTS, runEngineBench, type EnginePart } from './engine-bench.js';
 import { engineReport } from './engine-report.js';
+import { serverBuild } from './lib/engine-target.js';
 
 const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bench/results');
 
@@ -45,7 +46,9 @@ async function engine(args: string[]) {
   const file = path.join(resultsDir, 'engine.json');
   fs.mkdirSync(resultsDir, { recursive: true });
   const previous = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { parts?: Record<string, unknown> }) : {};
-  const run = { date: new Date(started).toISOString(), command, machine: describeMachine(), seconds: Math.round((Date.now() - started) / 1000) };
+  const build = serverBuild();
+  const server = `batchyard ${build.commit}${build.dirtySrc ? ' + uncommitted src changes' : ''}`;
+  const run = { date: new Date(started).toISOString(), command, server, machine: describeMachine(), seconds: Math.round((Date.now() - started) / 1000) };
   const merged = { benchmark: 'engine', parts: { ...(previous.parts ?? {}) } as Record<string, unknown> };
   for (const [part, value] of Object.entries(results)) merged.parts[part] = { ...run, ...(value as object) };
   fs.writeFileSync(file, JSON.stringify(merged, null, 2) + '\n');

@@ -21,8 +21,8 @@ import type * as JobsModule from '../../src/domain/jobs.js';
 import type { JobWithRequestor } from '../../src/services/job-service.js';
 import type { Principal } from '../../src/domain/types.js';
 
-// The server's own build (dist/, what `batchyard serve` runs), not dist-bench's copy of src.
-const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../dist');
+// The engine benchmarks' snapshot of the server build (see serverBuild in engine-target.ts).
+const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../engine-server/src');
 const load = async <T>(file: string) => (await import(pathToFileURL(path.join(dist, file)).href)) as T;
 const { loadConfig } = await load<typeof ConfigModule>('config.js');
 const { createLogger, startServer } = await load<typeof AppModule>('app.js');

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startServerProcess } from './server-process.js';
 import { freshDatabase } from '../peers/common.js';
@@ -19,6 +19,26 @@ export const TOKEN = 'bench-bootstrap-token-0123456789abcdef';
 export type DbKind = 'sqlite' | 'postgres';
 
 const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const repoDir = path.resolve(benchDir, '../..');
+
+/**
+ * The server build every engine benchmark of this process runs: a copy of
+ * dist-bench/src (compiled from src/ by `npm run bench`, with the compiler
+ * options of the build) taken once, at the first start, into
+ * dist-bench/engine-server/. dist/ is shared with whoever else runs
+ * `npm run build` on this checkout, and may change in the middle of a run.
+ */
+let snapshot: { entry: string; commit: string; dirtySrc: boolean } | undefined;
+export function serverBuild(): { entry: string; commit: string; dirtySrc: boolean } {
+  if (snapshot) return snapshot;
+  const root = path.join(repoDir, 'dist-bench/engine-server');
+  fs.rmSync(root, { recursive: true, force: true });
+  fs.cpSync(path.join(repoDir, 'dist-bench/src'), path.join(root, 'src'), { recursive: true });
+  fs.copyFileSync(path.join(repoDir, 'package.json'), path.join(root, 'package.json'));
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repoDir, encoding: 'utf8' }).trim();
+  snapshot = { entry: path.join(root, 'src/cli/main.js'), commit: git('rev-parse', '--short', 'HEAD'), dirtySrc: git('status', '--porcelain', '--', 'src').length > 0 };
+  return snapshot;
+}
 
 export interface ApiResponse<T = unknown> {
   status: number;
@@ -65,6 +85,11 @@ function randomPort(): number {
   return 20000 + Math.floor(Math.random() * 20000);
 }
 
+/** BENCH_SERVER_NODE_ARGS (space-separated), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`: node flags for the server process. */
+function serverNodeArgs(): string[] {
+  return (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+}
+
 let detectedMode: 'server' | 'shim' | undefined;
 
 /** Does `batchyard serve` (dist/) have the jobs routes? Asked once per run, on a scratch SQLite server. */
@@ -72,7 +97,7 @@ export async function detectMode(): Promise<'server' | 'shim'> {
   if (detectedMode) return detectedMode;
   if (process.env.BENCH_ENGINE_MODE === 'server' || process.env.BENCH_ENGINE_MODE === 'shim') return (detectedMode = process.env.BENCH_ENGINE_MODE);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'batchyard-bench-probe-'));
-  const server = await startServerProcess({ dataDir, port: randomPort(), token: TOKEN, env: { BATCHYARD_ENABLE_BENCH_JOBS: '1' } });
+  const server = await startServerProcess({ dataDir, port: randomPort(), token: TOKEN, env: { BATCHYARD_ENABLE_BENCH_JOBS: '1' }, entry: serverBuild().entry });
   try {
     const res = await call(server.url, 'GET', '/api/v1/jobs?limit=1');
     detectedMode = res.status === 404 ? 'shim' : 'server';
@@ -84,7 +109,8 @@ export async function detectMode(): Promise<'server' | 'shim'> {
 }
 
 async function startShim(port: number, shimPort: number, env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(benchDir, 'lib/engine-host.js'), String(port), String(shimPort)], {
+  serverBuild();
+  const child = spawn(process.execPath, [...serverNodeArgs(), path.join(benchDir, 'lib/engine-host.js'), String(port), String(shimPort)], {
     env: { ...process.env, BATCHYARD_BOOTSTRAP_TOKEN: TOKEN, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -116,7 +142,7 @@ export async function startTarget(
   };
   const port = randomPort();
   if (mode === 'server') {
-    const server = await startServerProcess({ dataDir, port, token: TOKEN, databaseUrl: db === 'postgres' ? database : undefined, env });
+    const server = await startServerProcess({ dataDir, port, token: TOKEN, databaseUrl: db === 'postgres' ? database : undefined, env, entry: serverBuild().entry, nodeArgs: serverNodeArgs() });
     return {
       db,
       mode,

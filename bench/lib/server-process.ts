@@ -14,8 +14,9 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export async function startServerProcess(p: { dataDir: string; port: number; token: string; databaseUrl?: string; env?: Record<string, string> }): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [path.join(repo, 'dist/cli/main.js'), 'serve', '--port', String(p.port), '--data', p.dataDir], {
+/** `entry`: the CLI to run (default dist/cli/main.js; the engine benchmarks pass their own snapshot of the build); `nodeArgs`: e.g. --cpu-prof. */
+export async function startServerProcess(p: { dataDir: string; port: number; token: string; databaseUrl?: string; env?: Record<string, string>; entry?: string; nodeArgs?: string[] }): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...(p.nodeArgs ?? []), p.entry ?? path.join(repo, 'dist/cli/main.js'), 'serve', '--port', String(p.port), '--data', p.dataDir], {
     env: {
       ...process.env,
       BATCHYARD_BOOTSTRAP_TOKEN: p.token,

@@ -14,12 +14,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { DefaultQueryExecutor, type CompiledQuery, type DatabaseConnection, type QueryResult } from 'kysely';
+import { pathToFileURL } from 'node:url';
+import { DefaultQueryExecutor, sql, type CompiledQuery, type DatabaseConnection, type QueryResult } from 'kysely';
 import type * as ConfigModule from '../../src/config.js';
 import type * as AppModule from '../../src/app.js';
 import type * as JobsModule from '../../src/domain/jobs.js';
-import { startTarget, TOKEN, type DbKind } from '../lib/engine-target.js';
+import { serverBuild, startTarget, TOKEN, type DbKind } from '../lib/engine-target.js';
 import { createLibrary, seedJobs, seedTree } from '../engine-bench.js';
 import { dropDatabase, round } from '../peers/common.js';
 
@@ -84,7 +84,7 @@ if (what === 'noop-history') {
 }
 await target.stop();
 
-const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../dist');
+const dist = serverBuild().entry.replace(/cli\/main\.js$/, '');
 const load = async <T>(file: string) => (await import(pathToFileURL(path.join(dist, file)).href)) as T;
 const { loadConfig } = await load<typeof ConfigModule>('config.js');
 const { openApp, startEngine } = await load<typeof AppModule>('app.js');
@@ -124,6 +124,11 @@ try {
 } catch (error) {
   if (!(error instanceof Done)) throw error;
 } finally {
+  if (db === 'postgres') {
+    // To name the relations in deadlock reports ("tuple (p,n) of relation <oid>").
+    const { rows } = await sql<{ oid: number; relname: string }>`select oid::int as oid, relname from pg_class where relname in ('jobs', 'job_tasks', 'blobs', 'items', 'job_events', 'engine_domain_turns')`.execute(app.driver.db);
+    process.stdout.write(`relations: ${rows.map((r) => `${r.oid}=${r.relname}`).join(', ')}\n`);
+  }
   await engine.stop(1000);
   await app.close();
   fs.rmSync(target.dataDir, { recursive: true, force: true });
