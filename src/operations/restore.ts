@@ -56,7 +56,7 @@ async function restoreRoot(tx: Store, library: Library, root: RootRef, onConflic
   }
   const path = childPath(folderPath, name);
   await tx.itemSetPlace({ id: item.id, parentId: parent.id, name, path, now });
-  if (!isPlannedRoot(root) && item.kind === 'folder') await tx.itemRestoreRest({ rootId: item.id, oldPrefix, newPrefix: `${path}/` });
+  if (!isPlannedRoot(root) && item.kind === 'folder') await tx.itemRestoreMany({ rootId: item.id, oldPrefix, newPrefix: `${path}/` });
   return 'done';
 }
 

@@ -197,5 +197,4 @@ export class Store {
   readonly itemGetLiveByPaths = this.run(bulk.itemGetLiveByPaths);
   readonly itemFindTrashRoot = this.run(bulk.itemFindTrashRoot);
   readonly itemDeleteRest = this.run(bulk.itemDeleteRest);
-  readonly itemRestoreRest = this.run(bulk.itemRestoreRest);
 }

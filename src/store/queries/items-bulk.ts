@@ -105,22 +105,26 @@ export async function itemTrashSubtreeRest(db: Kysely<Database>, p: { libraryId:
   return Number(result.numUpdatedRows);
 }
 
-/** Brings back the members of `rootId` among `ids`, moving their paths from `oldPrefix` to `newPrefix`. */
+/**
+ * Brings back the members of `rootId` among `ids` (all its remaining members
+ * when `ids` is omitted: a retried root's subtree), moving their paths from
+ * `oldPrefix` to `newPrefix`.
+ */
 export async function itemRestoreMany(
   db: Kysely<Database>,
-  p: { ids: number[]; rootId: number; oldPrefix: string; newPrefix: string },
+  p: { ids?: number[]; rootId: number; oldPrefix: string; newPrefix: string },
 ): Promise<number> {
-  if (p.ids.length === 0) return 0;
-  const result = await db
+  if (p.ids?.length === 0) return 0;
+  let q = db
     .updateTable('items')
     .set({
       trashed_at: null,
       trash_root_id: null,
       ...(p.oldPrefix === p.newPrefix ? {} : { path: sql<string>`${p.newPrefix} || substr(path, ${p.oldPrefix.length + 1})` }),
     })
-    .where('id', 'in', p.ids)
-    .where('trash_root_id', '=', p.rootId)
-    .executeTakeFirst();
+    .where('trash_root_id', '=', p.rootId);
+  if (p.ids) q = q.where('id', 'in', p.ids);
+  const result = await q.executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
 
@@ -275,18 +279,4 @@ export async function itemDeleteRest(
     for (const b of part.blobs) blobs.set(b.sha256, (blobs.get(b.sha256) ?? 0) + b.refs);
   }
   return { deleted, blobs: [...blobs].map(([sha256, refs]) => ({ sha256, refs })) };
-}
-
-/** Restores every remaining member of a trash root at once (a retried root's subtree). */
-export async function itemRestoreRest(db: Kysely<Database>, p: { rootId: number; oldPrefix: string; newPrefix: string }): Promise<number> {
-  const result = await db
-    .updateTable('items')
-    .set({
-      trashed_at: null,
-      trash_root_id: null,
-      ...(p.oldPrefix === p.newPrefix ? {} : { path: sql<string>`${p.newPrefix} || substr(path, ${p.oldPrefix.length + 1})` }),
-    })
-    .where('trash_root_id', '=', p.rootId)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
 }
