@@ -35,15 +35,16 @@ export function engineReport(parts: Record<string, any>): string[] {
   const list = parts.list;
   if (list) {
     out.push(`### GET /api/v1/jobs over ${n(list.jobs)} jobs (${list.date}: \`${list.command}\`)`, '');
-    out.push('| db | load | p50 / p90 / p99 ms | pages/s | % of bare | non-2xx |', '|---|---|---|---|---|---|');
+    out.push('| db | load | p50 / p90 / p99 ms | pages/s | % of bare | non-2xx / errors (timeouts) |', '|---|---|---|---|---|---|');
     for (const r of list.runs) {
       for (const l of r.loads) {
-        out.push(`| ${r.db} | ${l.label} | ${l.latencyMs.p50} / ${l.latencyMs.p90} / **${l.latencyMs.p99}** | ${n(l.pagesPerSecond)} | ${l.percentOfBare ?? '—'} | ${l.non2xx} |`);
+        out.push(`| ${r.db} | ${l.label} | ${l.latencyMs.p50} / ${l.latencyMs.p90} / **${l.latencyMs.p99}** | ${n(l.pagesPerSecond)} | ${l.percentOfBare ?? '—'} | ${l.non2xx} / ${l.errors} |`);
       }
     }
     out.push('');
     for (const r of list.runs) {
       const b = r.bigJob;
+      if (!b) continue;
       out.push(
         `- ${r.db}: the noop job (${n(b.count)} items) ran ${n(b.itemsPerSecondDuringLoad)} items/s under the load; first items after ${b.secondsToFirstItems} s; cancelled in ${b.cancelSeconds} s (${b.endedAs}); cursor walks: status ${r.walks.status.pages} pages of 1000 in ${r.walks.status.seconds} s (slowest ${r.walks.status.slowestPageMs} ms)`,
       );
