@@ -20,6 +20,7 @@ import { itemRoutes } from './routes/items.js';
 import { fileRoutes } from './routes/files.js';
 import { jobRoutes } from './routes/jobs.js';
 import { eventRoutes } from './routes/events.js';
+import { registerDialects } from '../dialects/index.js';
 
 export interface ServerOptions {
   logger: FastifyBaseLogger | false;
@@ -80,5 +81,6 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
     },
     { prefix: '/api/v1' },
   );
+  await registerDialects(app, ctx);
   return app;
 }

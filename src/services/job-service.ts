@@ -8,8 +8,8 @@
  */
 import type { Store } from '../store/store.js';
 import type { Principal, User } from '../domain/types.js';
-import type { Job, JobOrder, JobStatus } from '../domain/jobs.js';
-import { ACTIVE_STATUSES, JOB_ORDERS, JOB_STATUSES } from '../domain/jobs.js';
+import type { Job, JobOrder, JobOrigin, JobStatus } from '../domain/jobs.js';
+import { ACTIVE_STATUSES, JOB_ORDERS, JOB_STATUSES, JOB_TYPES } from '../domain/jobs.js';
 import { InvalidArgumentError, NotFoundError, UnprocessableError } from '../domain/errors.js';
 import { isDomainAdmin } from '../domain/user-rules.js';
 import { decodeCursor, encodeCursor } from '../domain/cursor.js';
@@ -29,16 +29,34 @@ export interface SubmitJob {
   priority?: number;
 }
 
+/**
+ * One listing for every surface: the native route and each dialect translate
+ * their parameters into this query and their rows out of its result.
+ */
 export interface JobListQuery {
   libraryId?: string;
   status?: string[];
+  /** One native type (the native `type` parameter). */
   type?: string;
+  /** Any of these native types (a dialect's type that maps to several, or the types it can name). */
+  types?: string[];
+  origins?: JobOrigin[];
+  /** An email or a user id, as callers type it; unknown matches nothing. */
   requestor?: string;
+  /** A user id the dialect already knows (its authenticated caller, say). */
+  requestorId?: number;
+  /** Epoch ms ranges: `…After` inclusive, `…Before` exclusive. */
   createdAfter?: number;
   createdBefore?: number;
+  startedAfter?: number;
+  startedBefore?: number;
+  finishedAfter?: number;
+  finishedBefore?: number;
   order?: string;
   limit: number;
   cursor?: string;
+  /** Skip this many rows (dialects paged by offset); not with `cursor`. */
+  offset?: number;
 }
 
 export interface JobWithRequestor {
@@ -135,15 +153,22 @@ export class JobService {
     for (const status of q.status ?? []) {
       if (!JOB_STATUSES.includes(status as JobStatus)) throw new InvalidArgumentError(`status: '${status}' is not a job status (${JOB_STATUSES.join(', ')})`, { field: 'status' });
     }
-    if (q.type !== undefined && !this.operations.has(q.type) && !['copy', 'move', 'trash', 'restore', 'purge', 'empty_trash', 'noop'].includes(q.type)) {
+    if (q.type !== undefined && !this.operations.has(q.type) && !(JOB_TYPES as readonly string[]).includes(q.type)) {
       throw new InvalidArgumentError(`type: unknown job type '${q.type}'`, { field: 'type' });
     }
-    let requestorId: number | undefined;
+    if (q.offset !== undefined && (!Number.isSafeInteger(q.offset) || q.offset < 0)) throw new InvalidArgumentError('offset: must be a whole number ≥ 0', { field: 'offset' });
+    if (q.cursor !== undefined && q.offset !== undefined) throw new InvalidArgumentError('cursor: not with offset', { field: 'cursor' });
+    let types = q.types === undefined ? undefined : [...new Set(q.types)];
+    if (q.type !== undefined) types = types === undefined ? [q.type] : types.filter((t) => t === q.type);
+    // No type can match: an empty page without asking the database.
+    if (types !== undefined && types.length === 0) return { jobs: [], nextCursor: null };
+    let requestorId = q.requestorId;
     if (q.requestor !== undefined) {
       const byId = /^\d+$/.test(q.requestor) ? Number(q.requestor) : undefined;
       const user = byId !== undefined ? await this.store.userGetById(byId) : await this.store.userGetByEmail(q.requestor);
       // An unknown requestor matches no job (an empty page, not an error: users come and go).
-      requestorId = user && user.domainId === caller.user.domainId ? user.id : -1;
+      const id = user && user.domainId === caller.user.domainId ? user.id : -1;
+      requestorId = requestorId === undefined || requestorId === id ? id : -1;
     }
     let libraryInDomain = false;
     if (q.libraryId !== undefined) {
@@ -161,12 +186,18 @@ export class JobService {
       filterInDomain: libraryInDomain || requestorId !== undefined,
       libraryId: q.libraryId,
       statuses,
-      type: q.type,
+      types,
+      origins: q.origins && q.origins.length > 0 ? [...new Set(q.origins)] : undefined,
       requestorId,
       createdAfter: q.createdAfter,
       createdBefore: q.createdBefore,
+      startedAfter: q.startedAfter,
+      startedBefore: q.startedBefore,
+      finishedAfter: q.finishedAfter,
+      finishedBefore: q.finishedBefore,
       order,
       after,
+      offset: q.offset,
       limit: q.limit + 1,
     });
     const page = rows.slice(0, q.limit);

@@ -1,0 +1,16 @@
+/**
+ * The vendor dialects: each is a Fastify plugin under its vendor's own paths
+ * that translates requests into the same service calls the native API makes
+ * (JobService.list/get/submit/cancel…, LibraryService) and the results into
+ * its vendor's shapes. A dialect holds no data and no logic beyond that.
+ * Each plugin sets its own error handler (its vendor's error body) and
+ * authentication, encapsulated to its routes.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ApiContext } from '../api/context.js';
+
+export async function registerDialects(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+  // One line per dialect: await app.register(plugin, { ctx });
+  void app;
+  void ctx;
+}
