@@ -41,6 +41,8 @@ export interface JobListQuery {
   /** Any of these native types (a dialect's type that maps to several, or the types it can name). */
   types?: string[];
   origins?: JobOrigin[];
+  /** Jobs on a library with any of these `appType`s. */
+  libraryAppTypes?: number[];
   /** An email or a user id, as callers type it; unknown matches nothing. */
   requestor?: string;
   /** A user id the dialect already knows (its authenticated caller, say). */
@@ -188,6 +190,7 @@ export class JobService {
       statuses,
       types,
       origins: q.origins && q.origins.length > 0 ? [...new Set(q.origins)] : undefined,
+      libraryAppTypes: q.libraryAppTypes && q.libraryAppTypes.length > 0 ? [...new Set(q.libraryAppTypes)] : undefined,
       requestorId,
       createdAfter: q.createdAfter,
       createdBefore: q.createdBefore,

@@ -68,6 +68,39 @@ for (const factory of factories) {
       expect((await db.store.jobListClaimable({ now: 30, limit: 10 })).map((j) => j.id)).toEqual([b.id, a.id, low.id]);
     });
 
+    it("lists by the appType of a job's library, only among the visibility domain's libraries", async () => {
+      const store = db.store;
+      const d = await store.domainCreate({ name: 'apps.example', now: 1 });
+      const other = await store.domainCreate({ name: 'other.example', now: 1 });
+      const user = await store.userCreate({ domainId: d.id, email: 'u@apps.example', name: 'U', role: 'admin', passwordHash: null, now: 1 });
+      const library = (id: string, domainId: number, appType: number) =>
+        store.libraryInsert({
+          id, domainId, name: id, state: 'STANDARD', appType, storage: 'default', daysBeforeDelete: 30, restrictedDownload: false,
+          findableBy: 'READERS', creatorId: user.id, settings: {}, config: {}, createdAt: 1, lastModified: 1, lastConfigModified: 1,
+        });
+      await library('gmail', d.id, 1);
+      await library('drive', d.id, 2);
+      await library('chat', d.id, 4096);
+      await library('foreign', other.id, 1);
+      const job = (libraryId: string, domainId = d.id) =>
+        store.jobInsert({ domainId, libraryId, targetLibraryId: null, type: 'trash', requestorId: user.id, origin: 'admin', params: {}, priority: 0, retryOf: null, now: 5 });
+      const gmail = await job('gmail');
+      const drive = await job('drive');
+      const chat = await job('chat');
+      await job('foreign', other.id);
+      const list = async (p: { libraryAppTypes?: number[]; requestorId?: number; filterInDomain?: boolean }) =>
+        (await store.jobList({ visibility: { domainId: d.id, all: true }, order: 'created_asc', limit: 10, ...p })).map((j) => j.id);
+      expect(await list({ libraryAppTypes: [1] })).toEqual([gmail.id]);
+      expect(await list({ libraryAppTypes: [1, 4096] })).toEqual([gmail.id, chat.id]);
+      expect(await list({ libraryAppTypes: [8] })).toEqual([]);
+      expect(await list({})).toEqual([gmail.id, drive.id, chat.id]);
+      // The shape that leads with a requestor filter still binds the domain for the library subquery.
+      expect(await list({ libraryAppTypes: [2], requestorId: user.id, filterInDomain: true })).toEqual([drive.id]);
+      // Another domain's appType-1 library never matches.
+      const foreign = await store.jobList({ visibility: { domainId: other.id, all: true }, order: 'created_asc', limit: 10, libraryAppTypes: [2] });
+      expect(foreign).toEqual([]);
+    });
+
     it.runIf(factory.name === 'postgres')('concurrent claimers take disjoint tasks (SKIP LOCKED)', async () => {
       const job = await seedJob(db.store);
       await db.store.taskInsertMany(Array.from({ length: 40 }, () => ({ jobId: job.id, phase: 1, kind: 'items' as const, payload: '{}', itemCount: 1, runAfter: 0 })));

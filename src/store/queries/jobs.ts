@@ -74,6 +74,8 @@ export interface JobListParams {
   statuses?: JobStatus[];
   types?: string[];
   origins?: JobOrigin[];
+  /** Jobs whose library has one of these `appType`s (a library of the visibility domain). */
+  libraryAppTypes?: number[];
   requestorId?: number;
   /** Time ranges, epoch ms: `…After` inclusive, `…Before` exclusive. A job not yet started (finished) matches no started (finished) range. */
   createdAfter?: number;
@@ -127,6 +129,7 @@ function shapeOf(p: JobListParams): string {
     p.statuses === undefined ? '' : `S${p.statuses.length}`,
     p.types === undefined ? '' : `T${p.types.length}`,
     p.origins === undefined ? '' : `O${p.origins.length}`,
+    p.libraryAppTypes === undefined ? '' : `A${p.libraryAppTypes.length}`,
     p.requestorId === undefined ? '' : 'R',
     RANGES.map(([name]) => (p[name] === undefined ? '-' : 'r')).join(''),
     p.after === undefined ? '' : 'C',
@@ -137,7 +140,7 @@ function shapeOf(p: JobListParams): string {
 
 function buildList(p: JobListParams) {
   const leadsWithFilter = p.filterInDomain === true && (p.libraryId !== undefined || p.requestorId !== undefined);
-  const keys: string[] = leadsWithFilter ? ['limit'] : ['domainId', 'limit'];
+  const keys: string[] = leadsWithFilter && p.libraryAppTypes === undefined ? ['limit'] : ['domainId', 'limit'];
   const { column, desc } = orderParts(p.order);
   const build = (db: Kysely<Database>, v: Record<string, unknown>) => {
     const leadsWithFilter = p.filterInDomain === true && (p.libraryId !== undefined || p.requestorId !== undefined);
@@ -154,6 +157,12 @@ function buildList(p: JobListParams) {
     if (p.statuses !== undefined) q = q.where('status', 'in', p.statuses.map((_, i) => v[`status${i}`] as string));
     if (p.types !== undefined) q = q.where('type', 'in', p.types.map((_, i) => v[`type${i}`] as string));
     if (p.origins !== undefined) q = q.where('origin', 'in', p.origins.map((_, i) => v[`origin${i}`] as JobOrigin));
+    if (p.libraryAppTypes !== undefined) {
+      const appTypes = p.libraryAppTypes.map((_, i) => v[`appType${i}`] as number);
+      q = q.where('library_id', 'in', (eb) =>
+        eb.selectFrom('libraries').select('libraries.id').where('libraries.domain_id', '=', v.domainId as number).where('libraries.app_type', 'in', appTypes),
+      );
+    }
     if (p.requestorId !== undefined) q = q.where('requestor_id', '=', v.requestorId as number);
     for (const [name, col, op] of RANGES) if (p[name] !== undefined) q = q.where(col, op, v[name] as number);
     if (p.after !== undefined) {
@@ -174,6 +183,7 @@ function buildList(p: JobListParams) {
   p.statuses?.forEach((_, i) => keys.push(`status${i}`));
   p.types?.forEach((_, i) => keys.push(`type${i}`));
   p.origins?.forEach((_, i) => keys.push(`origin${i}`));
+  p.libraryAppTypes?.forEach((_, i) => keys.push(`appType${i}`));
   if (p.requestorId !== undefined) keys.push('requestorId');
   for (const [name] of RANGES) if (p[name] !== undefined) keys.push(name);
   if (p.after !== undefined) keys.push('afterKey', 'afterId');
@@ -198,6 +208,7 @@ export async function jobList(db: Kysely<Database>, p: JobListParams): Promise<J
   p.statuses?.forEach((s, i) => (values[`status${i}`] = s));
   p.types?.forEach((t, i) => (values[`type${i}`] = t));
   p.origins?.forEach((o, i) => (values[`origin${i}`] = o));
+  p.libraryAppTypes?.forEach((a, i) => (values[`appType${i}`] = a));
   values.requestorId = p.requestorId;
   for (const [name] of RANGES) values[name] = p[name];
   values.afterKey = p.after?.key;
