@@ -6,7 +6,7 @@ import type { Store } from '../store/store.js';
 import type { Principal, Token, User } from '../domain/types.js';
 import { NotFoundError, UnauthenticatedError, InvalidArgumentError } from '../domain/errors.js';
 import { canManageUser } from '../domain/user-rules.js';
-import { hashTokenSecret, newTokenId, newTokenSecret } from './secrets.js';
+import { hashPassword, hashTokenSecret, newTokenId, newTokenSecret, verifyPassword } from './secrets.js';
 import { systemClock, type Clock } from './clock.js';
 import { IdentityCache } from './identity-cache.js';
 
@@ -29,6 +29,8 @@ export interface BootstrapResult {
 
 export class AuthService {
   private readonly identities: IdentityCache;
+  /** A hash to verify against when the user is unknown (same cost, no timing oracle). */
+  private dummyHash: Promise<string> | undefined;
 
   constructor(
     private readonly store: Store,
@@ -60,6 +62,22 @@ export class AuthService {
       throw new UnauthenticatedError('token has expired');
     }
     return { user: identity.user, domain: identity.domain, tokenId: identity.token.id };
+  }
+
+  /**
+   * Password sign-in (the vendor dialects' OpenID Connect password grant): a
+   * new token for the user with this email and password, expiring after
+   * `ttlSeconds`. 401 alike for an unknown user, one without a password, or
+   * a wrong password (an unknown user costs the same scrypt as a known one).
+   */
+  async signInWithPassword(p: { email: string; password: string; tokenName: string; ttlSeconds: number }): Promise<MintedToken & { user: User }> {
+    const found = await this.store.userGetByEmail(p.email.trim().toLowerCase());
+    this.dummyHash ??= hashPassword(newTokenSecret());
+    const matches = await verifyPassword(p.password, found?.passwordHash ?? (await this.dummyHash));
+    if (!found || found.passwordHash === null || !matches) throw new UnauthenticatedError('invalid user credentials');
+    const user: User = { id: found.id, domainId: found.domainId, email: found.email, name: found.name, role: found.role, createdAt: found.createdAt };
+    const minted = await this.mintFor(this.store, user, { name: p.tokenName, expiresInDays: p.ttlSeconds / 86_400 });
+    return { ...minted, user };
   }
 
   /** Creates a token for `user`; `secret` is chosen by the caller only for bootstrap. */

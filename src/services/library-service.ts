@@ -89,6 +89,13 @@ export class LibraryService {
     return { library, right };
   }
 
+  /** Like `access`, naming the library by its name in the caller's domain (the vendor dialects' buckets). */
+  async accessByName(caller: Principal, name: string, needed: LibraryRole): Promise<LibraryAccess> {
+    const library = await this.store.libraryGetByName({ domainId: caller.user.domainId, name: name.normalize('NFC').trim() });
+    if (!library) throw new NotFoundError(`library '${name}' not found`);
+    return this.access(caller, library.id, needed);
+  }
+
   async view(caller: Principal, access: LibraryAccess, store: Store = this.store): Promise<LibraryView> {
     const { library } = access;
     const [permissions, userState, creator] = await Promise.all([

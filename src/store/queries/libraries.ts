@@ -39,6 +39,12 @@ export async function libraryGetById(db: Kysely<Database>, id: string): Promise<
   return row && toLibrary(row);
 }
 
+/** A library by its name within a domain (names are unique per domain); the vendor dialects name libraries so. */
+export async function libraryGetByName(db: Kysely<Database>, p: { domainId: number; name: string }): Promise<Library | undefined> {
+  const row = await db.selectFrom('libraries').selectAll().where('domain_id', '=', p.domainId).where('name', '=', p.name).executeTakeFirst();
+  return row && toLibrary(row);
+}
+
 export interface LibraryChanges {
   name?: string;
   state?: string;
