@@ -21,6 +21,9 @@ import { Engine, type EngineOptions } from './engine/engine.js';
 import type { ApiContext } from './api/context.js';
 import { buildServer } from './api/server.js';
 import { VERSION } from './version.js';
+import { EngineThread, ENGINE_THREAD_ENTRY, type EngineHandle } from './engine/thread/engine-thread.js';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 /**
  * A temp file untouched this long belongs to a writer that died: uploads in
@@ -62,8 +65,13 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   return pino({ level: config.logLevel, base: { app: 'batchyard' } });
 }
 
-/** Opens storage and wires services. `driver` may be given (tests pass an isolated one). */
-export async function openApp(config: Config, options: { logger?: Logger; driver?: Driver } = {}): Promise<App> {
+/**
+ * Opens storage and wires services. `driver` may be given (tests pass an
+ * isolated one). The engine thread opens its own app (`role: 'engine-thread'`)
+ * and leaves the startup chores to the server that started it.
+ */
+export async function openApp(config: Config, options: { logger?: Logger; driver?: Driver; role?: 'main' | 'engine-thread' } = {}): Promise<App> {
+  const chores = options.role !== 'engine-thread';
   const logger = options.logger ?? createLogger(config);
   const driver = options.driver ?? (await openDriver({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   try {
@@ -71,7 +79,7 @@ export async function openApp(config: Config, options: { logger?: Logger; driver
     if (applied.length > 0) logger.info({ db: driver.label, applied: applied.map((m) => m.version) }, 'database migrated');
     const store = new Store(driver);
     const blobStores = new BlobStores({ ...config.storages });
-    const orphans = await blobStores.removeOrphanTempFiles({ olderThanMs: ORPHAN_TEMP_AGE_MS });
+    const orphans = chores ? await blobStores.removeOrphanTempFiles({ olderThanMs: ORPHAN_TEMP_AGE_MS }) : 0;
     if (orphans > 0) logger.info({ orphans }, 'removed temp files left by interrupted uploads');
     const auth = new AuthService(store);
     const users = new UserService(store, auth);
@@ -79,7 +87,7 @@ export async function openApp(config: Config, options: { logger?: Logger; driver
     const items = new ItemService(store, libraries, blobStores, config.maxUploadBytes);
     const operations = createOperationRegistry({ enableBenchJobs: config.enableBenchJobs });
     const jobs = new JobService(store, libraries, operations, { enableBenchJobs: config.enableBenchJobs });
-    const resumed = await libraries.resumeUnfinished();
+    const resumed = chores ? await libraries.resumeUnfinished() : 0;
     if (resumed > 0) logger.info({ resumed }, 'finished library creations/deletions interrupted by a crash');
     return { config, driver, store, blobStores, operations, logger, auth, users, libraries, items, jobs, close: () => driver.close() };
   } catch (error) {
@@ -102,8 +110,8 @@ export async function bootstrap(app: App, print: (line: string) => void): Promis
 
 export interface RunningServer {
   app: App;
-  /** This process's workers; undefined when started without them. */
-  engine: Engine | undefined;
+  /** This process's workers (on their own thread for SQLite); undefined when started without them. */
+  engine: EngineHandle | undefined;
   http: FastifyInstance;
   url: string;
   close(): Promise<void>;
@@ -119,7 +127,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * cuts the connections still open (a stalled upload must not hold shutdown
  * forever), waits for their handlers to unwind, and only then closes storage.
  */
-async function drainAndClose(http: FastifyInstance, app: App, engine: Engine | undefined, graceMs: number): Promise<void> {
+async function drainAndClose(http: FastifyInstance, app: App, engine: EngineHandle | undefined, graceMs: number): Promise<void> {
   const stopped = engine?.stop(graceMs);
   const closed = http.close();
   await Promise.race([closed, sleep(graceMs)]);
@@ -136,12 +144,17 @@ export async function startServer(
   options: { logger?: Logger; driver?: Driver; print?: (line: string) => void; shutdownGraceMs?: number; engine?: EngineOverrides | false } = {},
 ): Promise<RunningServer> {
   const app = await openApp(config, options);
-  let engine: Engine | undefined;
+  let engine: EngineHandle | undefined;
   try {
     await bootstrap(app, options.print ?? ((line) => process.stdout.write(line + '\n')));
     const http = await buildServer(app, { logger: app.logger, version: VERSION });
     const address = await http.listen({ port: config.port, host: config.host });
-    if (options.engine !== false) engine = await startEngine(app, options.engine ?? {});
+    if (options.engine !== false) {
+      const overrides = options.engine ?? {};
+      engine = useEngineThread(app, config, overrides, options.driver)
+        ? await EngineThread.start(config, overrides, app.logger.child({ component: 'engine' }))
+        : await startEngine(app, overrides);
+    }
     const sweep = setInterval(() => {
       app.blobStores.removeOrphanTempFiles({ olderThanMs: ORPHAN_TEMP_AGE_MS }).then(
         (n) => n > 0 && app.logger.info({ orphans: n }, 'removed temp files left by interrupted uploads'),
@@ -164,6 +177,24 @@ export async function startServer(
     await engine?.stop(0);
     await app.close();
     throw error;
+  }
+}
+
+/**
+ * A SQLite server runs its engine on a thread of its own (better-sqlite3 is
+ * synchronous: on the API's thread every task would hold up responses). Not
+ * when the caller handed in its own driver (tests: the thread could not share
+ * it), with settings that cannot cross threads (test hooks), when running from
+ * TypeScript sources (no built entry), or with BATCHYARD_ENGINE_THREAD=0.
+ */
+function useEngineThread(app: App, config: Config, overrides: EngineOverrides, injected: Driver | undefined): boolean {
+  if (!config.engineThread || injected || app.driver.capabilities.concurrentWriters) return false;
+  if (!fs.existsSync(fileURLToPath(ENGINE_THREAD_ENTRY))) return false;
+  try {
+    structuredClone(overrides);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -21,6 +21,8 @@ export interface Config {
   readonly workerConcurrency: number;
   readonly leaseSeconds: number;
   readonly enableBenchJobs: boolean;
+  /** SQLite servers run the engine on its own thread (BATCHYARD_ENGINE_THREAD, default on; 0 runs it on the API's thread). */
+  readonly engineThread: boolean;
   /**
    * Test-only (BATCHYARD_TEST_TASK_DELAY_MS): every task waits this long inside
    * its transaction, so crash tests can kill a process in the middle of a job.
@@ -87,6 +89,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Con
     workerConcurrency: parseInteger(flags.concurrency ?? env.BATCHYARD_WORKER_CONCURRENCY ?? 8, 'BATCHYARD_WORKER_CONCURRENCY', 1, 1024),
     leaseSeconds: parseInteger(flags.leaseSeconds ?? env.BATCHYARD_LEASE_SECONDS ?? 30, 'BATCHYARD_LEASE_SECONDS', 1, 3600),
     enableBenchJobs: env.BATCHYARD_ENABLE_BENCH_JOBS === '1',
+    engineThread: !['0', 'false', 'off'].includes((env.BATCHYARD_ENGINE_THREAD ?? '1').toLowerCase()),
     testTaskDelayMs: parseInteger(env.BATCHYARD_TEST_TASK_DELAY_MS ?? 0, 'BATCHYARD_TEST_TASK_DELAY_MS', 0, 60_000),
   });
 }

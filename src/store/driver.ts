@@ -24,11 +24,12 @@ export interface Migration {
 
 /**
  * Hints between engine parts: a publish inside a transaction reaches
- * subscribers once it commits (PostgreSQL NOTIFY), or at once within the
- * process (SQLite: a subscriber's re-read queues behind the writing
- * transaction on the one connection). Payloads are short hints; listeners re-read.
+ * subscribers once it commits (PostgreSQL NOTIFY; for SQLite the Store holds
+ * them until commit). Payloads are short hints; listeners re-read.
  */
 export interface Notifier {
+  /** Publishes inside a transaction are delivered at its commit (PostgreSQL NOTIFY); false: the Store publishes after commit. */
+  readonly transactional: boolean;
   publish(db: Kysely<Database>, channel: string, payload: string): Promise<void>;
   /** Returns a function that stops the subscription. */
   subscribe(channel: string, listener: (payload: string) => void): Promise<() => Promise<void>>;

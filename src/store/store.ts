@@ -36,6 +36,9 @@ export class Store {
   readonly label: string;
   readonly inTransaction: boolean;
 
+  /** Hints published inside this transaction, sent at commit (for notifiers that are not transactional). */
+  private readonly afterCommit: Array<[channel: string, payload: string]> = [];
+
   constructor(
     private readonly driver: Driver,
     private readonly db: Kysely<Database> = driver.db,
@@ -49,7 +52,10 @@ export class Store {
   /** Runs `fn` in one transaction (joins the current one if already inside). */
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     if (this.inTransaction) return fn(this);
-    return this.db.transaction().execute((trx) => fn(new Store(this.driver, trx, true)));
+    let tx: Store | undefined;
+    const result = await this.db.transaction().execute((trx) => fn((tx = new Store(this.driver, trx, true))));
+    for (const [channel, payload] of tx?.afterCommit ?? []) await this.driver.notifier.publish(this.db, channel, payload);
+    return result;
   }
 
   /** Marks a point to roll back to inside the current transaction. */
@@ -170,8 +176,12 @@ export class Store {
   readonly eventLatestId = this.run(events.eventLatestId);
   readonly eventPruneProgress = this.run(events.eventPruneProgress);
 
-  /** Sends a hint to subscribers of `channel` (at commit when inside a transaction, where the database can). */
+  /** Sends a hint to subscribers of `channel`; inside a transaction, at its commit. */
   notify(channel: string, payload: string): Promise<void> {
+    if (this.inTransaction && !this.driver.notifier.transactional) {
+      this.afterCommit.push([channel, payload]);
+      return Promise.resolve();
+    }
     return this.driver.notifier.publish(this.db, channel, payload);
   }
   subscribe(channel: string, listener: (payload: string) => void) {

@@ -135,6 +135,7 @@ function listenNotifyNotifier(connectionString: string, schema: string | undefin
   }
 
   return {
+    transactional: true,
     async publish(db, channel, payload) {
       await sql`SELECT pg_notify(${scoped(channel)}, ${payload})`.execute(db);
     },

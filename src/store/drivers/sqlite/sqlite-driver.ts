@@ -1,17 +1,20 @@
 /**
- * SQLite through better-sqlite3: one connection in WAL mode. Kysely's SQLite
- * driver serializes every query and transaction on that connection with one
- * mutex, so there is exactly one writer and it is serialized in one place.
+ * SQLite through better-sqlite3: one connection per thread in WAL mode.
+ * Kysely's SQLite driver serializes every query and transaction on that
+ * connection with one mutex; transactions begin IMMEDIATE, so writers on other
+ * connections (the engine thread, a worker process) wait their turn on
+ * SQLite's write lock rather than fail, and readers never wait (WAL).
  */
 import fs from 'node:fs';
-import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
-import type { Driver, Capabilities, Notifier } from '../../driver.js';
+import { Kysely } from 'kysely';
+import type { Driver, Capabilities } from '../../driver.js';
 import type { Database } from '../../schema.js';
 import { sqliteMigrations } from './migrations/index.js';
 import { withStatementCache } from './statement-cache.js';
+import { ImmediateSqliteDialect } from './immediate-dialect.js';
+import { threadNotifier } from './thread-notifier.js';
 
 const capabilities: Capabilities = Object.freeze({
   concurrentWriters: false,
@@ -34,12 +37,13 @@ export function createSqliteDriver(options: SqliteDriverOptions): Driver {
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
   connection.pragma('cache_size = -65536');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(connection) }) });
+  const notifier = threadNotifier(options.filename === ':memory:' ? ':memory:' : path.resolve(options.filename));
   return {
     label: `sqlite:${options.filename}`,
     db,
     capabilities,
-    notifier: inProcessNotifier(),
+    notifier,
     isTransient(error: unknown) {
       const code = (error as { code?: unknown } | null)?.code;
       return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_IOERR' || code === 'SQLITE_FULL';
@@ -53,24 +57,8 @@ export function createSqliteDriver(options: SqliteDriverOptions): Driver {
       return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
     },
     async close() {
+      notifier.close();
       await db.destroy();
-    },
-  };
-}
-
-/** One process owns a SQLite database: hints travel on an in-process emitter. */
-function inProcessNotifier(): Notifier {
-  const emitter = new EventEmitter();
-  emitter.setMaxListeners(0);
-  return {
-    async publish(_db, channel, payload) {
-      setImmediate(() => emitter.emit(channel, payload));
-    },
-    async subscribe(channel, listener) {
-      emitter.on(channel, listener);
-      return async () => {
-        emitter.off(channel, listener);
-      };
     },
   };
 }
