@@ -43,6 +43,8 @@ export interface EngineOptions {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+/** How often the engine checks whether bulk work left planner statistics stale (a cheap catalog read). */
+const STATISTICS_CHECK_MS = 5_000;
 
 export class Engine {
   readonly workerId: string;
@@ -99,6 +101,10 @@ export class Engine {
     this.every(2_000, () => this.finishSweep());
     const gcMs = this.options.blobCollectMs ?? 30_000;
     if (gcMs > 0) this.every(gcMs, () => this.collect());
+    this.every(STATISTICS_CHECK_MS, async () => {
+      const analyzed = await this.store.refreshStaleStatistics();
+      if (analyzed.length > 0) this.options.logger.info({ analyzed }, 'refreshed planner statistics after bulk changes');
+    });
     await this.rescue();
     this.loop = this.run();
   }

@@ -46,6 +46,13 @@ export interface Driver {
   readonly migrations: readonly Migration[];
   /** Serializes concurrent migrators inside the migrating transaction (advisory lock on PostgreSQL). */
   lockForMigration(trx: Transaction<Database>): Promise<void>;
+  /**
+   * Refreshes the planner's statistics of tables a bulk job has rewritten,
+   * where the database plans by them and they go stale (PostgreSQL: after a
+   * trash of 1M items the planner thought the trash empty and restore crawled;
+   * autovacuum may be off or late). Cheap when nothing is stale.
+   */
+  refreshStaleStatistics(): Promise<string[]>;
   /** True when `error` is this database's unique-constraint violation. */
   isUniqueViolation(error: unknown): boolean;
   close(): Promise<void>;

@@ -190,6 +190,10 @@ export class Store {
   isTransient(error: unknown): boolean {
     return this.driver.isTransient(error);
   }
+  /** Analyzes tables bulk work left with stale planner statistics (where the database needs it); returns their names. */
+  refreshStaleStatistics(): Promise<string[]> {
+    return this.driver.refreshStaleStatistics();
+  }
   isUniqueViolation(error: unknown): boolean {
     return this.driver.isUniqueViolation(error);
   }

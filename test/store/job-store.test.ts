@@ -44,6 +44,24 @@ for (const factory of factories) {
       expect(await db.store.taskExistsForJob({ jobId: job.id })).toBe(false);
     });
 
+    it('refreshes planner statistics once bulk work changed a tenth of a table (where the database plans by them)', async () => {
+      const job = await seedJob(db.store);
+      const rows = Array.from({ length: 12_000 }, () => ({ jobId: job.id, phase: 2, kind: 'items', payload: '{}', itemCount: 1, runAfter: 0 }));
+      for (let i = 0; i < rows.length; i += 1000) await db.store.taskInsertMany(rows.slice(i, i + 1000));
+      if (!db.store.capabilities.concurrentWriters) {
+        expect(await db.store.refreshStaleStatistics()).toEqual([]);
+        return;
+      }
+      // PostgreSQL publishes a backend's table counters within seconds of its commits; wait for them to show.
+      let analyzed: string[] = [];
+      for (let attempt = 0; attempt < 150 && !analyzed.includes('job_tasks'); attempt++) {
+        analyzed = await db.store.refreshStaleStatistics();
+        if (!analyzed.includes('job_tasks')) await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(analyzed).toContain('job_tasks');
+      expect(await db.store.refreshStaleStatistics()).not.toContain('job_tasks');
+    }, 60_000);
+
     it('claims the lowest phase first and respects run_after', async () => {
       const job = await seedJob(db.store);
       await db.store.taskInsertMany([

@@ -1,21 +1,35 @@
 /** Schemas for jobs: the resource, the submit body, the listing query, per-item failures, event streams. */
-import { Type } from '@sinclair/typebox';
-import { JOB_ORDERS, JOB_STATUSES } from '../../domain/jobs.js';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { JOB_ORDERS, JOB_STATUSES, type JobOrigin, type JobStatus } from '../../domain/jobs.js';
 import { MAX_PRIORITY, MIN_PRIORITY } from '../../services/job-service.js';
 import { LibraryIdParams, NextCursor } from './common.js';
 
+/**
+ * `T | null` as one schema with a type list, not an `anyOf`: the response
+ * serializer then writes the value directly instead of validating each row
+ * against every branch to choose one (which took ~12% of a listing's CPU).
+ */
+function Nullable<T extends TSchema & { type: string }>(schema: T, options: { description?: string } = {}) {
+  return Type.Unsafe<Static<T> | null>({ ...schema, ...options, type: [schema.type, 'null'] });
+}
+
+/** An enumeration of strings as `enum` (one check), not an `anyOf` of constants. */
+function StringEnum<T extends string>(values: readonly T[]) {
+  return Type.Unsafe<T>({ type: 'string', enum: [...values] });
+}
+
 const IsoTime = Type.String({ format: 'date-time' });
-const IsoTimeOrNull = Type.Union([IsoTime, Type.Null()]);
+const IsoTimeOrNull = Nullable(IsoTime);
 
 export const JobBody = Type.Object(
   {
     id: Type.Integer(),
     type: Type.String({ examples: ['trash'] }),
-    status: Type.Union(JOB_STATUSES.map((s) => Type.Literal(s))),
+    status: StringEnum<JobStatus>(JOB_STATUSES),
     libraryId: Type.String(),
-    targetLibraryId: Type.Union([Type.String(), Type.Null()]),
+    targetLibraryId: Nullable(Type.String()),
     requestor: Type.Object({ id: Type.Integer(), email: Type.String(), name: Type.String() }),
-    origin: Type.Union([Type.Literal('admin'), Type.Literal('self_service'), Type.Literal('system')]),
+    origin: StringEnum<JobOrigin>(['admin', 'self_service', 'system']),
     params: Type.Record(Type.String(), Type.Unknown(), { description: 'The parameters as validated (paths normalized) by the job type.' }),
     priority: Type.Integer(),
     counts: Type.Object({
@@ -28,13 +42,13 @@ export const JobBody = Type.Object(
     }),
     bytes: Type.Object({ total: Type.Integer(), done: Type.Integer() }),
     progress: Type.Integer({ minimum: 0, maximum: 100 }),
-    retryOf: Type.Union([Type.Integer(), Type.Null()], { description: 'The job whose failed items this job re-runs.' }),
+    retryOf: Nullable(Type.Integer(), { description: 'The job whose failed items this job re-runs.' }),
     createdAt: IsoTime,
     startedAt: IsoTimeOrNull,
     lastActivityAt: IsoTime,
     finishedAt: IsoTimeOrNull,
-    error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
-    result: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+    error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+    result: Nullable(Type.Record(Type.String(), Type.Unknown())),
   },
   { $id: 'Job', title: 'Job' },
 );

@@ -78,6 +78,7 @@ export async function createPostgresDriver(options: PostgresDriverOptions): Prom
       return ['40001', '40P01', '55P03', '53300', '57P01', '57P03'].includes(code) || code.startsWith('08') || code === 'ECONNRESET' || code === 'ECONNREFUSED';
     },
     migrations: postgresMigrations,
+    refreshStaleStatistics: () => analyzeStaleTables(db),
     async lockForMigration(trx: Transaction<Database>) {
       await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`.execute(trx);
     },
@@ -162,4 +163,20 @@ function listenNotifyNotifier(connectionString: string, schema: string | undefin
       };
     },
   };
+}
+
+/** Tables the engine rewrites in bulk; analyzed when this share of their rows changed since the last ANALYZE. */
+const BULK_TABLES = ['items', 'job_tasks'];
+const STALE_SHARE = 0.1;
+const STALE_MIN_ROWS = 10_000;
+
+/** autovacuum's analyze rule, applied at once by the engine (autovacuum may be off, or minutes late). */
+async function analyzeStaleTables(db: Kysely<Database>): Promise<string[]> {
+  const { rows } = await sql<{ relname: string; changed: string; live: string }>`
+    SELECT relname, n_mod_since_analyze AS changed, n_live_tup AS live
+    FROM pg_stat_user_tables
+    WHERE schemaname = current_schema() AND relname = ANY(${BULK_TABLES})`.execute(db);
+  const stale = rows.filter((r) => Number(r.changed) >= Math.max(STALE_MIN_ROWS, STALE_SHARE * Number(r.live))).map((r) => r.relname);
+  for (const table of stale) await sql`ANALYZE ${sql.table(table)}`.execute(db);
+  return stale;
 }

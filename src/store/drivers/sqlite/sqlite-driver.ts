@@ -52,6 +52,10 @@ export function createSqliteDriver(options: SqliteDriverOptions): Driver {
     async lockForMigration() {
       // One connection per process and SQLite's own write lock serialize migrators.
     },
+    async refreshStaleStatistics() {
+      // Our queries are written for SQLite's index choice without statistics; ANALYZE could only change plans.
+      return [];
+    },
     isUniqueViolation(error: unknown) {
       const code = (error as { code?: unknown } | null)?.code;
       return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
