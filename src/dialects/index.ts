@@ -8,9 +8,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../api/context.js';
+import { koodrivePlugin } from './koodrive/plugin.js';
 
 export async function registerDialects(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   // One line per dialect: await app.register(plugin, { ctx });
+  await app.register(koodrivePlugin, { ctx });
   void app;
   void ctx;
 }

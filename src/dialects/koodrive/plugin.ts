@@ -1,0 +1,89 @@
+/**
+ * The Huawei KooDrive batch-task API (seeds/003_…): under /koodrive/ose/v1,
+ * - `GET /jobs?type&status&offset&limit` lists the caller's own tasks
+ *   (JobService.list with requestorId = the caller, types = those KooDrive can
+ *   name, oldest first so that offset pages never skip or repeat a task while
+ *   new ones are created: new tasks only append at the end);
+ * - `POST /jobs` creates a batch task (JobService.submit) → `data` = taskId;
+ * - `GET /{jobId}` reads one task (JobService.get) → `data.jobInfo`.
+ * Translation only: the services hold the data and the rules. Its own error
+ * handler and authentication are encapsulated to this scope.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { ApiContext } from '../../api/context.js';
+import { NotFoundError } from '../../domain/errors.js';
+import { progressOf } from '../../domain/jobs.js';
+import { systemClock, type Clock } from '../../services/clock.js';
+import { installKooAuth, kooPrincipalOf } from './auth.js';
+import { installKooErrorHandler } from './errors.js';
+import { jobInfo, NAMEABLE_TYPES, nativeStatusesOf, nativeTypesOf } from './mapping.js';
+import { CreateJobBody, CreateJobResponse, errorResponses, JobDetailResponse, JobIdParams, ListJobsQuery, ListJobsResponse } from './schemas.js';
+import { inKooTerms, toSubmitJob } from './task-request.js';
+
+export const KOODRIVE_PREFIX = '/koodrive/ose/v1';
+
+const OK = { code: 0, msg: 'OK' } as const;
+
+export interface KooDriveOptions {
+  ctx: ApiContext;
+  /** The clock X-Date is checked against (tests may pass their own). */
+  clock?: Clock;
+}
+
+const routes: FastifyPluginAsyncTypebox<KooDriveOptions> = async (scope, { ctx, clock = systemClock }) => {
+  installKooErrorHandler(scope);
+  installKooAuth(scope, ctx.auth, clock);
+
+  scope.get(
+    '/jobs',
+    { schema: { hide: true, querystring: ListJobsQuery, response: { 200: ListJobsResponse, ...errorResponses } } },
+    async (request) => {
+      const caller = kooPrincipalOf(request);
+      const q = request.query;
+      const { jobs } = await ctx.jobs.list(caller, {
+        requestorId: caller.user.id,
+        types: q.type === undefined ? [...NAMEABLE_TYPES] : nativeTypesOf(q.type),
+        status: q.status === undefined ? undefined : nativeStatusesOf(q.status),
+        order: 'created_asc',
+        offset: q.offset,
+        limit: q.limit,
+      });
+      return { ...OK, data: jobs.map(({ job }) => jobInfo(job, caller.domain.name)!) };
+    },
+  );
+
+  scope.post(
+    '/jobs',
+    { schema: { hide: true, body: CreateJobBody, response: { 200: CreateJobResponse, ...errorResponses } } },
+    async (request) => {
+      const caller = kooPrincipalOf(request);
+      const submit = await toSubmitJob(request.body, async (libraryId, id) => (await ctx.items.get(caller, libraryId, { id })).path).catch(
+        (error: unknown) => {
+          throw inKooTerms(error);
+        },
+      );
+      const created = await ctx.jobs.submit(caller, submit).catch((error: unknown) => {
+        throw inKooTerms(error);
+      });
+      return { ...OK, data: String(created.job.id) };
+    },
+  );
+
+  scope.get(
+    '/:jobId',
+    { schema: { hide: true, params: JobIdParams, response: { 200: JobDetailResponse, ...errorResponses } } },
+    async (request) => {
+      const caller = kooPrincipalOf(request);
+      const { job } = await ctx.jobs.get(caller, request.params.jobId);
+      const info = jobInfo(job, caller.domain.name);
+      // A job of a type KooDrive cannot name is not a KooDrive task.
+      if (!info) throw new NotFoundError(`task ${job.id} not found`);
+      return { ...OK, data: { jobInfo: { ...info, userId: String(job.requestorId), progress: progressOf(job) } } };
+    },
+  );
+};
+
+/** Registered by src/dialects/index.ts. */
+export const koodrivePlugin: FastifyPluginAsyncTypebox<KooDriveOptions> = async (app, options) => {
+  await app.register(routes, { ...options, prefix: KOODRIVE_PREFIX });
+};

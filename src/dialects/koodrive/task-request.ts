@@ -1,0 +1,128 @@
+/**
+ * A KooDrive create-task body → the native job it means (`SubmitJob`), and
+ * native field names in validation messages → the KooDrive ones the client
+ * sent. Per task type:
+ * - 1 copy (101) / 3 move (301): fileInfo → paths, newFilePath → destination,
+ *   dstContainerId (or containerId) other than srcContainerId → targetLibraryId;
+ * - 2 deletion: 201 (default) → trash {paths}, 202 → purge {itemIds} or {paths};
+ * - 4 restore (401): {itemIds} or {paths} (items in the recycle bin);
+ * - 7 empty the recycle bin (701): no fileInfo;
+ * - 5 extract, 6 package download: no such job type on this server → 400.
+ * A fileInfo entry names its item by `filePath` (the item's path) or `fileId`
+ * (its id). Operations that take only paths (copy, move, trash) use
+ * `filePath`, else look the id up (`pathOf`); restore and purge take ids when
+ * every entry has one, else paths.
+ */
+import type { Static } from '@sinclair/typebox';
+import type { SubmitJob } from '../../services/job-service.js';
+import { BatchyardError, InvalidArgumentError } from '../../domain/errors.js';
+import { ACTIONS_BY_TASK_TYPE } from './mapping.js';
+import type { CreateJobBody } from './schemas.js';
+
+export type CreateJob = Static<typeof CreateJobBody>;
+
+const TASK_NAMES: Record<number, string> = {
+  1: 'batch replication',
+  2: 'batch deletion',
+  3: 'batch relocation',
+  4: 'batch restoration of recycle bin data',
+  5: 'cloud decompression',
+  6: 'package download',
+  7: 'recycle bin clearance',
+};
+
+/** The item path of an item id in a library (the caller must be able to read it). */
+export type PathOf = (libraryId: string, itemId: number, field: string) => Promise<string>;
+
+function itemIdOf(raw: string | number, field: string): number {
+  const id = typeof raw === 'number' ? raw : /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(id) || id <= 0) throw new InvalidArgumentError(`${field}: '${String(raw).slice(0, 32)}' is not a file id`, { field });
+  return id;
+}
+
+function nativeTypeOf(body: CreateJob): string {
+  const actions = ACTIONS_BY_TASK_TYPE[body.taskType]!;
+  const chosen = body.actionType === undefined ? actions[0]! : actions.find(([action]) => action === body.actionType);
+  if (!chosen) {
+    throw new InvalidArgumentError(
+      `actionType: ${body.actionType} is not an operation of taskType ${body.taskType} (expected ${actions.map(([a]) => a).join(' or ')})`,
+      { field: 'actionType' },
+    );
+  }
+  const [, native] = chosen;
+  if (native === null) {
+    throw new InvalidArgumentError(`taskType: ${body.taskType} (${TASK_NAMES[body.taskType]}) is not supported by this server`, { field: 'taskType' });
+  }
+  return native;
+}
+
+function targetSpaceOf(body: CreateJob): string | undefined {
+  const { dstContainerId, containerId } = body;
+  if (dstContainerId !== undefined && containerId !== undefined && dstContainerId !== containerId) {
+    throw new InvalidArgumentError('containerId: differs from dstContainerId (send one target space)', { field: 'containerId' });
+  }
+  return dstContainerId ?? containerId;
+}
+
+export async function toSubmitJob(body: CreateJob, pathOf: PathOf): Promise<SubmitJob> {
+  const type = nativeTypeOf(body);
+  const info = body.taskInfo;
+  const source = info.srcContainerId;
+  const target = targetSpaceOf(body);
+  const files = info.fileInfo ?? [];
+  const crossSpace = type === 'copy' || type === 'move';
+  if (!crossSpace && target !== undefined && target !== source) {
+    throw new InvalidArgumentError(`dstContainerId: taskType ${body.taskType} works within one space; it must be taskInfo.srcContainerId`, { field: 'dstContainerId' });
+  }
+  if (!crossSpace && info.newFilePath !== undefined && info.newFilePath !== '') {
+    throw new InvalidArgumentError(`taskInfo.newFilePath: not used by taskType ${body.taskType}`, { field: 'taskInfo.newFilePath' });
+  }
+  if (type === 'empty_trash') {
+    if (files.length > 0) throw new InvalidArgumentError('taskInfo.fileInfo: taskType 7 empties the whole recycle bin; send no fileInfo', { field: 'taskInfo.fileInfo' });
+    return { type, libraryId: source, params: {} };
+  }
+  if (files.length === 0) throw new InvalidArgumentError('taskInfo.fileInfo: required, at least one {fileId, filePath}', { field: 'taskInfo.fileInfo' });
+
+  const field = (i: number, leaf: 'fileId' | 'filePath') => `taskInfo.fileInfo[${i}].${leaf}`;
+  let selection: { paths: string[] } | { itemIds: number[] };
+  if ((type === 'restore' || type === 'purge') && files.every((f) => f.fileId !== undefined && f.fileId !== '')) {
+    selection = { itemIds: files.map((f, i) => itemIdOf(f.fileId!, field(i, 'fileId'))) };
+  } else {
+    const paths: string[] = [];
+    for (const [i, f] of files.entries()) {
+      if (f.filePath !== undefined && f.filePath !== '') paths.push(f.filePath);
+      else if (f.fileId !== undefined && f.fileId !== '') paths.push(await pathOf(source, itemIdOf(f.fileId, field(i, 'fileId')), field(i, 'fileId')));
+      else throw new InvalidArgumentError(`taskInfo.fileInfo[${i}]: give its fileId or filePath`, { field: `taskInfo.fileInfo[${i}]` });
+    }
+    selection = { paths };
+  }
+
+  if (!crossSpace) return { type, libraryId: source, params: selection };
+  if (info.newFilePath === undefined || info.newFilePath === '') {
+    throw new InvalidArgumentError(`taskInfo.newFilePath: required for taskType ${body.taskType}, the destination folder`, { field: 'taskInfo.newFilePath' });
+  }
+  return {
+    type,
+    libraryId: source,
+    params: { ...selection, destination: info.newFilePath, ...(target !== undefined && target !== source ? { targetLibraryId: target } : {}) },
+  };
+}
+
+const FIELD_RENAMES: ReadonlyArray<readonly [RegExp, (...groups: string[]) => string]> = [
+  [/^params\.paths\[(\d+)\]/, (i) => `taskInfo.fileInfo[${i}].filePath`],
+  [/^params\.itemIds\[(\d+)\]/, (i) => `taskInfo.fileInfo[${i}].fileId`],
+  [/^params\.(paths|itemIds)/, () => 'taskInfo.fileInfo'],
+  [/^params\.destination/, () => 'taskInfo.newFilePath'],
+  [/^params\.targetLibraryId/, () => 'dstContainerId'],
+  [/^libraryId/, () => 'taskInfo.srcContainerId'],
+];
+
+/** The same error, speaking of the KooDrive fields the client sent instead of the native params they became. */
+export function inKooTerms(error: unknown): unknown {
+  if (!(error instanceof BatchyardError)) return error;
+  for (const [pattern, rename] of FIELD_RENAMES) {
+    const m = pattern.exec(error.message);
+    if (m) return new BatchyardError(error.code, rename(...m.slice(1)) + error.message.slice(m[0].length), error.details);
+  }
+  return error;
+}
