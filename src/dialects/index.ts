@@ -8,10 +8,12 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../api/context.js';
+import { avepointDialect } from './avepoint/plugin.js';
 import { koodrivePlugin } from './koodrive/plugin.js';
 
 export async function registerDialects(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   // One line per dialect: await app.register(plugin, { ctx });
+  await app.register(avepointDialect, { ctx });
   await app.register(koodrivePlugin, { ctx });
   void app;
   void ctx;
