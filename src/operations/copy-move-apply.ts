@@ -61,7 +61,7 @@ function row(r: Run, item: Item, parentId: number, name: string, path: string): 
 /** Removes moved sources (rows and their blob references). */
 async function deleteSources(r: Run, ids: number[]): Promise<void> {
   const gone = await r.tx.itemDeleteMany({ ids });
-  for (const blob of gone.blobs) await r.tx.blobRelease({ storage: r.source.storage, sha256: blob.sha256, count: blob.refs });
+  await r.tx.blobReleaseMany({ storage: r.source.storage, blobs: gone.blobs });
 }
 
 async function resolveRoot(r: Run, entry: RootRef): Promise<Item | undefined> {

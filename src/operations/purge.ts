@@ -15,7 +15,7 @@ import { isPlannedRoot, planSubtrees, rootRefLabel, type MembersContext, type Ro
 import type { ItemFailureOutcome } from '../engine/operation.js';
 
 async function releaseBlobs(tx: Store, library: Library, blobs: Array<{ sha256: string; refs: number }>): Promise<void> {
-  for (const blob of blobs) await tx.blobRelease({ storage: library.storage, sha256: blob.sha256, count: blob.refs });
+  await tx.blobReleaseMany({ storage: library.storage, blobs });
 }
 
 /** The task body both purge and empty_trash run. */

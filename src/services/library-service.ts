@@ -275,9 +275,7 @@ export class LibraryService {
     await this.store.transaction(async (tx) => {
       const library = await tx.libraryGetById(id);
       if (!library || library.state !== 'DELETING') return;
-      for (const { sha256, refs } of await tx.itemCountBlobRefs({ libraryId: id })) {
-        await tx.blobRelease({ storage: library.storage, sha256, count: refs });
-      }
+      await tx.blobReleaseMany({ storage: library.storage, blobs: await tx.itemCountBlobRefs({ libraryId: id }) });
       await tx.libraryDelete(id);
     });
   }

@@ -130,6 +130,7 @@ export class Store {
 
   readonly blobAddRef = this.run(blobs.blobAddRef);
   readonly blobRelease = this.run(blobs.blobRelease);
+  readonly blobReleaseMany = this.run(blobs.blobReleaseMany);
   readonly blobGetRefcount = this.run(blobs.blobGetRefcount);
   readonly blobListUnreferenced = this.run(blobs.blobListUnreferenced);
   readonly blobMarkCollecting = this.run(blobs.blobMarkCollecting);
@@ -154,7 +155,10 @@ export class Store {
   taskClaim(p: Omit<Parameters<typeof tasks.taskClaim>[1], 'skipLocked'>) {
     return tasks.taskClaim(this.db, { ...p, skipLocked: this.capabilities.skipLocked });
   }
-  readonly taskHeartbeat = this.run(tasks.taskHeartbeat);
+  /** Extends this owner's leases (skipping rows a committing task holds, where supported: locking them waited in a deadlock cycle). */
+  taskHeartbeat(p: Omit<Parameters<typeof tasks.taskHeartbeat>[1], 'skipLocked'>) {
+    return tasks.taskHeartbeat(this.db, { ...p, skipLocked: this.capabilities.skipLocked });
+  }
   readonly taskComplete = this.run(tasks.taskComplete);
   readonly taskSavePayload = this.run(tasks.taskSavePayload);
   readonly taskReschedule = this.run(tasks.taskReschedule);

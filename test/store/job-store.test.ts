@@ -46,7 +46,7 @@ for (const factory of factories) {
 
     it('refreshes planner statistics once bulk work changed a tenth of a table (where the database plans by them)', async () => {
       const job = await seedJob(db.store);
-      const rows = Array.from({ length: 12_000 }, () => ({ jobId: job.id, phase: 2, kind: 'items', payload: '{}', itemCount: 1, runAfter: 0 }));
+      const rows = Array.from({ length: 12_000 }, () => ({ jobId: job.id, phase: 2, kind: 'items' as const, payload: '{}', itemCount: 1, runAfter: 0 }));
       for (let i = 0; i < rows.length; i += 1000) await db.store.taskInsertMany(rows.slice(i, i + 1000));
       if (!db.store.capabilities.concurrentWriters) {
         expect(await db.store.refreshStaleStatistics()).toEqual([]);

@@ -40,6 +40,16 @@ export async function blobRelease(
     .execute();
 }
 
+/**
+ * Releases many references in one fixed order (by hash): concurrent bulk
+ * tasks sharing blobs then lock those rows in the same order, where an
+ * arbitrary order deadlocked PostgreSQL purges of trees with shared content.
+ */
+export async function blobReleaseMany(db: Kysely<Database>, p: { storage: string; blobs: ReadonlyArray<{ sha256: string; refs: number }> }): Promise<void> {
+  const sorted = [...p.blobs].sort((a, b) => (a.sha256 < b.sha256 ? -1 : a.sha256 > b.sha256 ? 1 : 0));
+  for (const blob of sorted) await blobRelease(db, { storage: p.storage, sha256: blob.sha256, count: blob.refs });
+}
+
 export async function blobGetRefcount(
   db: Kysely<Database>,
   p: { storage: string; sha256: string },
