@@ -276,6 +276,11 @@ for (const factory of factories) {
       expect(created).toEqual([...created].sort((a, b) => b - a));
     });
 
+    it("stays out of the native OpenAPI document (it is AvePoint's contract, not ours)", async () => {
+      const doc = (await t.call('GET', '/api/v1/openapi.json')).body;
+      expect(Object.keys(doc.paths).filter((path) => path.startsWith('/backup'))).toEqual([]);
+    });
+
     it('maps its enums as DESIGN.md binds them', () => {
       for (const [native, code] of Object.entries(DESIGN_JOB_TYPE)) {
         const named = Object.entries(JOB_TYPE_TO_NATIVE).filter(([, natives]) => natives.includes(native)).map(([c]) => Number(c));
