@@ -29,7 +29,7 @@ export const X_DATE_MAX_AGE_MS = 15 * 60_000;
 export const X_DATE_MAX_SKEW_MS = 60_000;
 
 const X_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
-const BEARER = /^Bearer(?:\+|\s+)(\S+)\s*$/i;
+const BEARER = /^Bearer(?:\+\s*|\s+)(\S+)\s*$/i;
 const MAX_TRACE_ID = 256;
 
 function single(value: string | string[] | undefined): string | undefined {
