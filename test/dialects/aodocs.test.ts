@@ -355,6 +355,13 @@ for (const factory of factories) {
       await expectIds('status=FAILED', [jobs.failed]);
       await expectIds('status=CANCELLED', [jobs.cancelled]);
       await expectIds('status=IN_PROGRESS', [jobs.queued, jobs.queuedCopy]);
+      // Each AODocs status is every native status DESIGN.md maps to it: the same as the native listing of those.
+      for (const status of ['IN_PROGRESS', 'COMPLETED', 'FAILED', 'CANCELLED']) {
+        const natives = Object.keys(STATUS_TABLE).filter((n) => STATUS_TABLE[n] === status);
+        const native = await ok('GET', `/api/v1/jobs?libraryId=${lib}&limit=1000&${natives.map((n) => `status=${n}`).join('&')}`);
+        const nameable = (native.jobs as Json[]).filter((j) => TYPE_TABLE[j.type] !== undefined);
+        expect(sorted((await allPages(lib, `status=${status}`)).ids), status).toEqual(sorted(nameable.map((j) => j.id)));
+      }
       await expectIds('type=DELETE_DOCUMENTS_AND_FOLDERS', [jobs.trashed, jobs.partly, jobs.failed, jobs.queued, jobs.cancelled]);
       await expectIds('type=COPY_FILE', [jobs.copied, jobs.queuedCopy]);
       await expectIds('type=MOVE_DOCUMENTS_AND_FOLDERS', [jobs.moved]);
@@ -386,6 +393,8 @@ for (const factory of factories) {
         ['lastActivity_desc', 'last_activity_desc'],
         ['lastActivityAt:asc', 'last_activity_asc'],
       ];
+      // A '+' in the query string is a space.
+      expect((await allPages(lib, 'orderBy=lastActivity+desc')).ids).toEqual((await allPages(lib, 'orderBy=lastActivity%20desc')).ids);
       for (const [orderBy, native] of spellings) {
         const aodocsIds = (await allPages(lib, `orderBy=${encodeURIComponent(orderBy)}&pageSize=3`)).ids;
         const nativeIds = ((await ok('GET', `/api/v1/jobs?libraryId=${lib}&order=${native}&limit=1000`)).jobs as Json[]).filter((j) => j.type !== 'noop').map((j) => String(j.id));
@@ -407,11 +416,13 @@ for (const factory of factories) {
       const initial: string[] = [];
       for (let i = 0; i < 17; i++) initial.push(String((await submit(i % 3 === 0 ? 'empty_trash' : 'trash', paging, i % 3 === 0 ? {} : { paths: [`/p${i}`] })).id));
       for (const orderBy of ['', 'orderBy=started%20desc', 'orderBy=started%20asc', 'orderBy=lastActivity%20asc', 'orderBy=lastActivity%20desc']) {
-        let creating = 0;
+        const creations: Array<Promise<Json>> = [];
         const { ids, pages } = await allPages(paging, [orderBy, 'pageSize=4'].filter(Boolean).join('&'), undefined, async () => {
-          // Two new jobs land between pages (for the first pages only, so ascending listings end).
-          if (creating++ < 3) await Promise.all([submit('trash', paging, { paths: ['/new'] }), submit('empty_trash', paging, {}, users.alice!.token)]);
+          // New jobs are submitted while the next page is being read (for the first pages only, so ascending listings end).
+          if (creations.length < 6) creations.push(submit('trash', paging, { paths: ['/new'] }), submit('empty_trash', paging, {}, users.alice!.token));
         });
+        const created = (await Promise.all(creations)).map((j) => String(j.id));
+        expect(created).toHaveLength(6);
         expect(pages, orderBy).toBeGreaterThanOrEqual(5);
         expect(new Set(ids).size, `${orderBy}: ${ids}`).toBe(ids.length);
         for (const id of initial) expect(ids.filter((x) => x === id), `${orderBy}: job ${id}`).toHaveLength(1);
@@ -530,6 +541,10 @@ for (const factory of factories) {
         headers: { 'content-type': 'application/json' },
       });
       expect(byAdmin.status).toBe('CANCELLED');
+      // Whatever body comes with it is ignored.
+      const third = await submit('trash', lib, { paths: ['/x3'] });
+      const withBody = await aodocs('ApiJob', 'POST', `/api/job/v1/${third.id}/cancel`, { body: 'reason=none', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      expect(withBody.status).toBe('CANCELLED');
       await fails('POST', `/api/job/v1/${other.id}/cancel`, 409, undefined, { token: users.dave!.token });
       await fails('POST', `/api/job/v1/${jobs.trashed.id}/cancel`, 409);
       // The native job agrees.

@@ -97,7 +97,6 @@ export function installAodocsErrors(app: FastifyInstance): void {
     }
     if (error.validation) return send(reply, googleError(400, describeValidation(error.validation[0] as ValidationIssue)));
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(reply, googleError(413, 'request body too large'));
-    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return send(reply, googleError(400, `Content-Type '${String(request.headers['content-type'] ?? '').slice(0, 100)}' is not accepted here`));
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) return send(reply, googleError(status === 404 ? 404 : 400, error.message));
     request.log.error({ err: error }, 'aodocs: unhandled error');
@@ -115,6 +114,8 @@ export function installAodocsErrors(app: FastifyInstance): void {
       done(new InvalidArgumentError('body: malformed JSON'), undefined);
     }
   });
+  // Any other body is read (within the body limit) and ignored rather than refused with a 415.
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) => done(null, undefined));
 }
 
 /** Unknown paths under a prefix of the dialect: a Google-style 404. Call inside the prefixed scope. */
