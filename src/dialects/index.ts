@@ -8,12 +8,14 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../api/context.js';
+import { vspOnePlugin } from './vsp-one/plugin.js';
 import { avepointDialect } from './avepoint/plugin.js';
 import { aodocsPlugin } from './aodocs/plugin.js';
 import { koodrivePlugin } from './koodrive/plugin.js';
 
 export async function registerDialects(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   // One line per dialect: await app.register(plugin, { ctx });
+  await app.register(vspOnePlugin, { ctx });
   await app.register(avepointDialect, { ctx });
   await app.register(koodrivePlugin, { ctx });
   await app.register(aodocsPlugin, { ctx });

@@ -1,0 +1,175 @@
+/**
+ * VSP One's job routes (mounted under `/v1` and `/mapi/v1`): `POST
+ * /jobs/list`, `/jobs/create`, `/jobs/status`, `/jobs/cancel`, each behind
+ * the XSRF check and a credential, each one call of the service the native
+ * routes use (JobService.list/submit/get/cancel), translated both ways.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { ApiContext } from '../../api/context.js';
+import type { Principal } from '../../domain/types.js';
+import type { Job } from '../../domain/jobs.js';
+import { JOB_TYPES } from '../../domain/jobs.js';
+import { BatchyardError, ForbiddenError, InvalidArgumentError, NotFoundError, TransientError } from '../../domain/errors.js';
+import { isDomainAdmin } from '../../domain/user-rules.js';
+import { CreateJobBody, DEFAULT_PAGE_SIZE, JobIdBody, ListJobsBody } from './schemas.js';
+import { isVspJobType, LISTED_TYPES, NATIVE_TYPE_OF, VSP_JOB_TYPES, vspJob, vspJobTypeOf, type VspJob } from './mapping.js';
+import { readReplicateParams, vspFieldOf } from './job-params.js';
+import { vspCaller } from './credentials.js';
+import { parseAnyBodyAsJson } from './body-parsers.js';
+import type { XsrfTokens } from './xsrf.js';
+
+/** Most top-level entries a whole-bucket BATCH_REPLICATE selects (the native copy's selection limit). */
+const MAX_BUCKET_ENTRIES = 10_000;
+const CANCEL_ATTEMPTS = 3;
+
+/** An error the service raised about a native field, renamed to the VSP field the client sent. */
+function renamed(error: unknown, rename: (field: string) => string | undefined): unknown {
+  if (!(error instanceof BatchyardError)) return error;
+  const field = error.details?.field;
+  if (typeof field !== 'string') return error;
+  const to = rename(field);
+  if (to === undefined || to === field) return error;
+  const message = error.message.startsWith(field) ? `${to}${error.message.slice(field.length)}` : `${to}: ${error.message}`;
+  return new BatchyardError(error.code, message, { ...error.details, field: to });
+}
+
+export const vspJobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext; xsrf: XsrfTokens }> = async (app, { ctx, xsrf }) => {
+  parseAnyBodyAsJson(app);
+
+  /** A transient database error is a 503 the client may retry; idempotent calls are re-run first. */
+  async function transientAware<T>(fn: () => Promise<T>, attempts = 1): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (error) {
+        if (!ctx.store.isTransient(error)) throw error;
+        if (attempt >= attempts) throw new TransientError('the database is busy; try again');
+      }
+    }
+  }
+
+  /** The library a `bucketName` names in the caller's domain (404 if none, or not visible to the caller). */
+  async function bucket(caller: Principal, name: string, field: string, needed: 'READER' | 'WRITER' = 'READER') {
+    try {
+      return await ctx.libraries.accessByName(caller, name, needed);
+    } catch (error) {
+      if (error instanceof NotFoundError) throw new NotFoundError(`${field}: bucket '${name.slice(0, 200)}' not found`, { field });
+      throw error;
+    }
+  }
+
+  /** Library id → name for a page of jobs (their buckets and target buckets). */
+  async function bucketNames(jobs: Job[]): Promise<Map<string, string>> {
+    const ids = new Set<string>();
+    for (const job of jobs) {
+      ids.add(job.libraryId);
+      if (job.targetLibraryId !== null) ids.add(job.targetLibraryId);
+    }
+    const names = new Map<string, string>();
+    await Promise.all([...ids].map(async (id) => names.set(id, (await ctx.store.libraryGetById(id))?.name ?? '')));
+    return names;
+  }
+
+  async function render(job: Job): Promise<VspJob> {
+    return vspJob(job, await bucketNames([job]));
+  }
+
+  /** A job VSP can name, visible to the caller; 404 otherwise (as for another domain's job). */
+  async function namedJob(caller: Principal, id: number): Promise<Job> {
+    const { job } = await ctx.jobs.get(caller, id);
+    if (vspJobTypeOf(job.type) === undefined) throw new NotFoundError(`jobId.id: job ${id} not found`, { field: 'jobId.id' });
+    return job;
+  }
+
+  app.post('/jobs/list', { schema: { hide: true, body: ListJobsBody } }, async (request) => {
+    const caller = await vspCaller(ctx, xsrf, request);
+    const body = request.body;
+    const admin = isDomainAdmin(caller.user);
+    const userId = body.userId?.id;
+    if (!admin && userId !== undefined && userId !== caller.user.id) {
+      throw new ForbiddenError("userId.id: listing another user's jobs needs the mapi:jobs:admin_list permission", { field: 'userId.id' });
+    }
+    const libraryId = body.bucketName ? (await bucket(caller, body.bucketName, 'bucketName')).library.id : undefined;
+    let page;
+    try {
+      page = await ctx.jobs.list(caller, {
+        types: [...LISTED_TYPES],
+        libraryId,
+        // Admins name anyone (the service keeps it to their domain); others see only their own jobs.
+        ...(admin ? (userId !== undefined ? { requestor: String(userId) } : {}) : { requestorId: caller.user.id }),
+        order: 'created_desc',
+        limit: body.pageSize || DEFAULT_PAGE_SIZE,
+        cursor: body.pageToken || undefined,
+      });
+    } catch (error) {
+      throw renamed(error, (field) => (field === 'cursor' ? 'pageToken' : undefined));
+    }
+    const jobs = page.jobs.map((j) => j.job);
+    const names = await bucketNames(jobs);
+    return { jobs: jobs.map((job) => vspJob(job, names)), pageToken: page.nextCursor ?? '' };
+  });
+
+  app.post('/jobs/create', { schema: { hide: true, body: CreateJobBody } }, async (request) => {
+    const caller = await vspCaller(ctx, xsrf, request);
+    const { jobType, bucketName, jobParams } = request.body;
+    if (!isVspJobType(jobType)) {
+      throw new InvalidArgumentError(`jobType: '${jobType}' is not one of ${VSP_JOB_TYPES.join(', ')}`, { field: 'jobType' });
+    }
+    const nativeType = NATIVE_TYPE_OF[jobType];
+    if (nativeType === undefined || !(JOB_TYPES as readonly string[]).includes(nativeType)) {
+      throw new InvalidArgumentError(
+        `jobType: ${jobType} is not available on this server${nativeType ? ` (its batchyard job type, ${nativeType}, is not implemented yet)` : ''}; BATCH_REPLICATE is`,
+        { field: 'jobType' },
+      );
+    }
+    const source = await bucket(caller, bucketName, 'bucketName');
+    let params: Record<string, unknown> = jobParams ?? {};
+    if (jobType === 'BATCH_REPLICATE') {
+      const wanted = readReplicateParams(jobParams);
+      const target = wanted.targetBucket === undefined ? source : await bucket(caller, wanted.targetBucket, 'jobParams.targetBucket');
+      let paths: string[];
+      if (wanted.sources === 'whole-bucket') {
+        paths = [];
+        let cursor: string | undefined;
+        do {
+          const children = await ctx.items.listChildren(caller, source.library.id, { folder: { path: '/' }, limit: 1000, cursor });
+          paths.push(...children.items.map((item) => item.path));
+          cursor = children.nextCursor ?? undefined;
+        } while (cursor !== undefined && paths.length <= MAX_BUCKET_ENTRIES);
+        if (paths.length === 0) throw new InvalidArgumentError(`bucketName: bucket '${bucketName}' is empty; nothing to replicate`, { field: 'bucketName' });
+        if (paths.length > MAX_BUCKET_ENTRIES) {
+          throw new InvalidArgumentError(`jobParams.sourcePrefix: the bucket has more than ${MAX_BUCKET_ENTRIES} top-level entries; name prefixes`, { field: 'jobParams.sourcePrefix' });
+        }
+      } else {
+        paths = wanted.sources;
+      }
+      params = {
+        paths,
+        destination: wanted.targetPath,
+        ...(target.library.id !== source.library.id ? { targetLibraryId: target.library.id } : {}),
+        ...(wanted.onConflict !== undefined ? { onConflict: wanted.onConflict } : {}),
+      };
+    }
+    let created;
+    try {
+      created = await transientAware(() => ctx.jobs.submit(caller, { type: nativeType, libraryId: source.library.id, params }));
+    } catch (error) {
+      throw renamed(error, (field) => (field === 'type' ? 'jobType' : field.startsWith('params') ? vspFieldOf(field) : undefined));
+    }
+    return { jobStatus: await render(created.job) };
+  });
+
+  app.post('/jobs/status', { schema: { hide: true, body: JobIdBody } }, async (request) => {
+    const caller = await vspCaller(ctx, xsrf, request);
+    return { status: await render(await namedJob(caller, request.body.jobId.id)) };
+  });
+
+  app.post('/jobs/cancel', { schema: { hide: true, body: JobIdBody } }, async (request) => {
+    const caller = await vspCaller(ctx, xsrf, request);
+    const id = request.body.jobId.id;
+    await namedJob(caller, id);
+    // Cancelling is idempotent (a cancelling job stays cancelling), so a transient failure is retried.
+    const { job } = await transientAware(() => ctx.jobs.cancel(caller, id), CANCEL_ATTEMPTS);
+    return { status: await render(job) };
+  });
+};

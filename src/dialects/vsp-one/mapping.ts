@@ -1,0 +1,82 @@
+/**
+ * DESIGN.md's VSP One mapping: native job type ↔ `jobType`, native status →
+ * `jobState`, and a native job → VSP's job object (`jobId.id` the integer id,
+ * `bucketName` the library's name, `jobStats.processed` = succeeded + failed,
+ * times as ISO 8601 UTC, `jobParams` as VSP's string map).
+ */
+import type { Job, JobStatus } from '../../domain/jobs.js';
+import { isoTime } from '../../api/iso-time.js';
+import { renderJobParams } from './job-params.js';
+
+export const VSP_JOB_TYPES = ['BATCH_REPLICATE', 'LIFECYCLE_UPDATE', 'METRIC_RECONCILIATION', 'TRIGGER_RECONCILIATION'] as const;
+export type VspJobType = (typeof VSP_JOB_TYPES)[number];
+
+export const VSP_JOB_STATES = ['EXAMINING', 'PROCESSING', 'EXECUTING', 'COMPLETE', 'FAILED', 'CANCELLED'] as const;
+export type VspJobState = (typeof VSP_JOB_STATES)[number];
+
+/** Native type → `jobType`. A type not here is one VSP cannot name: not listed, not shown. */
+const JOB_TYPE_OF: Readonly<Record<string, VspJobType>> = Object.freeze({
+  copy: 'BATCH_REPLICATE',
+  replicate: 'BATCH_REPLICATE',
+  retention: 'LIFECYCLE_UPDATE',
+  verify: 'METRIC_RECONCILIATION',
+});
+
+/** The native types this dialect lists (the service's `types` filter). */
+export const LISTED_TYPES: readonly string[] = Object.keys(JOB_TYPE_OF);
+
+/** `jobType` → the native type a create submits; TRIGGER_RECONCILIATION has none. */
+export const NATIVE_TYPE_OF: Readonly<Partial<Record<VspJobType, string>>> = Object.freeze({
+  BATCH_REPLICATE: 'copy',
+  LIFECYCLE_UPDATE: 'retention',
+  METRIC_RECONCILIATION: 'verify',
+});
+
+const JOB_STATE_OF: Readonly<Record<JobStatus, VspJobState>> = Object.freeze({
+  queued: 'EXAMINING',
+  planning: 'PROCESSING',
+  running: 'EXECUTING',
+  cancelling: 'EXECUTING',
+  completed: 'COMPLETE',
+  completed_with_errors: 'COMPLETE',
+  failed: 'FAILED',
+  cancelled: 'CANCELLED',
+});
+
+export function vspJobTypeOf(nativeType: string): VspJobType | undefined {
+  return Object.hasOwn(JOB_TYPE_OF, nativeType) ? JOB_TYPE_OF[nativeType] : undefined;
+}
+
+export function isVspJobType(value: string): value is VspJobType {
+  return (VSP_JOB_TYPES as readonly string[]).includes(value);
+}
+
+export interface VspJob {
+  jobId: { id: number };
+  jobState: VspJobState;
+  jobType: VspJobType;
+  startTime?: string;
+  completeTime?: string;
+  jobParams: Record<string, string>;
+  jobStats: { processed: number; failed: number };
+  bucketName: string;
+}
+
+/** Library id → name, for `bucketName` and the target bucket in `jobParams`. */
+export type BucketNames = ReadonlyMap<string, string>;
+
+/** The job as VSP shows it; times the job does not have yet are left out. Only for jobs `vspJobTypeOf` names. */
+export function vspJob(job: Job, names: BucketNames): VspJob {
+  const jobType = vspJobTypeOf(job.type);
+  if (jobType === undefined) throw new Error(`vspJob: '${job.type}' has no VSP jobType`);
+  return {
+    jobId: { id: job.id },
+    jobState: JOB_STATE_OF[job.status],
+    jobType,
+    ...(job.startedAt !== null ? { startTime: isoTime(job.startedAt) } : {}),
+    ...(job.finishedAt !== null ? { completeTime: isoTime(job.finishedAt) } : {}),
+    jobParams: renderJobParams(job, names),
+    jobStats: { processed: job.counts.succeeded + job.counts.failed, failed: job.counts.failed },
+    bucketName: names.get(job.libraryId) ?? '',
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * The Hitachi VSP One Object dialect (seeds/004): the management API's jobs
+ * under `/v1/jobs/*` and `/mapi/v1/jobs/*`, XSRF-protected, with `GET /csrf`
+ * (`/mapi/v1/csrf`) issuing the token, and the OpenID Connect password grant
+ * Hitachi's own client signs in with. Every error in VSP's `{code, message,
+ * details}` (the token endpoint: OAuth 2's `{error, error_description}`).
+ * Routes are hidden from the native OpenAPI document.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ApiContext } from '../../api/context.js';
+import { installVspErrorHandler, installVspNotFound } from './errors.js';
+import { vspJobRoutes } from './job-routes.js';
+import { oidcRoutes, TOKEN_PREFIX } from './oidc-routes.js';
+import { addCsrfRoute } from './csrf-route.js';
+import { XsrfTokens } from './xsrf.js';
+
+export async function vspOnePlugin(app: FastifyInstance, { ctx }: { ctx: ApiContext }): Promise<void> {
+  // One signing key per process: tokens are short-lived and re-fetched per session (see the report on several API processes).
+  const xsrf = new XsrfTokens();
+
+  await app.register(async (scope) => {
+    installVspErrorHandler(scope);
+    addCsrfRoute(scope, '/csrf', xsrf);
+  });
+  for (const prefix of ['/v1', '/mapi/v1']) {
+    await app.register(
+      async (scope) => {
+        installVspErrorHandler(scope);
+        installVspNotFound(scope);
+        if (prefix === '/mapi/v1') addCsrfRoute(scope, '/csrf', xsrf);
+        await scope.register(vspJobRoutes, { ctx, xsrf });
+      },
+      { prefix },
+    );
+  }
+  await app.register(oidcRoutes, { ctx, prefix: TOKEN_PREFIX });
+}
