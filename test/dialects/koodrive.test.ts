@@ -532,6 +532,7 @@ for (const factory of factories) {
       await refused({ taskType: 2, taskInfo: { srcContainerId: lib, fileInfo: [{}] } }, 400, 'taskInfo.fileInfo[0]');
       await refused({ taskType: 2, taskInfo: { srcContainerId: lib, fileInfo: [{ filePath: '/ok' }, { filePath: '../x' }] } }, 400, 'taskInfo.fileInfo[1].filePath');
       await refused({ taskType: 4, taskInfo: { srcContainerId: lib, fileInfo: [{ fileId: 'abc' }] } }, 400, 'taskInfo.fileInfo[0].fileId');
+      await refused({ taskType: 4, taskInfo: { srcContainerId: lib, fileInfo: [{ fileId: '1' }, { fileId: true }] } }, 400, 'taskInfo.fileInfo[1].fileId');
       await refused({ taskType: 4, taskInfo: { srcContainerId: lib, fileInfo: [{ fileId: '0' }] } }, 400, 'taskInfo.fileInfo[0].fileId');
       await refused({ taskType: 2, taskInfo: { srcContainerId: lib, fileInfo: [{ fileId: '999999' }] } }, 404, 'item 999999');
       await refused({ taskType: 1, taskInfo: info, dstContainerId: lib2 }, 400, 'taskInfo.newFilePath');

@@ -47,7 +47,8 @@ interface ValidationIssue {
 
 /** Names the parameter (query parameters and body fields by their KooDrive names, dotted). */
 export function describeValidation(issue: ValidationIssue): string {
-  const path = (issue.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
+  // `/taskInfo/fileInfo/0/fileId` → `taskInfo.fileInfo[0].fileId`
+  const path = (issue.instancePath ?? '').replace(/^\//, '').replace(/\/(\d+)(?=\/|$)/g, '[$1]').replaceAll('/', '.');
   const join = (leaf: string) => (path ? `${path}.${leaf}` : leaf);
   switch (issue.keyword) {
     case 'required':
