@@ -551,6 +551,69 @@ for (const factory of factories) {
       expect((await nativeJob(other.id)).status).toBe('cancelled');
     });
 
+    it('shows a running job, and one being cancelled, as IN_PROGRESS', async () => {
+      const big = (await ok('POST', '/api/v1/libraries', { json: { name: 'Big' } }, 201)).libraryId;
+      // A tree large enough to be caught running: catalog rows written directly (the job itself goes through the API).
+      const library = (await t.app.store.libraryGetById(big))!;
+      const now = Date.now();
+      const [root] = await t.app.store.itemInsertMany([
+        { libraryId: big, parentId: library.rootFolderId, name: 'big', path: '/big', kind: 'folder', size: 0, sha256: null, contentType: null, createdAt: now, modifiedAt: now },
+      ]);
+      for (let folder = 0; folder < 10; folder++) {
+        const [dir] = await t.app.store.itemInsertMany([
+          { libraryId: big, parentId: root!.id, name: `d${folder}`, path: `/big/d${folder}`, kind: 'folder', size: 0, sha256: null, contentType: null, createdAt: now, modifiedAt: now },
+        ]);
+        const files = Array.from({ length: 300 }, (_, i) => ({
+          libraryId: big, parentId: dir!.id, name: `f${i}`, path: `/big/d${folder}/f${i}`, kind: 'file' as const, size: 0, sha256: null, contentType: 'text/plain', createdAt: now, modifiedAt: now,
+        }));
+        await t.app.store.itemInsertMany(files);
+      }
+      // Each task takes a while, so the job is seen running (and cancelling) between reads.
+      engine = await startEngine(t.app, { ...FAST_ENGINE, concurrency: 1, hooks: { beforeApply: async () => { await sleep(25); } } });
+      try {
+        const job = await submit('trash', big, { paths: ['/big'] });
+        /** Samples the dialect between two native reads; `status` is the native one when both reads agree. */
+        const sample = async () => {
+          const before = (await nativeJob(job.id)).status;
+          const one = await aodocs('ApiJob', 'GET', `/api/job/v1/${job.id}`);
+          const listed = idsOf(await aodocs('ApiJobList', 'GET', listUrl(big, 'status=IN_PROGRESS')));
+          const after = (await nativeJob(job.id)).status;
+          return { status: before === after ? before : undefined, ended: FINAL_STATUSES.includes(after), one, listed };
+        };
+        const seen = new Set<string>();
+        for (let round = 0; ; round++) {
+          expect(round, [...seen].join()).toBeLessThan(20_000);
+          await sleep(1); // let the engine's timers run (SQLite calls here never leave the microtask queue)
+          const s = await sample();
+          if (s.ended) break;
+          if (s.status !== undefined) {
+            seen.add(s.status);
+            expect(s.one.status, s.status).toBe('IN_PROGRESS');
+            expect(s.one.completed).toBe(false);
+            expect(s.listed, s.status).toEqual([String(job.id)]);
+          }
+          if (s.status === 'running' && (s.one.succeededTasks > 0 || seen.has('cancelling'))) {
+            if (!seen.has('cancelling')) {
+              const cancelled = await aodocs('ApiJob', 'POST', `/api/job/v1/${job.id}/cancel`);
+              expect(['IN_PROGRESS', 'CANCELLED']).toContain(cancelled.status);
+              seen.add('cancel sent');
+            }
+          }
+        }
+        expect(seen).toContain('running');
+        expect(seen).toContain('cancel sent');
+        expect([...seen].every((status) => ['queued', 'planning', 'running', 'cancelling', 'cancel sent'].includes(status)), [...seen].join()).toBe(true);
+        const ended = await aodocs('ApiJob', 'GET', `/api/job/v1/${job.id}`);
+        expect(ended).toMatchObject({ status: 'CANCELLED', completed: true });
+        expect(ended.succeededTasks).toBeGreaterThan(0);
+        expect(idsOf(await aodocs('ApiJobList', 'GET', listUrl(big, 'status=IN_PROGRESS')))).toEqual([]);
+        expect(idsOf(await aodocs('ApiJobList', 'GET', listUrl(big, 'status=CANCELLED')))).toEqual([String(job.id)]);
+      } finally {
+        await engine.stop();
+        engine = undefined;
+      }
+    });
+
     it('lists a job’s events: state changes then per-item failures, onlyErrors, maxResults pages to the end', async () => {
       const all = await aodocs('ApiJobEventList', 'GET', `/api/job/v1/events/${jobs.partly.id}`);
       expect(Object.keys(all).sort()).toEqual(['events', 'job', 'kind']);
