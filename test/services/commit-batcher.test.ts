@@ -10,12 +10,15 @@ for (const factory of await driverFactories()) {
 
     it('commits concurrent changes, rolling back only the ones that fail (including their earlier writes)', async () => {
       const batcher = new CommitBatcher(db.store, 8);
+      // The conflicting name exists beforehand: where changes run concurrently (PostgreSQL),
+      // a name another change of the batch creates could be taken by either one first.
+      await db.store.domainCreate({ name: 'taken.test', now: 0 });
       const outcomes = await Promise.allSettled(
         Array.from({ length: 30 }, (_, i) =>
           batcher.run(async (tx) => {
             const domain = await tx.domainCreate({ name: `d${i}.test`, now: i });
             if (i % 5 === 0) throw new Error(`change ${i} fails after writing`);
-            if (i % 7 === 0) await tx.domainCreate({ name: 'd1.test', now: i }); // a conflict with change 1
+            if (i % 7 === 0) await tx.domainCreate({ name: 'taken.test', now: i }); // a conflict
             return domain.name;
           }),
         ),
@@ -26,7 +29,7 @@ for (const factory of await driverFactories()) {
         else expect(outcome).toEqual({ status: 'fulfilled', value: `d${i}.test` });
       });
       const names = (await db.t.driver.db.selectFrom('domains').select('name').execute()).map((r) => r.name).sort();
-      const expected = Array.from({ length: 30 }, (_, i) => i).filter((i) => i % 5 !== 0 && i % 7 !== 0).map((i) => `d${i}.test`).sort();
+      const expected = Array.from({ length: 30 }, (_, i) => i).filter((i) => i % 5 !== 0 && i % 7 !== 0).map((i) => `d${i}.test`).concat('taken.test').sort();
       expect(names).toEqual(expected);
     });
   });
