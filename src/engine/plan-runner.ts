@@ -55,6 +55,7 @@ export async function runPlanTask(deps: RunnerDeps, op: Operation, initial: Job,
       );
       await tx.failureInsertMany({
         jobId: job.id,
+        now,
         failures: step.failures.map((f) => ({
           phase: f.phase,
           context: JSON.stringify(f.context ?? null),

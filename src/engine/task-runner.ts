@@ -75,6 +75,7 @@ export async function commitOutcome(
   const now = deps.now();
   await tx.failureInsertMany({
     jobId: job.id,
+    now,
     failures: outcome.failures.map((f) => ({
       phase: task.phase,
       context: JSON.stringify(context ?? null),

@@ -258,7 +258,7 @@ export class JobService {
     const page = rows.slice(0, p.limit);
     const last = page.at(-1);
     return {
-      failures: page.map((f) => ({ itemId: f.itemId, path: f.path, code: f.code, message: f.message, attempts: f.attempts })),
+      failures: page.map((f) => ({ itemId: f.itemId, path: f.path, code: f.code, message: f.message, attempts: f.attempts, failedAt: f.failedAt })),
       nextCursor: rows.length > p.limit && last ? encodeCursor(tag, { id: last.id }) : null,
     };
   }

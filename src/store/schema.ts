@@ -149,6 +149,14 @@ export interface JobFailuresTable {
   code: string;
   message: string;
   attempts: number;
+  /** Epoch ms; 0 for failures recorded before the column existed. */
+  failed_at: Generated<number>;
+}
+
+export interface ServerKeysTable {
+  name: string;
+  secret: string;
+  created_at: number;
 }
 
 export interface JobEventsTable {
@@ -193,5 +201,6 @@ export interface Database {
   job_events: JobEventsTable;
   engine_domain_turns: EngineDomainTurnsTable;
   job_targets: JobTargetsTable;
+  server_keys: ServerKeysTable;
   batchyard_migrations: MigrationsTable;
 }

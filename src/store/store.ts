@@ -19,6 +19,7 @@ import * as blobs from './queries/blobs.js';
 import * as jobs from './queries/jobs.js';
 import * as tasks from './queries/job-tasks.js';
 import * as failures from './queries/job-failures.js';
+import * as serverKeys from './queries/server-keys.js';
 import * as events from './queries/job-events.js';
 import * as bulk from './queries/items-bulk.js';
 import * as targets from './queries/job-targets.js';
@@ -173,6 +174,8 @@ export class Store {
 
   readonly failureInsertMany = this.run(failures.failureInsertMany);
   readonly failureList = this.run(failures.failureList);
+
+  readonly serverKeyGetOrCreate = this.run(serverKeys.serverKeyGetOrCreate);
 
   readonly eventInsert = this.run(events.eventInsert);
   readonly eventListForJob = this.run(events.eventListForJob);

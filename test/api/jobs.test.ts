@@ -452,7 +452,7 @@ for (const factory of factories) {
       expect(ended).toMatchObject({ status: 'completed_with_errors', counts: { total: 4, succeeded: 3, failed: 1, remaining: 0 } });
       const failures = await t.call('GET', `/api/v1/jobs/${job.id}/failures`);
       expect(failures.status).toBe(200);
-      expect(failures.body).toEqual({ failures: [{ itemId: null, path: '/missing', code: 'NOT_FOUND', message: "'/missing' not found", attempts: 1 }], nextCursor: null });
+      expect(failures.body).toEqual({ failures: [{ itemId: null, path: '/missing', code: 'NOT_FOUND', message: "'/missing' not found", attempts: 1, failedAt: expect.stringMatching(ISO) }], nextCursor: null });
 
       expect((await t.call('POST', `/api/v1/libraries/${lib}/folders`, { json: { path: '/missing' } })).status).toBe(201);
       const retry = await t.call('POST', `/api/v1/jobs/${job.id}/retry`);

@@ -10,6 +10,7 @@ import { driverFactories } from '../support/drivers.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { FAST_ENGINE } from '../support/engine.js';
 import { startEngine } from '../../src/app.js';
+import { buildServer } from '../../src/api/server.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { FINAL_STATUSES, JOB_STATUSES, type JobStatus } from '../../src/domain/jobs.js';
 
@@ -345,6 +346,23 @@ for (const factory of factories) {
       const all = await listAll(ops, '/mapi/v1', {});
       expect(all.map((j) => j.jobId.id)).toEqual([wholeId, cancelledId, failedId, withErrors, completeId]);
       expect(all.map((j) => j.jobId.id)).not.toContain(trash.id);
+    });
+
+    it('accepts an XSRF token issued by another server process of the same deployment, and no token made up', async () => {
+      await createUser('multi@example.com', 'admin');
+      const s = await signIn('multi@example.com');
+      // A second API process on the same database: it signs with the deployment's key from the database.
+      const other = await buildServer(t.app, { logger: false, version: 'test' });
+      try {
+        const headers = { authorization: `Bearer ${s.bearer}`, 'x-xsrf-token': s.xsrf, cookie: `XSRF-TOKEN=${s.xsrf}; vertx-web.session=${s.session}`, 'content-type': 'application/json' };
+        const listed = await other.inject({ method: 'POST', url: '/mapi/v1/jobs/list', headers, payload: '{}' });
+        expect(listed.statusCode, listed.body).toBe(200);
+        const forged = 'AAAAAAAAAAAAAAAAAAAAAA.' + Date.now() + '.' + 'B'.repeat(43);
+        const refused = await other.inject({ method: 'POST', url: '/mapi/v1/jobs/list', headers: { ...headers, 'x-xsrf-token': forged, cookie: `XSRF-TOKEN=${forged}` }, payload: '{}' });
+        expect(refused.statusCode).toBe(403);
+      } finally {
+        await other.close();
+      }
     });
 
     it('maps every native status to its jobState', async () => {

@@ -59,7 +59,7 @@ for (const factory of factories) {
       expect(job.status).toBe('completed_with_errors');
       expect(job.counts).toMatchObject({ total: 5, succeeded: 4, failed: 1 });
       const failures = await f.app.jobs.failures(f.admin, job.id, { limit: 10 });
-      expect(failures.failures).toEqual([{ itemId: null, path: '/missing', code: 'NOT_FOUND', message: "'/missing' not found", attempts: 1 }]);
+      expect(failures.failures).toEqual([{ itemId: null, path: '/missing', code: 'NOT_FOUND', message: "'/missing' not found", attempts: 1, failedAt: expect.any(Number) }]);
       await f.tree(lib, '/missing', 0, 0);
       const retry = await f.waitFor((await f.app.jobs.retry(f.admin, job.id)).job.id);
       expect(retry.retryOf).toBe(job.id);

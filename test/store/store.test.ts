@@ -57,6 +57,17 @@ for (const factory of factories) {
       expect((await store.tokenGetById('tok_1'))?.revokedAt).toBe(13);
     });
 
+    it('keeps one server key per name: the first creator wins and every later caller reads it', async () => {
+      const [a, b] = await Promise.all([
+        db.store.serverKeyGetOrCreate({ name: 'k', fresh: 'first', now: 1 }),
+        db.store.serverKeyGetOrCreate({ name: 'k', fresh: 'second', now: 2 }),
+      ]);
+      expect(a).toBe(b);
+      expect(['first', 'second']).toContain(a);
+      expect(await db.store.serverKeyGetOrCreate({ name: 'k', fresh: 'third', now: 3 })).toBe(a);
+      expect(await db.store.serverKeyGetOrCreate({ name: 'other', fresh: 'x', now: 3 })).toBe('x');
+    });
+
     it('turns unique violations into ConflictError', async () => {
       const domain = await store.domainCreate({ name: 'dup.test', now: 1 });
       await expect(store.domainCreate({ name: 'dup.test', now: 1 })).rejects.toBeInstanceOf(ConflictError);

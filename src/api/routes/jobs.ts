@@ -1,4 +1,5 @@
 /** Jobs: submit, list with filters, read, cancel, retry the failed items, per-item failures. */
+import { isoTime } from '../iso-time.js';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ApiContext } from '../context.js';
 import { principalOf } from '../auth-hook.js';
@@ -128,6 +129,9 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (
     {
       schema: { tags: ['jobs'], summary: 'Per-item failures, a page at a time', params: JobIdParams, querystring: PageQuery, response: { 200: FailurePage, ...errorResponses } },
     },
-    async (request) => ctx.jobs.failures(principalOf(request), request.params.jobId, { limit: request.query.limit ?? 100, cursor: request.query.cursor }),
+    async (request) => {
+      const page = await ctx.jobs.failures(principalOf(request), request.params.jobId, { limit: request.query.limit ?? 100, cursor: request.query.cursor });
+      return { ...page, failures: page.failures.map((f) => ({ ...f, failedAt: f.failedAt === null ? null : isoTime(f.failedAt) })) };
+    },
   );
 };

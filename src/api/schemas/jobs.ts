@@ -97,6 +97,7 @@ export const FailurePage = Type.Object({
       code: Type.String({ examples: ['NOT_FOUND'] }),
       message: Type.String(),
       attempts: Type.Integer(),
+      failedAt: Nullable(IsoTime, { description: 'When the failure was recorded; null for failures from before times were kept.' }),
     }),
   ),
   nextCursor: NextCursor,

@@ -82,7 +82,7 @@ export async function listJobEvents(
       );
       for (const f of page.failures) {
         const attempts = f.attempts === 1 ? '1 attempt' : `${f.attempts} attempts`;
-        events.push({ kind: 'aodocs#jobEvent', severity: 'ERROR', message: `${f.path}: ${f.code}: ${f.message} (after ${attempts})` });
+        events.push({ kind: 'aodocs#jobEvent', severity: 'ERROR', message: `${f.path}: ${f.code}: ${f.message} (after ${attempts})`, ...(f.failedAt === null ? {} : { timestamp: f.failedAt }) });
       }
       if (page.nextCursor === null) return { events };
       position = { phase: 'f', after: 0, cursor: page.nextCursor };

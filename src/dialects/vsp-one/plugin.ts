@@ -7,6 +7,7 @@
  * Routes are hidden from the native OpenAPI document.
  */
 import type { FastifyInstance } from 'fastify';
+import crypto from 'node:crypto';
 import type { ApiContext } from '../../api/context.js';
 import { installVspErrorHandler, installVspNotFound } from './errors.js';
 import { vspJobRoutes } from './job-routes.js';
@@ -15,8 +16,10 @@ import { addCsrfRoute } from './csrf-route.js';
 import { XsrfTokens } from './xsrf.js';
 
 export async function vspOnePlugin(app: FastifyInstance, { ctx }: { ctx: ApiContext }): Promise<void> {
-  // One signing key per process: tokens are short-lived and re-fetched per session (see the report on several API processes).
-  const xsrf = new XsrfTokens();
+  // One signing key per deployment, kept in the database: a token one API process issued
+  // passes on any other (several `batchyard serve` behind a load balancer).
+  const key = await ctx.store.serverKeyGetOrCreate({ name: 'vsp-one-xsrf', fresh: crypto.randomBytes(32).toString('base64url'), now: Date.now() });
+  const xsrf = new XsrfTokens(Buffer.from(key, 'base64url'));
 
   await app.register(async (scope) => {
     installVspErrorHandler(scope);

@@ -8,6 +8,8 @@ export interface ItemFailure {
   code: string;
   message: string;
   attempts: number;
+  /** Epoch ms when it was recorded; null for failures recorded before times were kept. */
+  failedAt: number | null;
 }
 
 export interface FailureRecord extends ItemFailure {
@@ -19,7 +21,7 @@ export interface FailureRecord extends ItemFailure {
   entry: string;
 }
 
-export async function failureInsertMany(db: Kysely<Database>, p: { jobId: number; failures: Omit<FailureRecord, 'id' | 'jobId'>[] }): Promise<void> {
+export async function failureInsertMany(db: Kysely<Database>, p: { jobId: number; now: number; failures: Omit<FailureRecord, 'id' | 'jobId' | 'failedAt'>[] }): Promise<void> {
   if (p.failures.length === 0) return;
   await db
     .insertInto('job_failures')
@@ -34,6 +36,7 @@ export async function failureInsertMany(db: Kysely<Database>, p: { jobId: number
         code: f.code,
         message: f.message,
         attempts: f.attempts,
+        failed_at: p.now,
       })),
     )
     .execute();
@@ -54,5 +57,6 @@ export async function failureList(db: Kysely<Database>, p: { jobId: number; afte
     code: r.code,
     message: r.message,
     attempts: Number(r.attempts),
+    failedAt: Number(r.failed_at) === 0 ? null : Number(r.failed_at),
   }));
 }

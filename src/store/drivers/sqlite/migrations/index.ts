@@ -4,10 +4,12 @@ import * as m0001 from './0001-init.js';
 import * as m0002 from './0002-item-content-type.js';
 import * as m0003 from './0003-jobs.js';
 import * as m0004 from './0004-job-targets.js';
+import * as m0005 from './0005-server-keys-failure-times.js';
 
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, ...m0001 },
   { version: 2, ...m0002 },
   { version: 3, ...m0003 },
   { version: 4, ...m0004 },
+  { version: 5, ...m0005 },
 ];
