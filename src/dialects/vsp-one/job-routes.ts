@@ -58,14 +58,15 @@ export const vspJobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext; xsrf: Xs
     }
   }
 
-  /** Library id → name for a page of jobs (their buckets and target buckets). */
-  async function bucketNames(jobs: Job[]): Promise<Map<string, string>> {
+  /** Library id → name for a page of jobs (their buckets and target buckets); `known`: a library this request already read. */
+  async function bucketNames(jobs: Job[], known?: { id: string; name: string }): Promise<Map<string, string>> {
     const ids = new Set<string>();
     for (const job of jobs) {
       ids.add(job.libraryId);
       if (job.targetLibraryId !== null) ids.add(job.targetLibraryId);
     }
     const names = new Map<string, string>();
+    if (known && ids.delete(known.id)) names.set(known.id, known.name);
     await Promise.all([...ids].map(async (id) => names.set(id, (await ctx.store.libraryGetById(id))?.name ?? '')));
     return names;
   }
@@ -89,7 +90,8 @@ export const vspJobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext; xsrf: Xs
     if (!admin && userId !== undefined && userId !== caller.user.id) {
       throw new ForbiddenError("userId.id: listing another user's jobs needs the mapi:jobs:admin_list permission", { field: 'userId.id' });
     }
-    const libraryId = body.bucketName ? (await bucket(caller, body.bucketName, 'bucketName')).library.id : undefined;
+    const filtered = body.bucketName ? (await bucket(caller, body.bucketName, 'bucketName')).library : undefined;
+    const libraryId = filtered?.id;
     let page;
     try {
       page = await ctx.jobs.list(caller, {
@@ -105,7 +107,8 @@ export const vspJobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext; xsrf: Xs
       throw renamed(error, (field) => (field === 'cursor' ? 'pageToken' : undefined));
     }
     const jobs = page.jobs.map((j) => j.job);
-    const names = await bucketNames(jobs);
+    // The bucket filtered on was read above: its name needs no second read (other buckets, copy targets say, are read).
+    const names = await bucketNames(jobs, filtered);
     return { jobs: jobs.map((job) => vspJob(job, names)), pageToken: page.nextCursor ?? '' };
   });
 
