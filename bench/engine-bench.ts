@@ -7,6 +7,8 @@
  *           items/s and the server's peak RSS per job;
  *  - list:  GET /api/v1/jobs over 1M jobs, filtered pages of 50 at random depths,
  *           8 connections, against a bare route with the same SQL, then while a big job runs;
+ *           and (issue 4) each vendor dialect's listing beside a native row of the same
+ *           filter (list-dialects.ts);
  *  - copy:  a cross-library copy of 10k files of 4 KiB between two storage locations vs `cp -r`.
  */
 import fs from 'node:fs';
@@ -15,13 +17,14 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import pg from 'pg';
 import BetterSqlite3 from 'better-sqlite3';
-import { startTarget, watchMemory, TOKEN, type DbKind, type EngineTarget } from './lib/engine-target.js';
+import { startTarget, watchMemory, type DbKind, type EngineTarget } from './lib/engine-target.js';
 import { dropDatabase, now, round, secondsSince, sleep } from './peers/common.js';
 import { runPeersBench } from './peers/run-peers.js';
 import type { DrainResult } from './peers/types.js';
+import { load, shuffle, type LoadResult } from './lib/list-load.js';
+import { filterRows, selectedDialects, type WalkInfo } from './list-dialects.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const repoDir = path.resolve(benchDir, '../..');
@@ -34,7 +37,6 @@ const NOOP_TRIALS = Number(process.env.BENCH_NOOP_TRIALS ?? 3);
 const TREE_FOLDERS = Number(process.env.BENCH_TREE_FOLDERS ?? 1_000);
 const TREE_FILES_PER_FOLDER = Number(process.env.BENCH_TREE_FILES ?? 999);
 const LIST_JOBS = Number(process.env.BENCH_LIST_JOBS ?? 1_000_000);
-const LIST_SECONDS = Number(process.env.BENCH_LIST_SECONDS ?? 10);
 const COPY_FILES = Number(process.env.BENCH_COPY_FILES ?? 10_000);
 const JOB_TIMEOUT_MS = Number(process.env.BENCH_JOB_TIMEOUT_S ?? 180) * 1000;
 const FINAL = ['completed', 'completed_with_errors', 'failed', 'cancelled'];
@@ -441,39 +443,6 @@ export async function seedJobs(t: EngineTarget, libraries: string[], requestors:
   return round(secondsSince(started), 1);
 }
 
-interface LoadResult {
-  label: string;
-  connections: number;
-  seconds: number;
-  requests: number;
-  pagesPerSecond: number;
-  latencyMs: { p50: number; p90: number; p99: number; max: number };
-  non2xx: number;
-  errors: number;
-  percentOfBare?: number;
-}
-
-async function load(label: string, url: string, paths: string[], seconds = LIST_SECONDS): Promise<LoadResult> {
-  let i = 0;
-  const result = await autocannon({
-    url,
-    connections: 8,
-    duration: seconds,
-    headers: { authorization: `Bearer ${TOKEN}` },
-    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[i++ % paths.length]! }) }],
-  });
-  return {
-    label,
-    connections: 8,
-    seconds,
-    requests: result.requests.total,
-    pagesPerSecond: Math.round(result.requests.average),
-    latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
-    non2xx: result.non2xx,
-    errors: result.errors,
-  };
-}
-
 /** Walks a listing once with pages of 1000, keeping every nextCursor (a cursor at each depth 1000·k). */
 async function walk(t: EngineTarget, query: string): Promise<{ cursors: string[]; pages: number; seconds: number; slowestPageMs: number }> {
   const cursors: string[] = [];
@@ -491,14 +460,6 @@ async function walk(t: EngineTarget, query: string): Promise<{ cursors: string[]
     if (cursor) cursors.push(cursor);
   } while (cursor);
   return { cursors, pages, seconds: round(secondsSince(started), 1), slowestPageMs: Math.round(slowest) };
-}
-
-function shuffle<T>(list: T[]): T[] {
-  for (let i = list.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [list[i], list[j]] = [list[j]!, list[i]!];
-  }
-  return list;
 }
 
 async function withBareJobsServer<T>(database: string, variant: 'same' | 'bounded', fn: (url: string) => Promise<T>): Promise<T> {
@@ -559,6 +520,20 @@ async function listBench(dbs: DbKind[]) {
       loads.push(await load('batchyard, idle server', t.jobsUrl, ours));
       log(`list ${db}: idle: p99 ${loads.at(-1)!.latencyMs.p99} ms, ${loads.at(-1)!.pagesPerSecond} pages/s`);
 
+      // Issue 4: each dialect's listing with its own pagination, beside a native row of the same filter (list-dialects.ts).
+      let dialectWalks: WalkInfo[] = [];
+      if (selectedDialects().length > 0 && t.mode === 'server') {
+        const rows = await filterRows({
+          t,
+          adminId: requestors[0]!,
+          libraries: byLibrary.map((w) => ({ id: w.lib, name: `jobs-${libraries.indexOf(w.lib)}`, cursors: w.cursors })),
+          statusCursors: byStatus.cursors,
+          log,
+        });
+        loads.push(...rows.loads);
+        dialectWalks = rows.walks;
+      }
+
       // The same load while a big job runs in the same server (BENCH_LIST_BIG_JOB=0 skips it, e.g. to profile the idle load).
       const bigJob = process.env.BENCH_LIST_BIG_JOB === '0' ? undefined : await bigJobLoad(t, libraries[0]!, ours);
       if (bigJob) {
@@ -588,7 +563,7 @@ async function listBench(dbs: DbKind[]) {
         db,
         settings: engineSettings(t),
         seedSeconds,
-        walks: { status: { pages: byStatus.pages, seconds: byStatus.seconds, slowestPageMs: byStatus.slowestPageMs }, libraries: byLibrary.map(({ cursors: _c, ...w }) => w) },
+        walks: { status: { pages: byStatus.pages, seconds: byStatus.seconds, slowestPageMs: byStatus.slowestPageMs }, libraries: byLibrary.map(({ cursors: _c, ...w }) => w), perFilter: dialectWalks },
         poolSize: pool.length,
         loads,
         bigJob: bigJob?.job,
@@ -599,7 +574,7 @@ async function listBench(dbs: DbKind[]) {
   }
   return {
     jobs: LIST_JOBS,
-    shape: `${LIST_JOBS} finished jobs, 1 domain, ${LIST_LIBRARIES} libraries, ${LIST_USERS + 1} requestors, 6 types, 70% completed; pages of 50 at random depths (cursors from walking each listing once with pages of 1000): half ?status=completed, half ?libraryId= (4 libraries), as the domain admin`,
+    shape: `${LIST_JOBS} finished jobs, 1 domain, ${LIST_LIBRARIES} libraries, ${LIST_USERS + 1} requestors, 6 types, 70% completed; pages of 50 at random depths (cursors from walking each listing once with pages of 1000): half ?status=completed, half ?libraryId= (4 libraries), as the domain admin; then per filter, a native row and each dialect's row (its own pagination; see each load's pool.how)`,
     runs,
     targets: { percentOfBare: 80, p99Ms: 5, p99DuringJobMs: 15 },
   };

@@ -35,10 +35,21 @@ export function engineReport(parts: Record<string, any>): string[] {
   const list = parts.list;
   if (list) {
     out.push(`### GET /api/v1/jobs over ${n(list.jobs)} jobs (${list.date}: \`${list.command}\`)`, '');
-    out.push('| db | load | p50 / p90 / p99 ms | pages/s | % of bare | non-2xx / errors (timeouts) |', '|---|---|---|---|---|---|');
+    out.push('| db | load | p50 / p90 / p99 ms | pages/s | % of bare | % of native, same filter | non-2xx / errors (timeouts) |', '|---|---|---|---|---|---|---|');
     for (const r of list.runs) {
       for (const l of r.loads) {
-        out.push(`| ${r.db} | ${l.label} | ${l.latencyMs.p50} / ${l.latencyMs.p90} / **${l.latencyMs.p99}** | ${n(l.pagesPerSecond)} | ${l.percentOfBare ?? '—'} | ${l.non2xx} / ${l.errors} |`);
+        out.push(
+          `| ${r.db} | ${l.label} | ${l.latencyMs.p50} / ${l.latencyMs.p90} / **${l.latencyMs.p99}** | ${n(l.pagesPerSecond)} | ${l.percentOfBare ?? '—'} | ${l.percentOfNative === undefined ? '—' : `**${l.percentOfNative}**`} | ${l.non2xx} / ${l.errors}${l.timeouts ? ` (${l.timeouts})` : ''} |`,
+        );
+      }
+    }
+    out.push('');
+    for (const r of list.runs) {
+      for (const l of r.loads.filter((x: any) => x.pool)) {
+        out.push(`- ${r.db}, ${l.label}: ${l.pool.how}; pool ${n(l.pool.size)} pages, ${l.pool.full} of ${l.pool.checked} sampled full (min ${l.pool.minJobs} jobs)`);
+      }
+      for (const w of r.walks.perFilter ?? []) {
+        out.push(`- ${r.db}, walk ${w.what}: ${n(w.pages)} pages of ${w.pageSize} (${n(w.jobs)} jobs, ${w.shortPages} short) in ${w.seconds} s, slowest page ${w.slowestPageMs} ms`);
       }
     }
     out.push('');

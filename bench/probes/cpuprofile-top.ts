@@ -1,7 +1,7 @@
 /**
  * Summarizes a V8 .cpuprofile (node --cpu-prof): self time by function and
  * by package/file, and the total time under a few frames of interest.
- *   [PROFILE_LAST_S=n] node dist-bench/bench/probes/cpuprofile-top.js <file.cpuprofile> [top=30]
+ *   [PROFILE_LAST_S=n] [PROFILE_SKIP_LAST_S=m] node dist-bench/bench/probes/cpuprofile-top.js <file.cpuprofile> [top=30]
  */
 import fs from 'node:fs';
 
@@ -25,16 +25,19 @@ const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 
-// PROFILE_LAST_S: only the samples of the profile's last N seconds (e.g. the job, not the seeding before it).
+// PROFILE_LAST_S: only the samples of the profile's last N seconds (e.g. the job, not the seeding before it);
+// PROFILE_SKIP_LAST_S: minus its last M seconds (a window that ends before a later load, say).
 const lastUs = process.env.PROFILE_LAST_S ? Number(process.env.PROFILE_LAST_S) * 1e6 : Infinity;
+const skipUs = process.env.PROFILE_SKIP_LAST_S ? Number(process.env.PROFILE_SKIP_LAST_S) * 1e6 : 0;
 const selfUs = new Map<number, number>();
 let t = profile.startTime;
 const times = profile.timeDeltas.map((d) => (t += d));
 const from = Math.max(profile.startTime, profile.endTime - lastUs);
+const to = profile.endTime - skipUs;
 profile.samples.forEach((id, i) => {
-  if (times[i]! >= from) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  if (times[i]! >= from && times[i]! < to) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
 });
-const totalUs = profile.endTime - from;
+const totalUs = to - from;
 
 const where = (n: Node) => {
   const url = n.callFrame.url.replace(/^file:\/\//, '');
