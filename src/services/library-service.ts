@@ -96,6 +96,15 @@ export class LibraryService {
     return this.access(caller, library.id, needed);
   }
 
+  /**
+   * The appType of each of these libraries in the caller's domain, in one query: the
+   * libraries of a page of jobs the caller may already see (listings show each job's
+   * app). A library of another domain, or gone, is absent from the map.
+   */
+  appTypesInDomain(caller: Principal, ids: Iterable<string>): Promise<Map<string, number>> {
+    return this.store.libraryAppTypes({ domainId: caller.user.domainId, ids: [...new Set(ids)] });
+  }
+
   async view(caller: Principal, access: LibraryAccess, store: Store = this.store): Promise<LibraryView> {
     const { library } = access;
     const [permissions, userState, creator] = await Promise.all([

@@ -106,6 +106,7 @@ export class Store {
   readonly libraryInsert = this.unique(libraries.libraryInsert, 'a library with this name already exists in the domain');
   readonly libraryGetById = this.run(libraries.libraryGetById);
   readonly libraryGetByName = this.run(libraries.libraryGetByName);
+  readonly libraryAppTypes = this.run(libraries.libraryAppTypes);
   readonly libraryUpdate = this.unique(libraries.libraryUpdate, 'a library with this name already exists in the domain');
   readonly libraryListVisible = this.run(libraries.libraryListVisible);
   /** The library row for a content-changing transaction, share-locked where writers run concurrently. */

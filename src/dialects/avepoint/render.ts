@@ -6,7 +6,6 @@
  * ("System" for jobs the system started).
  */
 import { progressOf } from '../../domain/jobs.js';
-import { NotFoundError } from '../../domain/errors.js';
 import type { Principal } from '../../domain/types.js';
 import type { LibraryService } from '../../services/library-service.js';
 import type { JobWithRequestor } from '../../services/job-service.js';
@@ -14,20 +13,9 @@ import { dataSourceOf, DEFAULT_APP_TYPE, jobTypeOf, statusOf } from './mapping.j
 import { aveTime } from './time.js';
 import type { AveJob } from './schemas.js';
 
-/** The appType of each library the page's jobs ran on (a library gone since counts as the default, Drive). */
-export async function appTypesOf(libraries: LibraryService, caller: Principal, libraryIds: Iterable<string>): Promise<Map<string, number>> {
-  const ids = [...new Set(libraryIds)];
-  const entries = await Promise.all(
-    ids.map(async (id): Promise<[string, number]> => {
-      try {
-        return [id, (await libraries.access(caller, id, 'READER')).library.appType];
-      } catch (error) {
-        if (error instanceof NotFoundError) return [id, DEFAULT_APP_TYPE];
-        throw error;
-      }
-    }),
-  );
-  return new Map(entries);
+/** The appType of each library the page's jobs ran on, in one read (a library gone since counts as the default, Drive). */
+export function appTypesOf(libraries: LibraryService, caller: Principal, libraryIds: Iterable<string>): Promise<Map<string, number>> {
+  return libraries.appTypesInDomain(caller, libraryIds);
 }
 
 export function aveJob({ job, requestor }: JobWithRequestor, appTypes: ReadonlyMap<string, number>): AveJob {

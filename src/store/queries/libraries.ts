@@ -45,6 +45,13 @@ export async function libraryGetByName(db: Kysely<Database>, p: { domainId: numb
   return row && toLibrary(row);
 }
 
+/** The appType of each of these libraries that belongs to the domain (one query for a page of jobs). */
+export async function libraryAppTypes(db: Kysely<Database>, p: { domainId: number; ids: readonly string[] }): Promise<Map<string, number>> {
+  if (p.ids.length === 0) return new Map();
+  const rows = await db.selectFrom('libraries').select(['id', 'app_type']).where('domain_id', '=', p.domainId).where('id', 'in', [...p.ids]).execute();
+  return new Map(rows.map((r) => [r.id, Number(r.app_type)]));
+}
+
 export interface LibraryChanges {
   name?: string;
   state?: string;
