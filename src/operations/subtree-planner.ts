@@ -9,8 +9,18 @@ import type { Item } from '../domain/types.js';
 import type { ItemRef } from '../store/queries/items-bulk.js';
 import type { ItemFailureOutcome, PlanStep, PlannedTask } from '../engine/operation.js';
 
+/**
+ * Items per task. Where writers run concurrently (PostgreSQL) small chunks
+ * keep row locks short; a single serialized writer (SQLite) gains from
+ * fewer, larger transactions (a commit per chunk is its fixed cost).
+ */
 export const CHUNK = 500;
+export const SINGLE_WRITER_CHUNK = 1_000;
 export const ITEMS_PER_STEP = 5_000;
+
+export function chunkSizeFor(store: Store): number {
+  return store.capabilities.concurrentWriters ? CHUNK : SINGLE_WRITER_CHUNK;
+}
 
 /** A root entry: the selected item itself. */
 export interface RootEntry {
@@ -58,6 +68,7 @@ function toRoot(item: Item): RootEntry {
 }
 
 export async function planSubtrees(o: SubtreePlanOptions, cursor: SubtreeCursor | null): Promise<PlanStep<SubtreeCursor>> {
+  const chunk = chunkSizeFor(o.store);
   let state: SubtreeCursor = cursor ?? { i: 0 };
   const tasks: PlannedTask[] = [];
   const roots: RootEntry[] = [];
@@ -84,7 +95,7 @@ export async function planSubtrees(o: SubtreePlanOptions, cursor: SubtreeCursor 
     }
     const root = state.root!;
     const prefix = `${root.path}/`;
-    const limit = Math.min(CHUNK, budget);
+    const limit = Math.min(chunk, budget);
     let members: ItemRef[];
     if (root.trashed) {
       members = await o.store.itemListTrashMembers({ rootId: root.id, afterId: state.afterId, limit });
@@ -101,13 +112,13 @@ export async function planSubtrees(o: SubtreePlanOptions, cursor: SubtreeCursor 
     }
     if (members.length < limit) state = { i: state.i + 1 };
   }
-  for (let k = 0; k < roots.length; k += CHUNK) {
-    tasks.push({ phase: o.rootPhase, context: null, entries: roots.slice(k, k + CHUNK) });
+  for (let k = 0; k < roots.length; k += chunk) {
+    tasks.push({ phase: o.rootPhase, context: null, entries: roots.slice(k, k + chunk) });
   }
   if (o.finalPhase !== undefined) {
     const folders = roots.filter((r) => r.kind === 'folder');
-    for (let k = 0; k < folders.length; k += CHUNK) {
-      tasks.push({ phase: o.finalPhase, context: { final: true }, entries: folders.slice(k, k + CHUNK), itemCount: 0 });
+    for (let k = 0; k < folders.length; k += chunk) {
+      tasks.push({ phase: o.finalPhase, context: { final: true }, entries: folders.slice(k, k + chunk), itemCount: 0 });
     }
   }
   return { tasks, failures, bytesTotal: o.countBytes ? bytesTotal : 0, cursor: state.i < o.count ? state : null };

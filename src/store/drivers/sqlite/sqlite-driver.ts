@@ -36,7 +36,8 @@ export function createSqliteDriver(options: SqliteDriverOptions): Driver {
   connection.pragma('synchronous = NORMAL');
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
-  connection.pragma('cache_size = -65536');
+  // 32 MiB of page cache per connection: a server has two (the API's and the engine thread's).
+  connection.pragma('cache_size = -32768');
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(connection) }) });
   const notifier = threadNotifier(options.filename === ':memory:' ? ':memory:' : path.resolve(options.filename));
   return {
