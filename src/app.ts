@@ -148,13 +148,15 @@ export async function startServer(
   try {
     await bootstrap(app, options.print ?? ((line) => process.stdout.write(line + '\n')));
     const http = await buildServer(app, { logger: app.logger, version: VERSION });
-    const address = await http.listen({ port: config.port, host: config.host });
+    // Workers first: once /healthz answers, submitted jobs start at once (the engine
+    // thread takes a few hundred ms to load and open its connection).
     if (options.engine !== false) {
       const overrides = options.engine ?? {};
       engine = useEngineThread(app, config, overrides, options.driver)
         ? await EngineThread.start(config, overrides, app.logger.child({ component: 'engine' }))
         : await startEngine(app, overrides);
     }
+    const address = await http.listen({ port: config.port, host: config.host });
     const sweep = setInterval(() => {
       app.blobStores.removeOrphanTempFiles({ olderThanMs: ORPHAN_TEMP_AGE_MS }).then(
         (n) => n > 0 && app.logger.info({ orphans: n }, 'removed temp files left by interrupted uploads'),

@@ -559,7 +559,7 @@ for (const factory of factories) {
       const [root] = await t.app.store.itemInsertMany([
         { libraryId: big, parentId: library.rootFolderId, name: 'big', path: '/big', kind: 'folder', size: 0, sha256: null, contentType: null, createdAt: now, modifiedAt: now },
       ]);
-      for (let folder = 0; folder < 10; folder++) {
+      for (let folder = 0; folder < 20; folder++) {
         const [dir] = await t.app.store.itemInsertMany([
           { libraryId: big, parentId: root!.id, name: `d${folder}`, path: `/big/d${folder}`, kind: 'folder', size: 0, sha256: null, contentType: null, createdAt: now, modifiedAt: now },
         ]);
@@ -569,7 +569,7 @@ for (const factory of factories) {
         await t.app.store.itemInsertMany(files);
       }
       // Each task takes a while, so the job is seen running (and cancelling) between reads.
-      engine = await startEngine(t.app, { ...FAST_ENGINE, concurrency: 1, hooks: { beforeApply: async () => { await sleep(25); } } });
+      engine = await startEngine(t.app, { ...FAST_ENGINE, concurrency: 1, hooks: { beforeApply: async () => { await sleep(50); } } });
       try {
         const job = await submit('trash', big, { paths: ['/big'] });
         /** Samples the dialect between two native reads; `status` is the native one when both reads agree. */

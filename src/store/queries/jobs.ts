@@ -144,7 +144,7 @@ function buildList(p: JobListParams) {
   const { column, desc } = orderParts(p.order);
   const build = (db: Kysely<Database>, v: Record<string, unknown>) => {
     const leadsWithFilter = p.filterInDomain === true && (p.libraryId !== undefined || p.requestorId !== undefined);
-    let q = leadsWithFilter ? db.selectFrom('jobs').selectAll() : db.selectFrom('jobs').selectAll().where('domain_id', '=', v.domainId as number);
+    let q = leadsWithFilter ? db.selectFrom('jobs') : db.selectFrom('jobs').where('domain_id', '=', v.domainId as number);
     if (!p.visibility.all) {
       const libs = p.visibility.adminLibraryIds.map((_, i) => v[`lib${i}`] as string);
       q = q.where((eb) =>
@@ -172,8 +172,12 @@ function buildList(p: JobListParams) {
       q = q.where((eb) => eb(eb.refTuple(column, 'id'), op, eb.tuple(v.afterKey as number, v.afterId as number)));
     }
     const dir = desc ? 'desc' : 'asc';
-    const page = q.orderBy(column, dir).orderBy('id', dir).limit(v.limit as number);
-    return p.offset === undefined ? page : page.offset(v.offset as number);
+    if (p.offset === undefined) return q.selectAll().orderBy(column, dir).orderBy('id', dir).limit(v.limit as number);
+    // An offset page skips its rows in the index alone (the creation-order indexes carry the
+    // filter columns, migration 0006) and reads whole rows only for the page it returns: a
+    // plain OFFSET read every skipped row from the table (40-200 ms at depth 50k-350k).
+    const page = q.select('id').orderBy(column, dir).orderBy('id', dir).limit(v.limit as number).offset(v.offset as number);
+    return db.selectFrom('jobs').selectAll().where('id', 'in', page).orderBy(column, dir).orderBy('id', dir);
   };
   if (!p.visibility.all) {
     keys.push('viewerId');
