@@ -6,7 +6,8 @@ import { principalOf } from '../auth-hook.js';
 import { errorResponses, PageQuery } from '../schemas/common.js';
 import { FailurePage, JobBody, JobIdParams, JobInput, JobPage, ListJobsQuery } from '../schemas/jobs.js';
 import { jobView } from '../views.js';
-import { InvalidArgumentError, TransientError } from '../../domain/errors.js';
+import { InvalidArgumentError } from '../../domain/errors.js';
+import { CANCEL_ATTEMPTS, transientAware } from '../transient.js';
 import type { JobWithRequestor } from '../../services/job-service.js';
 
 /** RFC 3339 date-time with an explicit zone: a zoneless time would depend on the server's clock settings. */
@@ -23,26 +24,6 @@ function parseInstant(value: string | undefined, field: string): number | undefi
 
 const view = ({ job, requestor }: JobWithRequestor) => jobView(job, requestor);
 
-const CANCEL_ATTEMPTS = 3;
-
-/**
- * A transient database error (deadlock, serialization failure, lost
- * connection) is a 503 the client may retry, not a 500. `idempotent` calls
- * are first re-run here: their transaction rolled back, or ran to the same
- * end. (A cancel can meet a worker's claim on PostgreSQL and be chosen as the
- * deadlock victim.)
- */
-async function transientAware<T>(ctx: ApiContext, fn: () => Promise<T>, attempts = 1): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (!ctx.store.isTransient(error)) throw error;
-      if (attempt >= attempts) throw new TransientError('the database is busy; try again');
-    }
-  }
-}
-
 export const jobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (app, { ctx }) => {
   const accepted = { 202: Type.Ref(JobBody), ...errorResponses };
 
@@ -51,7 +32,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (
     { schema: { tags: ['jobs'], summary: 'Submit a job (validated by its type; runs in the background)', body: JobInput, response: accepted } },
     async (request, reply) => {
       const { type, libraryId, params, priority } = request.body;
-      const created = await transientAware(ctx, () =>
+      const created = await transientAware(ctx.store, () =>
         ctx.jobs.submit(principalOf(request), { type, libraryId, params: params as Record<string, unknown> | undefined, priority }),
       );
       return reply.status(202).send(view(created));
@@ -106,7 +87,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (
     },
     async (request, reply) => {
       // Cancelling is idempotent (a cancelling job stays cancelling), so a transient failure is retried here.
-      const cancelled = await transientAware(ctx, () => ctx.jobs.cancel(principalOf(request), request.params.jobId), CANCEL_ATTEMPTS);
+      const cancelled = await transientAware(ctx.store, () => ctx.jobs.cancel(principalOf(request), request.params.jobId), CANCEL_ATTEMPTS);
       return reply.status(202).send(view(cancelled));
     },
   );
@@ -121,7 +102,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (
         response: accepted,
       },
     },
-    async (request, reply) => reply.status(202).send(view(await transientAware(ctx, () => ctx.jobs.retry(principalOf(request), request.params.jobId)))),
+    async (request, reply) => reply.status(202).send(view(await transientAware(ctx.store, () => ctx.jobs.retry(principalOf(request), request.params.jobId)))),
   );
 
   app.get(

@@ -6,7 +6,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ApiContext } from '../../api/context.js';
 import type { Principal } from '../../domain/types.js';
-import { ForbiddenError, InvalidArgumentError, NotFoundError, TransientError } from '../../domain/errors.js';
+import { ForbiddenError, InvalidArgumentError, NotFoundError } from '../../domain/errors.js';
+import { CANCEL_ATTEMPTS, transientAware } from '../../api/transient.js';
 import type { JobWithRequestor } from '../../services/job-service.js';
 import { callerOf } from './auth.js';
 import { withParamNames } from './errors.js';
@@ -16,7 +17,6 @@ import { CommonQuery, JobEventsQuery, JobIdParams, LibraryJobsParams, ListJobsQu
 
 const DEFAULT_PAGE_SIZE = 50;
 const DEFAULT_MAX_EVENTS = 100;
-const CANCEL_ATTEMPTS = 3;
 /** The service's names for what the client called pageToken, pageSize and orderBy. */
 const LIST_PARAM_NAMES = { cursor: 'pageToken', limit: 'pageSize', order: 'orderBy' } as const;
 
@@ -86,16 +86,9 @@ export const aodocsJobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = a
       if (error instanceof NotFoundError) throw new ForbiddenError('only the administrators of the library may cancel its jobs');
       throw error;
     }
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const cancelled = await ctx.jobs.cancel(caller, job.id);
-        return toApiJob(cancelled.job, cancelled.requestor);
-      } catch (error) {
-        // A cancel can meet a worker's claim and lose a deadlock; it is idempotent, so it is run again.
-        if (!ctx.store.isTransient(error)) throw error;
-        if (attempt >= CANCEL_ATTEMPTS) throw new TransientError('the database is busy; try again');
-      }
-    }
+    // A cancel can meet a worker's claim and lose a deadlock; it is idempotent, so it is run again.
+    const cancelled = await transientAware(ctx.store, () => ctx.jobs.cancel(caller, job.id), CANCEL_ATTEMPTS);
+    return toApiJob(cancelled.job, cancelled.requestor);
   });
 
   app.get('/events/:jobId', { schema: { hide: true, params: JobIdParams, querystring: JobEventsQuery } }, async (request) => {

@@ -9,7 +9,8 @@ import type { ApiContext } from '../../api/context.js';
 import type { Principal } from '../../domain/types.js';
 import type { Job } from '../../domain/jobs.js';
 import { JOB_TYPES } from '../../domain/jobs.js';
-import { BatchyardError, ForbiddenError, InvalidArgumentError, NotFoundError, TransientError } from '../../domain/errors.js';
+import { BatchyardError, ForbiddenError, InvalidArgumentError, NotFoundError } from '../../domain/errors.js';
+import { CANCEL_ATTEMPTS, transientAware } from '../../api/transient.js';
 import { isDomainAdmin } from '../../domain/user-rules.js';
 import { CreateJobBody, DEFAULT_PAGE_SIZE, JobIdBody, ListJobsBody } from './schemas.js';
 import { isVspJobType, LISTED_TYPES, NATIVE_TYPE_OF, VSP_JOB_TYPES, vspJob, vspJobTypeOf, type VspJob } from './mapping.js';
@@ -20,7 +21,6 @@ import type { XsrfTokens } from './xsrf.js';
 
 /** Most top-level entries a whole-bucket BATCH_REPLICATE selects (the native copy's selection limit). */
 const MAX_BUCKET_ENTRIES = 10_000;
-const CANCEL_ATTEMPTS = 3;
 
 /** An error the service raised about a native field, renamed to the VSP field the client sent. */
 function renamed(error: unknown, rename: (field: string) => string | undefined): unknown {
@@ -36,17 +36,6 @@ function renamed(error: unknown, rename: (field: string) => string | undefined):
 export const vspJobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext; xsrf: XsrfTokens }> = async (app, { ctx, xsrf }) => {
   parseAnyBodyAsJson(app);
 
-  /** A transient database error is a 503 the client may retry; idempotent calls are re-run first. */
-  async function transientAware<T>(fn: () => Promise<T>, attempts = 1): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn();
-      } catch (error) {
-        if (!ctx.store.isTransient(error)) throw error;
-        if (attempt >= attempts) throw new TransientError('the database is busy; try again');
-      }
-    }
-  }
 
   /** The library a `bucketName` names in the caller's domain (404 if none, or not visible to the caller). */
   async function bucket(caller: Principal, name: string, field: string, needed: 'READER' | 'WRITER' = 'READER') {
@@ -155,7 +144,7 @@ export const vspJobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext; xsrf: Xs
     }
     let created;
     try {
-      created = await transientAware(() => ctx.jobs.submit(caller, { type: nativeType, libraryId: source.library.id, params }));
+      created = await transientAware(ctx.store, () => ctx.jobs.submit(caller, { type: nativeType, libraryId: source.library.id, params }));
     } catch (error) {
       throw renamed(error, (field) => (field === 'type' ? 'jobType' : field.startsWith('params') ? vspFieldOf(field) : undefined));
     }
@@ -172,7 +161,7 @@ export const vspJobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext; xsrf: Xs
     const id = request.body.jobId.id;
     await namedJob(caller, id);
     // Cancelling is idempotent (a cancelling job stays cancelling), so a transient failure is retried.
-    const { job } = await transientAware(() => ctx.jobs.cancel(caller, id), CANCEL_ATTEMPTS);
+    const { job } = await transientAware(ctx.store, () => ctx.jobs.cancel(caller, id), CANCEL_ATTEMPTS);
     return { status: await render(job) };
   });
 };
