@@ -31,6 +31,8 @@ export class EngineThread implements EngineHandle {
   private stopping = false;
   private stopped: Promise<void> | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
+  /** Threads started so far: each claims as its own worker, so a restarted thread never heartbeats its dead predecessor's leases. */
+  private incarnation = 0;
 
   private constructor(
     private readonly config: Config,
@@ -45,7 +47,9 @@ export class EngineThread implements EngineHandle {
   }
 
   private spawn(): Promise<void> {
-    const data: EngineThreadData = { config: this.config, overrides: this.overrides, workerId: this.workerId };
+    this.incarnation += 1;
+    const workerId = this.incarnation === 1 ? this.workerId : `${this.workerId}.${this.incarnation}`;
+    const data: EngineThreadData = { config: this.config, overrides: this.overrides, workerId };
     const worker = new Worker(ENGINE_THREAD_ENTRY, { workerData: data });
     this.worker = worker;
     return new Promise<void>((resolve, reject) => {
