@@ -78,6 +78,12 @@ export class LibraryService {
   async access(caller: Principal, libraryId: string, needed: LibraryRole, store: Store = this.store): Promise<LibraryAccess> {
     const library = await store.libraryGetById(libraryId);
     if (!library) throw new NotFoundError(`library '${libraryId}' not found`);
+    return this.rightOn(caller, library, needed, store);
+  }
+
+  /** The caller's right on a library already read; 404 if not visible, 403 if below `needed`. */
+  private async rightOn(caller: Principal, library: Library, needed: LibraryRole, store: Store): Promise<LibraryAccess> {
+    const libraryId = library.id;
     // Domain administrators hold every right in their domain: no role lookup needed.
     const explicit =
       library.domainId === caller.user.domainId && !isDomainAdmin(caller.user)
@@ -93,7 +99,7 @@ export class LibraryService {
   async accessByName(caller: Principal, name: string, needed: LibraryRole): Promise<LibraryAccess> {
     const library = await this.store.libraryGetByName({ domainId: caller.user.domainId, name: name.normalize('NFC').trim() });
     if (!library) throw new NotFoundError(`library '${name}' not found`);
-    return this.access(caller, library.id, needed);
+    return this.rightOn(caller, library, needed, this.store);
   }
 
   /**
