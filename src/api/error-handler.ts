@@ -5,13 +5,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BatchyardError, HTTP_STATUS_BY_CODE, type ErrorCode } from '../domain/errors.js';
-
-interface ValidationIssue {
-  instancePath?: string;
-  message?: string;
-  keyword?: string;
-  params?: Record<string, unknown>;
-}
+import { issueField, type ValidationIssue } from './validation-issue.js';
 
 export function errorBody(code: string, message: string, details?: Record<string, unknown>) {
   return { error: details === undefined ? { code, message } : { code, message, details } };
@@ -19,19 +13,10 @@ export function errorBody(code: string, message: string, details?: Record<string
 
 function describeValidation(context: string | undefined, issue: ValidationIssue): { field: string; message: string } {
   const where = context === 'querystring' ? 'query' : (context ?? 'request');
-  const path = (issue.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
-  if (issue.keyword === 'additionalProperties') {
-    const extra = String(issue.params?.additionalProperty ?? '');
-    const field = path ? `${path}.${extra}` : extra;
-    return { field, message: `${where}: unknown field '${field}'` };
-  }
-  if (issue.keyword === 'required') {
-    const missing = String(issue.params?.missingProperty ?? '');
-    const field = path ? `${path}.${missing}` : missing;
-    return { field, message: `${where}: '${field}' is required` };
-  }
-  const field = path || where;
-  return { field, message: `${where}${path ? `.${path}` : ''}: ${issue.message ?? 'is invalid'}` };
+  const { kind, field } = issueField(issue);
+  if (kind === 'unknown') return { field, message: `${where}: unknown field '${field}'` };
+  if (kind === 'required') return { field, message: `${where}: '${field}' is required` };
+  return { field: field || where, message: `${where}${field ? `.${field}` : ''}: ${issue.message ?? 'is invalid'}` };
 }
 
 const FASTIFY_CODES: Record<string, { status: number; code: ErrorCode | 'UNSUPPORTED_MEDIA_TYPE'; message?: string }> = {

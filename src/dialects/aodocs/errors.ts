@@ -8,6 +8,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BatchyardError, InvalidArgumentError, type ErrorCode } from '../../domain/errors.js';
+import { issueField, type ValidationIssue } from '../../api/validation-issue.js';
 
 export interface GoogleErrorBody {
   error: { errors: Array<{ domain: 'global'; reason: string; message: string }>; code: number; message: string };
@@ -50,19 +51,12 @@ export function googleError(status: number, message: string, reason = REASON_BY_
   return { error: { errors: [{ domain: 'global', reason, message }], code: status, message } };
 }
 
-interface ValidationIssue {
-  instancePath?: string;
-  message?: string;
-  keyword?: string;
-  params?: Record<string, unknown>;
-}
-
 /** A Fastify validation issue as a message naming the parameter (`pageSize: must be <= 1000`). */
 function describeValidation(issue: ValidationIssue): string {
-  const path = (issue.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
-  if (issue.keyword === 'required') return `${String(issue.params?.missingProperty ?? path)}: required parameter is missing`;
-  if (issue.keyword === 'additionalProperties') return `${String(issue.params?.additionalProperty ?? path)}: unknown parameter`;
-  return `${path || 'request'}: ${issue.message ?? 'is invalid'}`;
+  const { kind, field } = issueField(issue);
+  if (kind === 'required') return `${field}: required parameter is missing`;
+  if (kind === 'unknown') return `${field}: unknown parameter`;
+  return `${field || 'request'}: ${issue.message ?? 'is invalid'}`;
 }
 
 /**

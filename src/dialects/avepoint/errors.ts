@@ -6,20 +6,16 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BatchyardError, HTTP_STATUS_BY_CODE } from '../../domain/errors.js';
+import { issueField, type ValidationIssue } from '../../api/validation-issue.js';
 import { PARAMETER_RULES, type AveError } from './schemas.js';
 
 export function aveError(status: number, message: string): AveError {
   return { status, message };
 }
 
-interface ValidationIssue {
-  instancePath?: string;
-  params?: Record<string, unknown>;
-  message?: string;
-}
-
 function validationMessage(request: FastifyRequest, issue: ValidationIssue): string {
-  const field = (issue.instancePath ?? '').replace(/^\//, '') || String(issue.params?.missingProperty ?? 'query');
+  // The query takes unknown parameters (ignored), so an issue is a missing or a wrong one.
+  const field = issueField(issue).field || 'query';
   const value = (request.query as Record<string, unknown> | undefined)?.[field];
   const rule = PARAMETER_RULES[field];
   const shown = value === undefined ? '' : ` '${String(value).slice(0, 64)}'`;

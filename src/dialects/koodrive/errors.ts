@@ -9,6 +9,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BatchyardError, type ErrorCode } from '../../domain/errors.js';
+import { issueField, type ValidationIssue } from '../../api/validation-issue.js';
 
 export interface KooError {
   code: string;
@@ -38,26 +39,13 @@ function send(reply: FastifyReply, status: number, msg: string): FastifyReply {
   return reply.status(status).send(kooError(status, msg));
 }
 
-interface ValidationIssue {
-  instancePath?: string;
-  keyword?: string;
-  message?: string;
-  params?: Record<string, unknown>;
-}
-
 /** Names the parameter (query parameters and body fields by their KooDrive names, dotted). */
 export function describeValidation(issue: ValidationIssue): string {
   // `/taskInfo/fileInfo/0/fileId` → `taskInfo.fileInfo[0].fileId`
-  const path = (issue.instancePath ?? '').replace(/^\//, '').replace(/\/(\d+)(?=\/|$)/g, '[$1]').replaceAll('/', '.');
-  const join = (leaf: string) => (path ? `${path}.${leaf}` : leaf);
-  switch (issue.keyword) {
-    case 'required':
-      return `${join(String(issue.params?.missingProperty ?? ''))}: required`;
-    case 'additionalProperties':
-      return `${join(String(issue.params?.additionalProperty ?? ''))}: unknown field`;
-    default:
-      return `${path || 'body'}: ${issue.message ?? 'is invalid'}`;
-  }
+  const { kind, field } = issueField(issue, { arrayIndex: 'bracket' });
+  if (kind === 'required') return `${field}: required`;
+  if (kind === 'unknown') return `${field}: unknown field`;
+  return `${field || 'body'}: ${issue.message ?? 'is invalid'}`;
 }
 
 export function installKooErrorHandler(scope: FastifyInstance): void {

@@ -6,6 +6,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BatchyardError, HTTP_STATUS_BY_CODE } from '../../domain/errors.js';
+import { issueField, type ValidationIssue } from '../../api/validation-issue.js';
 
 export interface VspError {
   code: string;
@@ -17,26 +18,12 @@ export function vspError(code: string, message: string, details = ''): VspError 
   return { code, message, details };
 }
 
-interface ValidationIssue {
-  instancePath?: string;
-  message?: string;
-  keyword?: string;
-  params?: Record<string, unknown>;
-}
-
 /** `body.userId.id: must be integer` → field `userId.id`, a message naming it. */
 function describeValidation(context: string | undefined, issue: ValidationIssue): { field: string; message: string } {
-  const path = (issue.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
-  const join = (leaf: string) => (path ? `${path}.${leaf}` : leaf);
-  if (issue.keyword === 'required') {
-    const field = join(String(issue.params?.missingProperty ?? ''));
-    return { field, message: `${field}: required` };
-  }
-  if (issue.keyword === 'additionalProperties') {
-    const field = join(String(issue.params?.additionalProperty ?? ''));
-    return { field, message: `${field}: unknown field` };
-  }
-  const field = path || (context === 'body' ? 'body' : (context ?? 'request'));
+  const named = issueField(issue);
+  if (named.kind === 'required') return { field: named.field, message: `${named.field}: required` };
+  if (named.kind === 'unknown') return { field: named.field, message: `${named.field}: unknown field` };
+  const field = named.field || (context === 'body' ? 'body' : (context ?? 'request'));
   return { field, message: `${field}: ${issue.message ?? 'is invalid'}` };
 }
 
