@@ -68,14 +68,16 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
 /**
  * Opens storage and wires services. `driver` may be given (tests pass an
  * isolated one). The engine thread opens its own app (`role: 'engine-thread'`)
- * and leaves the startup chores to the server that started it.
+ * and leaves the startup chores (migrations, temp-file sweep, unfinished
+ * library changes) to the server that started it.
  */
 export async function openApp(config: Config, options: { logger?: Logger; driver?: Driver; role?: 'main' | 'engine-thread' } = {}): Promise<App> {
   const chores = options.role !== 'engine-thread';
   const logger = options.logger ?? createLogger(config);
   const driver = options.driver ?? (await openDriver({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   try {
-    const { applied } = await migrate(driver);
+    // The server that starts an engine thread has migrated the database just before.
+    const { applied } = chores ? await migrate(driver) : { applied: [] };
     if (applied.length > 0) logger.info({ db: driver.label, applied: applied.map((m) => m.version) }, 'database migrated');
     const store = new Store(driver);
     const blobStores = new BlobStores({ ...config.storages });

@@ -36,7 +36,6 @@ function renamed(error: unknown, rename: (field: string) => string | undefined):
 export const vspJobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext; xsrf: XsrfTokens }> = async (app, { ctx, xsrf }) => {
   parseAnyBodyAsJson(app);
 
-
   /** The library a `bucketName` names in the caller's domain (404 if none, or not visible to the caller). */
   async function bucket(caller: Principal, name: string, field: string, needed: 'READER' | 'WRITER' = 'READER') {
     try {

@@ -94,31 +94,11 @@ export async function taskClaim(
 
 /** Extends the leases this worker holds; returns how many it still holds. */
 export async function taskHeartbeat(db: Kysely<Database>, p: { owner: string; leaseUntil: number; skipLocked: boolean }): Promise<number> {
-  if (!p.skipLocked) {
-    const result = await db
-      .updateTable('job_tasks')
-      .set({ lease_until: p.leaseUntil })
-      .where('lease_owner', '=', p.owner)
-      .where('state', '=', 'running')
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
-  }
-  // Rows are locked in id order, and a row a task's transaction holds (it is completing) is
-  // left for the next beat: the heartbeat never waits inside a lock cycle.
-  const result = await db
-    .updateTable('job_tasks')
-    .set({ lease_until: p.leaseUntil })
-    .where('id', 'in', (eb) =>
-      eb
-        .selectFrom('job_tasks')
-        .select('id')
-        .where('lease_owner', '=', p.owner)
-        .where('state', '=', 'running')
-        .orderBy('id')
-        .forUpdate()
-        .skipLocked(),
-    )
-    .executeTakeFirst();
+  const held = db.selectFrom('job_tasks').select('id').where('lease_owner', '=', p.owner).where('state', '=', 'running');
+  // Where rows are locked (PostgreSQL): in id order, and a row a task's transaction holds (it is
+  // completing) is left for the next beat, so the heartbeat never waits inside a lock cycle.
+  const ids = p.skipLocked ? held.orderBy('id').forUpdate().skipLocked() : held;
+  const result = await db.updateTable('job_tasks').set({ lease_until: p.leaseUntil }).where('id', 'in', ids).executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
 

@@ -143,7 +143,6 @@ function buildList(p: JobListParams) {
   const keys: string[] = leadsWithFilter && p.libraryAppTypes === undefined ? ['limit'] : ['domainId', 'limit'];
   const { column, desc } = orderParts(p.order);
   const build = (db: Kysely<Database>, v: Record<string, unknown>) => {
-    const leadsWithFilter = p.filterInDomain === true && (p.libraryId !== undefined || p.requestorId !== undefined);
     let q = leadsWithFilter ? db.selectFrom('jobs') : db.selectFrom('jobs').where('domain_id', '=', v.domainId as number);
     if (!p.visibility.all) {
       const libs = p.visibility.adminLibraryIds.map((_, i) => v[`lib${i}`] as string);
