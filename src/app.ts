@@ -2,6 +2,8 @@
  * The composition root: opens the database and blob stores, migrates,
  * finishes what a crash interrupted, wires the services, and serves HTTP.
  */
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.js';
@@ -16,14 +18,12 @@ import { LibraryService } from './services/library-service.js';
 import { ItemService } from './services/item-service.js';
 import { JobService } from './services/job-service.js';
 import { createOperationRegistry } from './operations/index.js';
-import type { OperationRegistry } from './engine/operation-registry.js';
-import { Engine, type EngineOptions } from './engine/engine.js';
+import type { OperationRegistry } from './jobs/operation-registry.js';
+import { Engine, type EngineOverrides } from './engine/engine.js';
 import type { ApiContext } from './api/context.js';
 import { buildServer } from './api/server.js';
 import { VERSION } from './version.js';
-import { EngineThread, ENGINE_THREAD_ENTRY, type EngineHandle } from './engine/thread/engine-thread.js';
-import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { EngineThread, ENGINE_THREAD_ENTRY, type EngineHandle } from './engine-thread/engine-thread.js';
 
 /**
  * A temp file untouched this long belongs to a writer that died: uploads in
@@ -31,6 +31,8 @@ import { fileURLToPath } from 'node:url';
  */
 export const ORPHAN_TEMP_AGE_MS = 15 * 60_000;
 const ORPHAN_SWEEP_INTERVAL_MS = 5 * 60_000;
+
+export type { EngineOverrides };
 
 export interface App extends ApiContext {
   config: Config;
@@ -40,9 +42,6 @@ export interface App extends ApiContext {
   logger: Logger;
   close(): Promise<void>;
 }
-
-/** Engine settings a caller may override (tests shorten leases and backoffs, inject faults). */
-export type EngineOverrides = Partial<Omit<EngineOptions, 'store' | 'operations' | 'logger'>>;
 
 /** Creates and starts this process's workers on the app's storage. */
 export async function startEngine(app: App, overrides: EngineOverrides = {}): Promise<Engine> {

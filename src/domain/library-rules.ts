@@ -1,5 +1,5 @@
 /** Rights on a library: explicit roles, domain administrators, and what each right allows. */
-import type { LibraryRole, LibraryState, User } from './types.js';
+import type { Library, LibraryRole, LibraryState, User } from './types.js';
 import { isDomainAdmin } from './user-rules.js';
 import { ConflictError, UnprocessableError } from './errors.js';
 
@@ -40,4 +40,10 @@ export function assertStateTransition(from: LibraryState, to: LibraryState): voi
       field: 'state',
     });
   }
+}
+
+/** A library as one caller reaches it: the library and the caller's right on it. */
+export interface LibraryAccess {
+  library: Library;
+  right: LibraryRight;
 }

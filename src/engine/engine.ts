@@ -15,13 +15,13 @@ import type { BlobStore } from '../blobs/blob-store.js';
 import type { Library } from '../domain/types.js';
 import { NotFoundError } from '../domain/errors.js';
 import { isActive } from '../domain/jobs.js';
-import type { OperationContext } from './operation.js';
-import type { OperationRegistry } from './operation-registry.js';
+import type { OperationContext } from '../jobs/operation.js';
+import type { OperationRegistry } from '../jobs/operation-registry.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 import { LeaseLostError, runItemsTask, type EngineHooks, type RunnerDeps } from './task-runner.js';
 import { runPlanTask } from './plan-runner.js';
-import { finishIfDone } from './job-lifecycle.js';
-import { WORK_CHANNEL } from './events.js';
+import { finishIfDone } from '../jobs/job-lifecycle.js';
+import { WORK_CHANNEL } from '../jobs/events.js';
 import { collectBlobs } from './blob-collector.js';
 
 export interface EngineOptions {
@@ -41,6 +41,9 @@ export interface EngineOptions {
   workerId?: string;
   now?: () => number;
 }
+
+/** What a process may tune of an engine it starts (everything but its wiring). */
+export type EngineOverrides = Partial<Omit<EngineOptions, 'store' | 'operations' | 'logger'>>;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 /** How often the engine checks whether bulk work left planner statistics stale (a cheap catalog read). */

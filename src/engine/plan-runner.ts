@@ -6,9 +6,9 @@
  */
 import type { ClaimedTask } from '../store/queries/job-tasks.js';
 import type { Job } from '../domain/jobs.js';
-import type { Operation } from './operation.js';
-import { finishIfDone, markPlanning, markRunning } from './job-lifecycle.js';
-import { WORK_CHANNEL } from './events.js';
+import type { Operation } from '../jobs/operation.js';
+import { finishIfDone, markPlanning, markRunning } from '../jobs/job-lifecycle.js';
+import { WORK_CHANNEL } from '../jobs/events.js';
 import { LeaseLostError, type RunnerDeps } from './task-runner.js';
 import { planRetry } from './retry-planner.js';
 

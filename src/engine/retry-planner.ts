@@ -6,7 +6,7 @@
  */
 import type { Store } from '../store/store.js';
 import type { Job } from '../domain/jobs.js';
-import type { PlanStep, PlannedTask } from './operation.js';
+import type { PlanStep, PlannedTask } from '../jobs/operation.js';
 
 const CHUNK = 500;
 const PER_STEP = 5_000;

@@ -8,10 +8,10 @@
 import type { Store } from '../store/store.js';
 import type { ClaimedTask } from '../store/queries/job-tasks.js';
 import type { Job } from '../domain/jobs.js';
-import type { ItemFailureOutcome, Operation, OperationContext, TaskBody } from './operation.js';
+import type { ItemFailureOutcome, Operation, OperationContext, TaskBody } from '../jobs/operation.js';
 import { backoffDelay, describeError, isTransientError, type RetryPolicy } from './retry-policy.js';
-import { finishIfDone, markRunning } from './job-lifecycle.js';
-import { recordJobEvent, WORK_CHANNEL } from './events.js';
+import { finishIfDone, markRunning } from '../jobs/job-lifecycle.js';
+import { recordJobEvent, WORK_CHANNEL } from '../jobs/events.js';
 
 /** Thrown inside a task's transaction when its claim was taken over: the transaction rolls back. */
 export class LeaseLostError extends Error {

@@ -10,7 +10,7 @@
 import type { Store } from '../store/store.js';
 import type { Item, Library } from '../domain/types.js';
 import type { Job, OnConflict } from '../domain/jobs.js';
-import type { ItemFailureOutcome, OperationContext, TaskOutcome } from '../engine/operation.js';
+import type { ItemFailureOutcome, OperationContext, TaskOutcome } from '../jobs/operation.js';
 import type { BlobStore } from '../blobs/blob-store.js';
 import type { NewItemRow } from '../store/queries/items-bulk.js';
 import { BatchyardError, UnprocessableError } from '../domain/errors.js';

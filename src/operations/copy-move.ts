@@ -3,7 +3,7 @@
  * within a library or into another (which may use another storage location:
  * then the bytes are copied first, idempotently, before the catalog commit).
  */
-import type { Operation, OperationContext, SubmitContext, TaskBody } from '../engine/operation.js';
+import type { Operation, OperationContext, SubmitContext, TaskBody } from '../jobs/operation.js';
 import type { Job } from '../domain/jobs.js';
 import { InvalidArgumentError, UnprocessableError } from '../domain/errors.js';
 import { assertWritable } from '../domain/library-rules.js';

@@ -3,7 +3,7 @@
  * `olderThanDays` days before the job was submitted (all of them by default),
  * with their subtrees; items trashed after submission stay.
  */
-import type { Operation } from '../engine/operation.js';
+import type { Operation } from '../jobs/operation.js';
 import { assertWritable } from '../domain/library-rules.js';
 import { readOptionalInteger, refuseUnknown } from './params.js';
 import { planSubtrees, type MembersContext, type RootRef, type SubtreeCursor } from './subtree-planner.js';

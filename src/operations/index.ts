@@ -1,6 +1,6 @@
 /** Every job type this server runs; `noop` only when bench jobs are enabled. */
-import { OperationRegistry } from '../engine/operation-registry.js';
-import type { Operation } from '../engine/operation.js';
+import { OperationRegistry } from '../jobs/operation-registry.js';
+import type { Operation } from '../jobs/operation.js';
 import { noopOperation } from './noop.js';
 import { trashOperation } from './trash.js';
 import { restoreOperation } from './restore.js';

@@ -1,5 +1,5 @@
 /** `noop {count}`: synthetic items that do nothing, to measure the engine itself (bench only). */
-import type { Operation } from '../engine/operation.js';
+import type { Operation } from '../jobs/operation.js';
 import { InvalidArgumentError } from '../domain/errors.js';
 import { refuseUnknown } from './params.js';
 

@@ -5,14 +5,14 @@
  * releases its blob references in the same transaction; the collector later
  * removes bytes nothing references.
  */
-import type { Operation, OperationContext, TaskOutcome } from '../engine/operation.js';
+import type { Operation, OperationContext, TaskOutcome } from '../jobs/operation.js';
 import type { Store } from '../store/store.js';
 import type { Job } from '../domain/jobs.js';
 import type { Library } from '../domain/types.js';
 import { assertWritable } from '../domain/library-rules.js';
 import { readPathsOrIds, refuseUnknown } from './params.js';
 import { isPlannedRoot, planSubtrees, rootRefLabel, type MembersContext, type RootRef, type SubtreeCursor } from './subtree-planner.js';
-import type { ItemFailureOutcome } from '../engine/operation.js';
+import type { ItemFailureOutcome } from '../jobs/operation.js';
 
 async function releaseBlobs(tx: Store, library: Library, blobs: Array<{ sha256: string; refs: number }>): Promise<void> {
   await tx.blobReleaseMany({ storage: library.storage, blobs });

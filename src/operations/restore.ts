@@ -4,7 +4,7 @@
  * way follows `onConflict`), then their subtrees (phase 2, in chunks, under
  * the root's final path).
  */
-import type { Operation, ItemFailureOutcome } from '../engine/operation.js';
+import type { Operation, ItemFailureOutcome } from '../jobs/operation.js';
 import type { Store } from '../store/store.js';
 import type { Item, Library } from '../domain/types.js';
 import type { OnConflict } from '../domain/jobs.js';

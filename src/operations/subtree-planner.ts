@@ -7,7 +7,7 @@
 import type { Store } from '../store/store.js';
 import type { Item } from '../domain/types.js';
 import type { ItemRef } from '../store/queries/items-bulk.js';
-import type { ItemFailureOutcome, PlanStep, PlannedTask } from '../engine/operation.js';
+import type { ItemFailureOutcome, PlanStep, PlannedTask } from '../jobs/operation.js';
 
 /**
  * Items per task. Where writers run concurrently (PostgreSQL) small chunks

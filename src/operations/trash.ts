@@ -4,11 +4,11 @@
  * also sweeps anything added under it since planning. A restore of the root
  * brings the whole subtree back.
  */
-import type { Operation } from '../engine/operation.js';
+import type { Operation } from '../jobs/operation.js';
 import { assertWritable } from '../domain/library-rules.js';
 import { readPaths, refuseUnknown } from './params.js';
 import { planSubtrees, rootRefLabel, type MembersContext, type RootRef, type SubtreeCursor } from './subtree-planner.js';
-import type { ItemFailureOutcome } from '../engine/operation.js';
+import type { ItemFailureOutcome } from '../jobs/operation.js';
 
 export const trashOperation: Operation<SubtreeCursor, MembersContext | null, number | RootRef> = {
   type: 'trash',

@@ -13,12 +13,12 @@ import { ACTIVE_STATUSES, JOB_ORDERS, JOB_STATUSES, JOB_TYPES } from '../domain/
 import { InvalidArgumentError, NotFoundError, UnprocessableError } from '../domain/errors.js';
 import { isDomainAdmin } from '../domain/user-rules.js';
 import { decodeCursor, encodeCursor } from '../domain/cursor.js';
-import type { OperationRegistry } from '../engine/operation-registry.js';
+import type { OperationRegistry } from '../jobs/operation-registry.js';
 import type { JobVisibility } from '../store/queries/jobs.js';
 import { jobOrderKey } from '../store/queries/jobs.js';
 import type { JobEvent } from '../store/queries/job-events.js';
-import { recordJobEvent, WORK_CHANNEL } from '../engine/events.js';
-import { cancelJob } from '../engine/job-lifecycle.js';
+import { recordJobEvent, WORK_CHANNEL } from '../jobs/events.js';
+import { cancelJob } from '../jobs/job-lifecycle.js';
 import type { LibraryService } from './library-service.js';
 import { systemClock, type Clock } from './clock.js';
 

@@ -7,7 +7,7 @@ import type { Store } from '../store/store.js';
 import type { Library, LibraryPermission, LibraryRole, LibraryState, Principal } from '../domain/types.js';
 import { FINDABLE_BY, LIBRARY_STATES } from '../domain/types.js';
 import { ForbiddenError, InvalidArgumentError, NotFoundError } from '../domain/errors.js';
-import { assertStateTransition, effectiveRight, hasRight, type LibraryRight } from '../domain/library-rules.js';
+import { assertStateTransition, effectiveRight, hasRight, type LibraryAccess } from '../domain/library-rules.js';
 import { isDomainAdmin } from '../domain/user-rules.js';
 import { decodeCursor, encodeCursor } from '../domain/cursor.js';
 import { validateLibraryConfig } from '../domain/library/library-config.js';
@@ -16,10 +16,7 @@ import type { LibraryView } from './library-resource.js';
 import { newLibraryId } from './secrets.js';
 import { systemClock, type Clock } from './clock.js';
 
-export interface LibraryAccess {
-  library: Library;
-  right: LibraryRight;
-}
+export type { LibraryAccess };
 
 export interface StorageNames {
   has(name: string): boolean;

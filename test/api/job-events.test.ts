@@ -8,7 +8,7 @@ import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/app.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { FAST_ENGINE } from '../support/engine.js';
 import { buildServer } from '../../src/api/server.js';
-import { recordJobEvent } from '../../src/engine/events.js';
+import { recordJobEvent } from '../../src/jobs/events.js';
 import { startEngine, startServer } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { pino } from 'pino';

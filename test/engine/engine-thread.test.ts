@@ -12,14 +12,14 @@ import { pino } from 'pino';
 import type { Worker } from 'node:worker_threads';
 import type * as ConfigModule from '../../src/config.js';
 import type * as AppModule from '../../src/app.js';
-import type * as ThreadModule from '../../src/engine/thread/engine-thread.js';
+import type * as ThreadModule from '../../src/engine-thread/engine-thread.js';
 import type { RunningServer } from '../../src/app.js';
 
 // The built code: the thread's entry exists only there.
 const built = (file: string): Promise<unknown> => import(new URL(`../../dist/${file}`, import.meta.url).href);
 const { loadConfig } = (await built('config.js')) as typeof ConfigModule;
 const { startServer } = (await built('app.js')) as typeof AppModule;
-const { EngineThread } = (await built('engine/thread/engine-thread.js')) as typeof ThreadModule;
+const { EngineThread } = (await built('engine-thread/engine-thread.js')) as typeof ThreadModule;
 type EngineThread = ThreadModule.EngineThread;
 
 const TOKEN = 'engine-thread-token-0123456789';

@@ -27,7 +27,7 @@ import type { JobEvent } from '../../store/queries/job-events.js';
 import { principalOf } from '../auth-hook.js';
 import { errorResponses } from '../schemas/common.js';
 import { EventsQuery, EventStream, JobIdParams } from '../schemas/jobs.js';
-import { parseJobHint } from '../../engine/events.js';
+import { parseJobHint } from '../../jobs/events.js';
 import { FINAL_STATUSES, type JobStatus } from '../../domain/jobs.js';
 import { BatchyardError, InvalidArgumentError, TransientError } from '../../domain/errors.js';
 

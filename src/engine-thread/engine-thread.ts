@@ -10,8 +10,8 @@ import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Config } from '../../config.js';
-import type { EngineOverrides } from '../../app.js';
+import type { Config } from '../config.js';
+import type { EngineOverrides } from '../engine/engine.js';
 import type { EngineThreadData, FromEngineThread, ToEngineThread } from './messages.js';
 
 const RESTART_DELAY_MS = 1_000;

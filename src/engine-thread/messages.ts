@@ -1,6 +1,6 @@
 /** What the API thread and the engine thread say to each other. */
-import type { Config } from '../../config.js';
-import type { EngineOverrides } from '../../app.js';
+import type { Config } from '../config.js';
+import type { EngineOverrides } from '../engine/engine.js';
 
 export interface EngineThreadData {
   config: Config;

@@ -9,7 +9,7 @@ import type { Store } from '../store/store.js';
 import type { Job, JobType } from '../domain/jobs.js';
 import type { Library, Principal } from '../domain/types.js';
 import type { BlobStore } from '../blobs/blob-store.js';
-import type { LibraryAccess } from '../services/library-service.js';
+import type { LibraryAccess } from '../domain/library-rules.js';
 
 /** Items (entries) planned together, with what they share (context); serialized into one task. */
 export interface TaskBody<C = unknown, E = unknown> {

@@ -4,7 +4,7 @@
  * synchronous SQLite work never delays an HTTP response), the same Engine.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createLogger, openApp, startEngine } from '../../app.js';
+import { createLogger, openApp, startEngine } from '../app.js';
 import type { EngineThreadData, FromEngineThread, ToEngineThread } from './messages.js';
 
 const port = parentPort;
