@@ -1,11 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
+/** As test/support/drivers.ts reads it: any non-empty CI but `false`/`0` (providers set `true`, `1` or a name). */
+const ci = !['', 'false', '0'].includes((process.env.CI ?? '').trim().toLowerCase());
+
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    reporters: process.env.CI === 'true' ? ['verbose'] : ['default'],
+    reporters: ci ? ['verbose'] : ['default'],
   },
 });

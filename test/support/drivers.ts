@@ -1,7 +1,8 @@
 /**
  * Test databases: a fresh SQLite file, or a fresh PostgreSQL schema, per test.
- * PostgreSQL is reached at TEST_DATABASE_URL. With CI=true an unreachable
- * server fails the run; elsewhere its suites are skipped with one clear line.
+ * PostgreSQL is reached at TEST_DATABASE_URL. In CI (any non-empty CI other
+ * than false/0) an unreachable server fails the run; elsewhere its suites are
+ * skipped with one clear line.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -30,6 +31,23 @@ export interface DriverFactory {
 }
 
 let pgReachable: Promise<string | undefined> | undefined;
+
+/** CI providers set CI to `true`, `1` or a name: any non-empty value but `false`/`0` means CI. */
+export function isCI(value: string | undefined = process.env.CI): boolean {
+  const v = (value ?? '').trim().toLowerCase();
+  return v !== '' && v !== 'false' && v !== '0';
+}
+
+/**
+ * Whether PostgreSQL suites run: always when the server is reachable
+ * (`unreachable` undefined); skipped when it is not, except in CI, where an
+ * unreachable server is an error (a CI run must never pass without them).
+ */
+export function postgresSuites(unreachable: string | undefined, ci: string | undefined): 'run' | 'skip' {
+  if (unreachable === undefined) return 'run';
+  if (isCI(ci)) throw new Error(`PostgreSQL at ${TEST_DATABASE_URL} is unreachable and CI=${ci}: ${unreachable}`);
+  return 'skip';
+}
 
 /** undefined when reachable, else the reason. */
 function probePostgres(): Promise<string | undefined> {
@@ -94,13 +112,10 @@ export const postgresFactory: DriverFactory = {
 
 let announced = false;
 
-/** The drivers to run suites against: SQLite always; PostgreSQL if reachable (required when CI=true). */
+/** The drivers to run suites against: SQLite always; PostgreSQL if reachable (required in CI). */
 export async function driverFactories(): Promise<DriverFactory[]> {
   const reason = await probePostgres();
-  if (reason === undefined) return [sqliteFactory, postgresFactory];
-  if (process.env.CI === 'true') {
-    throw new Error(`PostgreSQL at ${TEST_DATABASE_URL} is unreachable and CI=true: ${reason}`);
-  }
+  if (postgresSuites(reason, process.env.CI) === 'run') return [sqliteFactory, postgresFactory];
   if (!announced) {
     announced = true;
     console.warn(`[batchyard tests] PostgreSQL suites SKIPPED: ${TEST_DATABASE_URL} unreachable (${reason}); set TEST_DATABASE_URL`);
