@@ -1,6 +1,6 @@
 /**
  * Runs the engine on its own thread (SQLite servers): the API's event loop
- * only serves HTTP, as DESIGN.md's "never block the API" asks, while both
+ * only serves HTTP (job work must never slow API responses), while both
  * threads share the database file (WAL: reads never wait; writers take turns
  * on SQLite's lock) and hear each other's hints through the driver's
  * BroadcastChannel. A thread that dies is restarted: its leases expire and
