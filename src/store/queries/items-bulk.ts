@@ -22,6 +22,15 @@ const toRef = (r: { id: number; path: string; kind: ItemKind; size: number }): I
   size: Number(r.size),
 });
 
+/**
+ * `newPrefix` followed by the rest of `path` after `oldPrefix`. Both databases'
+ * `substr` count characters (code points), not JavaScript's UTF-16 units: a
+ * prefix with a character outside the BMP (an emoji) cut one character too many.
+ */
+function replacePrefix(oldPrefix: string, newPrefix: string) {
+  return sql<string>`${newPrefix} || substr(path, ${[...oldPrefix].length + 1})`;
+}
+
 /** The smallest string above every path under `prefix` (which ends in '/'). */
 export function prefixEnd(prefix: string): string {
   return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
@@ -120,7 +129,7 @@ export async function itemRestoreMany(
     .set({
       trashed_at: null,
       trash_root_id: null,
-      ...(p.oldPrefix === p.newPrefix ? {} : { path: sql<string>`${p.newPrefix} || substr(path, ${p.oldPrefix.length + 1})` }),
+      ...(p.oldPrefix === p.newPrefix ? {} : { path: replacePrefix(p.oldPrefix, p.newPrefix) }),
     })
     .where('trash_root_id', '=', p.rootId);
   if (p.ids) q = q.where('id', 'in', p.ids);
@@ -128,7 +137,7 @@ export async function itemRestoreMany(
   return Number(result.numUpdatedRows);
 }
 
-/** Moves live items among `ids` whose path starts with `oldPrefix` to `newPrefix` (and another library). */
+/** Moves live items among `ids` whose path starts with `oldPrefix` to `newPrefix` (within their library). */
 export async function itemRewritePaths(
   db: Kysely<Database>,
   p: { ids: number[]; oldPrefix: string; newPrefix: string },
@@ -136,7 +145,7 @@ export async function itemRewritePaths(
   if (p.ids.length === 0) return 0;
   const result = await db
     .updateTable('items')
-    .set({ path: sql<string>`${p.newPrefix} || substr(path, ${p.oldPrefix.length + 1})` })
+    .set({ path: replacePrefix(p.oldPrefix, p.newPrefix) })
     .where('id', 'in', p.ids)
     .where('trashed_at', 'is', null)
     .where('path', '>', p.oldPrefix)

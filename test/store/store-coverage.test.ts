@@ -1,0 +1,64 @@
+/**
+ * Every public Store method has a case in the shared driver suite: a method
+ * added without one fails here, naming it (see store-coverage.ts for what counts).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Store } from '../../src/store/store.js';
+import { createSqliteDriver } from '../../src/store/drivers/sqlite/sqlite-driver.js';
+import type { Driver } from '../../src/store/driver.js';
+import { exercisedNamesByFile, storeCoverage, storeMethodNames } from './store-coverage.js';
+
+describe('store method coverage', () => {
+  let driver: Driver;
+  let store: Store;
+  beforeAll(() => {
+    driver = createSqliteDriver({ filename: ':memory:' });
+    store = new Store(driver);
+  });
+  afterAll(async () => {
+    await driver.close();
+  });
+
+  it('derives the methods from the class: prototype methods and function fields, not private helpers or data', () => {
+    const names = storeMethodNames(store);
+    expect(names).toEqual(expect.arrayContaining(['transaction', 'savepoint', 'notify', 'taskClaim', 'itemInsertIfAbsent', 'domainCreate', 'eventInsert']));
+    for (const hidden of ['constructor', 'run', 'unique', 'capabilities', 'label', 'inTransaction', 'driver', 'db', 'afterCommit']) expect(names).not.toContain(hidden);
+    const prototypeMethods = Object.getOwnPropertyNames(Store.prototype).filter((n) => n !== 'constructor' && n !== 'run' && n !== 'unique');
+    expect(names).toEqual(expect.arrayContaining(prototypeMethods));
+    expect(names.length).toBeGreaterThan(prototypeMethods.length);
+  });
+
+  it('counts only calls inside running tests of files that run on every driver', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'batchyard-coverage-'));
+    try {
+      fs.writeFileSync(
+        path.join(dir, 'a.test.ts'),
+        `const factories = await driverFactories();
+         async function helper(store) { await store.helperOnly(); }
+         describe('x', () => {
+           it('runs', async () => { await db.store.called({}); helper(db.store); });
+           it.runIf(true)('runs if', async () => { await tx.calledIf(); });
+           it.skip('skipped', async () => { await store.skippedOnly(); });
+           it.todo('todo');
+           test.each([1])('each %s', async () => { await store.calledEach(); });
+         });`,
+      );
+      fs.writeFileSync(path.join(dir, 'b.test.ts'), `it('one driver only', async () => { await store.notShared(); });`);
+      const byFile = exercisedNamesByFile(dir);
+      expect([...byFile.keys()]).toEqual(['a.test.ts']);
+      const names = byFile.get('a.test.ts')!;
+      for (const name of ['called', 'calledIf', 'calledEach']) expect(names).toContain(name);
+      for (const name of ['helperOnly', 'skippedOnly', 'notShared']) expect(names).not.toContain(name);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('has a driver-suite case for every Store method', () => {
+    const missing = storeCoverage(store).filter((row) => row.files.length === 0).map((row) => row.method);
+    expect(missing, `Store methods without a case in test/store/*.test.ts (run on every driver): ${missing.join(', ')}`).toEqual([]);
+  });
+});
