@@ -2,8 +2,9 @@
  * The worker side of the job engine, one per process: claims tasks fairly
  * (priority, then the least recently served domain and job) in batches under
  * a lease, runs up to `concurrency` at once, heartbeats the leases it holds,
- * returns expired leases of dead workers to the queue, finishes jobs whose
- * work is done, and collects unreferenced blobs. Idle, it sleeps until a work
+ * returns expired leases of dead workers to the queue, stops the tasks of
+ * cancelled jobs between their chunks, finishes jobs whose work is done, and
+ * collects unreferenced blobs. Idle, it sleeps until a work
  * hint (in-process, or NOTIFY from another process) or the poll interval.
  */
 import os from 'node:os';
@@ -18,7 +19,7 @@ import { isActive } from '../domain/jobs.js';
 import type { OperationContext } from '../jobs/operation.js';
 import type { OperationRegistry } from '../jobs/operation-registry.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
-import { LeaseLostError, runItemsTask, type EngineHooks, type RunnerDeps } from './task-runner.js';
+import { isWorking, JobStoppedError, LeaseLostError, runItemsTask, type EngineHooks, type RunnerDeps } from './task-runner.js';
 import { runPlanTask } from './plan-runner.js';
 import { finishIfDone } from '../jobs/job-lifecycle.js';
 import { WORK_CHANNEL } from '../jobs/events.js';
@@ -35,6 +36,8 @@ export interface EngineOptions {
   /** Idle workers look for work at least this often (hints usually wake them sooner). */
   pollMs?: number;
   progressIntervalMs?: number;
+  /** While tasks run, how often the engine checks whether their jobs were cancelled (then it stops them between chunks). */
+  cancelCheckMs?: number;
   /** How often unreferenced blobs are collected; 0 disables. */
   blobCollectMs?: number;
   hooks?: EngineHooks;
@@ -55,6 +58,8 @@ export class Engine {
   private readonly options: EngineOptions;
   private readonly deps: RunnerDeps;
   private readonly active = new Map<number, ClaimedTask>();
+  /** Per running items task: aborted when its job stops running (a cancel). */
+  private readonly signals = new Map<number, AbortController>();
   private running = false;
   private stopping = false;
   private loop: Promise<void> | undefined;
@@ -102,6 +107,7 @@ export class Engine {
     this.every(Math.max(50, Math.floor(lease / 3)), () => this.heartbeat());
     this.every(Math.max(100, Math.floor(lease / 2)), () => this.rescue());
     this.every(2_000, () => this.finishSweep());
+    this.every(this.options.cancelCheckMs ?? 250, () => this.stopCancelled());
     const gcMs = this.options.blobCollectMs ?? 30_000;
     if (gcMs > 0) this.every(gcMs, () => this.collect());
     this.every(STATISTICS_CHECK_MS, async () => {
@@ -211,18 +217,21 @@ export class Engine {
 
   private launch(task: ClaimedTask): void {
     this.active.set(task.id, task);
-    this.execute(task)
+    const controller = new AbortController();
+    this.signals.set(task.id, controller);
+    this.execute(task, controller.signal)
       .catch((error: unknown) => {
         if (error instanceof LeaseLostError) this.options.logger.info({ task: task.id, job: task.jobId }, error.message);
         else this.options.logger.error({ err: error, task: task.id, job: task.jobId }, 'task failed unexpectedly; its lease will expire and it will run again');
       })
       .finally(() => {
         this.active.delete(task.id);
+        this.signals.delete(task.id);
         this.wake();
       });
   }
 
-  private async execute(task: ClaimedTask): Promise<void> {
+  private async execute(task: ClaimedTask, signal: AbortSignal): Promise<void> {
     const job = await this.store.jobGetById(task.jobId);
     if (!job || !isActive(job.status)) {
       await this.store.transaction(async (tx) => {
@@ -244,12 +253,25 @@ export class Engine {
     }
     const op = this.options.operations.get(job.type);
     if (task.kind === 'plan') await runPlanTask(this.deps, op, job, task, () => this.stopping);
-    else await runItemsTask(this.deps, op, job, task);
+    else await runItemsTask(this.deps, op, job, task, signal);
   }
 
   private async heartbeat(): Promise<void> {
     if (this.active.size === 0) return;
     await this.store.taskHeartbeat({ owner: this.workerId, leaseUntil: this.deps.now() + this.options.leaseMs });
+  }
+
+  /** Aborts the running tasks of jobs no longer running (cancelled), so they stop between chunks. */
+  private async stopCancelled(): Promise<void> {
+    if (this.active.size === 0) return;
+    const jobIds = new Set([...this.active.values()].map((t) => t.jobId));
+    for (const jobId of jobIds) {
+      const job = await this.store.jobGetById(jobId);
+      if (job && isWorking(job.status)) continue;
+      for (const [taskId, task] of this.active) {
+        if (task.jobId === jobId) this.signals.get(taskId)?.abort(new JobStoppedError(jobId));
+      }
+    }
   }
 
   private async rescue(): Promise<void> {

@@ -4,6 +4,9 @@
  * job's counters, a throttled progress event and, if it was the last task,
  * the job's end. A transient error puts the task back with a backoff; after
  * the last attempt (or on a permanent error) its items are recorded as failed.
+ * A job cancelled while its task waits or runs (`signal`, and the job's status
+ * read again inside the transaction) commits none of the task's items: they
+ * count as skipped.
  */
 import type { Store } from '../store/store.js';
 import type { ClaimedTask } from '../store/queries/job-tasks.js';
@@ -20,9 +23,25 @@ export class LeaseLostError extends Error {
   }
 }
 
+/** Why a task's signal aborts: its job is no longer running (cancelled). */
+export class JobStoppedError extends Error {
+  constructor(jobId: number) {
+    super(`job ${jobId} is being cancelled; this task's remaining items are skipped`);
+  }
+}
+
 export interface EngineHooks {
+  /** Test-only: runs before an items task's `prepare`, with the signal that aborts when its job is cancelled. */
+  beforePrepare?(task: ClaimedTask, job: Job, signal: AbortSignal): void | Promise<void>;
   /** Test-only fault injection: runs inside the task's transaction before its effects. */
   beforeApply?(task: ClaimedTask, job: Job): void | Promise<void>;
+}
+
+/** Statuses in which a job's tasks still do their work (a `cancelling` job's tasks skip theirs). */
+const WORKING: readonly Job['status'][] = ['queued', 'planning', 'running'];
+
+export function isWorking(status: Job['status']): boolean {
+  return WORKING.includes(status);
 }
 
 export interface RunnerDeps {
@@ -102,27 +121,56 @@ export async function commitOutcome(
   }
 }
 
-export async function runItemsTask(deps: RunnerDeps, op: Operation, job: Job, task: ClaimedTask): Promise<void> {
-  const { store, ctx } = deps;
+/** Commits a task of a cancelled job: none of its items done, all counted skipped. */
+async function commitSkipped(deps: RunnerDeps, tx: Store, job: Job, task: ClaimedTask, body: TaskBody, attempts: number): Promise<void> {
+  await commitOutcome(deps, tx, job, task, { succeeded: 0, skipped: task.itemCount, failures: [] }, body.context, attempts);
+}
+
+/**
+ * Runs one items task. `signal` aborts when the job is cancelled meanwhile:
+ * `prepare` stops between its chunks, and the commit checks the job's status
+ * once more inside the transaction (a cancel committed before it always wins).
+ */
+export async function runItemsTask(deps: RunnerDeps, op: Operation, job: Job, task: ClaimedTask, signal: AbortSignal): Promise<void> {
+  const { store } = deps;
+  const ctx = { ...deps.ctx, signal };
   const body = JSON.parse(task.payload) as TaskBody;
   const attempts = task.attempts + 1;
   try {
-    const prepared = op.prepare ? await op.prepare(ctx, job, body) : undefined;
+    await deps.hooks.beforePrepare?.(task, job, signal);
+    const prepared = op.prepare && !signal.aborted ? await op.prepare(ctx, job, body) : undefined;
     await store.transaction(async (tx) => {
       if (!(await tx.taskComplete({ id: task.id, fence: task.fence }))) throw new LeaseLostError(task.id);
       await deps.hooks.beforeApply?.(task, job);
+      if (signal.aborted || !isWorking((await tx.jobGetById(job.id))?.status ?? 'cancelled')) {
+        await commitSkipped(deps, tx, job, task, body, attempts);
+        return;
+      }
       const outcome = await op.apply(tx, ctx, job, body, prepared);
       await commitOutcome(deps, tx, job, task, outcome, body.context, attempts);
     });
   } catch (error) {
     if (error instanceof LeaseLostError) return;
+    if (signal.aborted) {
+      // Stopped mid-way (or failed while being cancelled): nothing of the task is committed.
+      await store.transaction(async (tx) => {
+        if (await tx.taskComplete({ id: task.id, fence: task.fence })) await commitSkipped(deps, tx, job, task, body, attempts);
+      });
+      return;
+    }
     const transient = isTransientError(error, (e) => store.isTransient(e));
     if (transient && attempts < deps.policy.maxAttempts) {
       const runAfter = deps.now() + backoffDelay(deps.policy, attempts);
       // Job row before task row (the lock order of cancel and claim); a lost lease rolls the count back.
       await store
         .transaction(async (tx) => {
-          await tx.jobAddCounts({ id: job.id, delta: { retries: 1 }, now: deps.now() });
+          const current = await tx.jobAddCounts({ id: job.id, delta: { retries: 1 }, now: deps.now() });
+          if (!isWorking(current.status)) {
+            // Cancelled meanwhile: no retry after a backoff that would only delay the job's end.
+            if (!(await tx.taskComplete({ id: task.id, fence: task.fence }))) throw new LeaseLostError(task.id);
+            await commitSkipped(deps, tx, current, task, body, attempts);
+            return;
+          }
           if (!(await tx.taskReschedule({ id: task.id, fence: task.fence, runAfter, attempts }))) throw new LeaseLostError(task.id);
           await tx.notify(WORK_CHANNEL, String(job.id));
         })

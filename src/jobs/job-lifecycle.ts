@@ -28,11 +28,19 @@ export function markRunning(tx: Store, job: Job, now: number) {
  * it) and no task remains. Call after the job row was updated in this
  * transaction (on PostgreSQL that row lock orders concurrent finishers, and
  * the task check then sees their committed deletes).
+ *
+ * A cancelled job's items that were never done (tasks the cancel dropped,
+ * tasks stopped mid-way) count as skipped, so succeeded + failed + skipped =
+ * total. Its total is what was planned before the cancel: cancelled during
+ * planning, the items never planned are not counted at all.
  */
 export async function finishIfDone(tx: Store, job: Job, now: number): Promise<Job | undefined> {
   if (!ACTIVE_STATUSES.includes(job.status)) return undefined;
   if (!job.planned && job.status !== 'cancelling') return undefined;
   if (await tx.taskExistsForJob({ jobId: job.id })) return undefined;
+  if (job.status === 'cancelling' && job.counts.remaining > 0) {
+    job = await tx.jobAddCounts({ id: job.id, delta: { skipped: job.counts.remaining }, now });
+  }
   const status = finalStatusOf(job);
   const done = await transition(tx, job, status, ACTIVE_STATUSES, now, { finished: true });
   if (done) {
@@ -42,7 +50,12 @@ export async function finishIfDone(tx: Store, job: Job, now: number): Promise<Jo
   return done;
 }
 
-/** Requests a stop: queued work is dropped, running tasks finish and count, then the job ends `cancelled`. */
+/**
+ * Requests a stop: queued tasks are dropped, running ones stop between their
+ * chunks and commit nothing more (engines notice within `cancelCheckMs`, and
+ * any task committing after this sees it), then the job ends `cancelled` with
+ * its undone items counted skipped.
+ */
 export async function cancelJob(tx: Store, job: Job, now: number): Promise<Job> {
   if (!ACTIVE_STATUSES.includes(job.status) || job.status === 'cancelling') return job;
   const cancelling = (await transition(tx, job, 'cancelling', ACTIVE_STATUSES, now)) ?? job;

@@ -60,6 +60,12 @@ export interface OperationContext {
    */
   library(id: string, via: Store): Promise<Library>;
   now(): number;
+  /**
+   * Aborted when the job is cancelled while this task runs: a long `prepare`
+   * checks it between chunks (e.g. blob copies) and stops with `signal.reason`;
+   * the engine then commits none of the task's items and counts them skipped.
+   */
+  signal?: AbortSignal;
 }
 
 export interface SubmitContext {

@@ -50,7 +50,7 @@ async function validate(kind: 'copy' | 'move', params: Record<string, unknown>, 
   };
 }
 
-/** Bytes first: blobs the target storage lacks are copied there before the catalog commit. */
+/** Bytes first: blobs the target storage lacks are copied there before the catalog commit (stops between copies on cancel). */
 async function prepare(ctx: OperationContext, job: Job, task: TaskBody<Context, Entry>): Promise<void> {
   if (task.context !== null && 'final' in task.context) return;
   const source = await ctx.library(job.libraryId, ctx.store);
@@ -72,6 +72,7 @@ async function prepare(ctx: OperationContext, job: Job, task: TaskBody<Context, 
   let next = 0;
   const worker = async () => {
     while (next < shas.length) {
+      ctx.signal?.throwIfAborted(); // the job was cancelled: copy nothing more
       const sha = shas[next++]!;
       if (await to.stat(sha)) continue;
       const written = await to.write(await from.openRead(sha), { maxBytes: Number.MAX_SAFE_INTEGER });

@@ -95,7 +95,7 @@ for (const factory of factories) {
       }
     });
 
-    it('cancels: queued work is dropped, done work stays done and counted', async () => {
+    it('cancels: queued work is dropped and counted skipped, done work stays done and counted', async () => {
       await f.startEngine({ concurrency: 1 });
       const job = await f.submit('noop', lib, { count: 100_000_000 });
       for (;;) {
@@ -110,7 +110,8 @@ for (const factory of factories) {
       expect(done.counts.succeeded).toBeGreaterThan(0);
       expect(done.counts.succeeded).toBeLessThan(100_000_000);
       const { total, succeeded, failed, skipped, remaining } = done.counts;
-      expect(succeeded + failed + skipped + remaining).toBe(total);
+      expect(succeeded + failed + skipped).toBe(total);
+      expect(remaining).toBe(0);
       await expect(f.app.jobs.cancel(f.admin, job.id)).rejects.toMatchObject({ code: 'UNPROCESSABLE' });
     });
 
@@ -141,7 +142,8 @@ for (const factory of factories) {
       const small = await f.waitFor((await f.submit('trash', lib, { paths: ['/small'] })).id);
       expect(small.status).toBe('completed');
       const bigNow = (await f.app.store.jobGetById(big.id))!;
-      expect(bigNow.status).toBe('running');
+      // Still going (its planner may not have finished either: planning and running overlap).
+      expect(['planning', 'running']).toContain(bigNow.status);
       expect(bigNow.counts.succeeded).toBeLessThan(200_000);
       expect((await f.waitFor(big.id)).status).toBe('completed');
     });
