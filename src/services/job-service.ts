@@ -166,7 +166,7 @@ export class JobService {
     if (types !== undefined && types.length === 0) return { jobs: [], nextCursor: null };
     let requestorId = q.requestorId;
     if (q.requestor !== undefined) {
-      const byId = /^\d+$/.test(q.requestor) ? Number(q.requestor) : undefined;
+      const byId = /^\d+$/.test(q.requestor) && Number.isSafeInteger(Number(q.requestor)) ? Number(q.requestor) : undefined;
       const user = byId !== undefined ? await this.store.userGetById(byId) : await this.store.userGetByEmail(q.requestor);
       // An unknown requestor matches no job (an empty page, not an error: users come and go).
       const id = user && user.domainId === caller.user.domainId ? user.id : -1;
