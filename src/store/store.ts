@@ -27,8 +27,10 @@ import * as targets from './queries/job-targets.js';
 type Rest<F> = F extends (db: Kysely<Database>, ...rest: infer R) => unknown ? R : never;
 type Ret<F> = F extends (...args: never[]) => infer R ? R : never;
 
-function savepointName(name: string): string {
+function savepointName(name: string, inTransaction: boolean): string {
   if (!/^[a-z_][a-z0-9_]{0,30}$/.test(name)) throw new Error(`invalid savepoint name '${name}'`);
+  // Outside a transaction SQLite would open one on the shared connection (later writes then vanish with it); PostgreSQL refuses.
+  if (!inTransaction) throw new Error(`savepoint '${name}' outside a transaction`);
   return name;
 }
 
@@ -61,15 +63,15 @@ export class Store {
 
   /** Marks a point to roll back to inside the current transaction. */
   async savepoint(name: string): Promise<void> {
-    await sql.raw(`SAVEPOINT ${savepointName(name)}`).execute(this.db);
+    await sql.raw(`SAVEPOINT ${savepointName(name, this.inTransaction)}`).execute(this.db);
   }
 
   async releaseSavepoint(name: string): Promise<void> {
-    await sql.raw(`RELEASE SAVEPOINT ${savepointName(name)}`).execute(this.db);
+    await sql.raw(`RELEASE SAVEPOINT ${savepointName(name, this.inTransaction)}`).execute(this.db);
   }
 
   async rollbackToSavepoint(name: string): Promise<void> {
-    await sql.raw(`ROLLBACK TO SAVEPOINT ${savepointName(name)}`).execute(this.db);
+    await sql.raw(`ROLLBACK TO SAVEPOINT ${savepointName(name, this.inTransaction)}`).execute(this.db);
   }
 
   private run<F extends (db: Kysely<Database>, ...args: never[]) => unknown>(fn: F) {
