@@ -14,6 +14,8 @@ import { IdentityCache } from './identity-cache.js';
 export const IDENTITY_CACHE_TTL_MS = 5_000;
 
 const DAY_MS = 86_400_000;
+/** The longest a token minted through the API may live (the API schema's maximum too). */
+export const MAX_TOKEN_DAYS = 3650;
 
 export interface MintedToken {
   token: Token;
@@ -89,7 +91,8 @@ export class AuthService {
       userId: user.id,
       name: p.name ?? 'api',
       secretHash: hashTokenSecret(secret),
-      expiresAt: p.expiresInDays === undefined ? null : now + p.expiresInDays * DAY_MS,
+      // Whole milliseconds: the column is an integer (a fractional day count, as a TTL in seconds gives, would not be).
+      expiresAt: p.expiresInDays === undefined ? null : now + Math.round(p.expiresInDays * DAY_MS),
       now,
     });
     return { token, secret };
@@ -97,6 +100,10 @@ export class AuthService {
 
   /** `POST /tokens`: for oneself, or (admins) for a user they manage. */
   async mint(caller: Principal, p: { userId?: number; name?: string; expiresInDays?: number }): Promise<MintedToken> {
+    const days = p.expiresInDays;
+    if (days !== undefined && !(Number.isInteger(days) && days >= 1 && days <= MAX_TOKEN_DAYS)) {
+      throw new InvalidArgumentError(`expiresInDays: must be a whole number of days from 1 to ${MAX_TOKEN_DAYS}, got ${days}`, { field: 'expiresInDays' });
+    }
     let user = caller.user;
     if (p.userId !== undefined && p.userId !== caller.user.id) {
       const target = await this.store.userGetById(p.userId);
