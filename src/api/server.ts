@@ -14,7 +14,7 @@ import { ErrorBody } from './schemas/common.js';
 import { UserBody } from './schemas/users.js';
 import { ItemBody } from './schemas/items.js';
 import { LibraryBody } from './schemas/libraries.js';
-import { JobBody } from './schemas/jobs.js';
+import { JobBody, withDocumentedJobParams } from './schemas/jobs.js';
 import { accountRoutes } from './routes/accounts.js';
 import { libraryRoutes } from './routes/libraries.js';
 import { itemRoutes } from './routes/items.js';
@@ -75,6 +75,8 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
       security: [{ bearer: [] }],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    // A job's params are documented per type; the Job schema the responses are written with keeps them free-form.
+    transformObject: (document) => ('openapiObject' in document ? withDocumentedJobParams(document.openapiObject, ctx.jobs.paramSchemas()) : document.swaggerObject),
   });
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));

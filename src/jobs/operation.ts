@@ -1,10 +1,12 @@
 /**
- * What a job type provides to the engine: how to check its params when a job
- * is submitted, how to plan it (a selection expanded into tasks, step by step
+ * What a job type provides to the engine: its params schema (checked when a
+ * job is submitted; plan, prepare and apply then get the typed value), the
+ * rules a schema cannot say (`validate`), how to plan it (a selection expanded into tasks, step by step
  * with a saved cursor), and how to run one task: bytes first (`prepare`,
  * outside any transaction), then catalog effects (`apply`, inside the task's
  * fenced transaction, together with its outcome and the job's counters).
  */
+import type { Static, TObject, TUnion } from '@sinclair/typebox';
 import type { Store } from '../store/store.js';
 import type { Job, JobType } from '../domain/jobs.js';
 import type { Library, Principal } from '../domain/types.js';
@@ -77,18 +79,31 @@ export interface SubmitContext {
   now(): number;
 }
 
-export interface ValidatedJob {
-  params: Record<string, unknown>;
+export interface ValidatedJob<P = unknown> {
+  /** The params as stored (paths normalized, defaults filled in). */
+  params: P;
   targetLibraryId: string | null;
 }
 
-export interface Operation<Cursor = unknown, C = unknown, E = unknown, Prepared = unknown> {
+/** A job whose params have its type's static type (they were checked against its schema when submitted). */
+export type JobOf<P> = Omit<Job, 'params'> & { readonly params: P };
+
+/** A job type's params: an object, or a union of objects (a selection by paths or by ids). */
+export type ParamsSchema = TObject | TUnion<TObject[]>;
+
+/**
+ * A job type. `S` is its params schema (from domain/job-params): the service
+ * checks submitted params against it before `validate` runs, so every method
+ * receives `Static<S>`, never an unchecked record.
+ */
+export interface Operation<S extends ParamsSchema = ParamsSchema, Cursor = unknown, C = unknown, E = unknown, Prepared = unknown> {
   readonly type: JobType;
+  readonly params: S;
   /** The right the job needs on its own library (WRITER for changes, READER for reads). */
   readonly sourceRight: 'READER' | 'WRITER';
-  /** Refuses bad params with InvalidArgumentError (400, field named) or UnprocessableError (422). */
-  validate(params: Record<string, unknown>, ctx: SubmitContext): Promise<ValidatedJob>;
-  plan(ctx: OperationContext, job: Job, cursor: Cursor | null): Promise<PlanStep<Cursor>>;
-  prepare?(ctx: OperationContext, job: Job, task: TaskBody<C, E>): Promise<Prepared>;
-  apply(tx: Store, ctx: OperationContext, job: Job, task: TaskBody<C, E>, prepared: Prepared | undefined): Promise<TaskOutcome>;
+  /** What the schema cannot say: normalizes (400 naming the field), applies rules (422) and checks rights on other libraries. */
+  validate(params: Static<S>, ctx: SubmitContext): Promise<ValidatedJob<Static<S>>>;
+  plan(ctx: OperationContext, job: JobOf<Static<S>>, cursor: Cursor | null): Promise<PlanStep<Cursor>>;
+  prepare?(ctx: OperationContext, job: JobOf<Static<S>>, task: TaskBody<C, E>): Promise<Prepared>;
+  apply(tx: Store, ctx: OperationContext, job: JobOf<Static<S>>, task: TaskBody<C, E>, prepared: Prepared | undefined): Promise<TaskOutcome>;
 }

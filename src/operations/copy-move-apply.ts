@@ -9,8 +9,10 @@
  */
 import type { Store } from '../store/store.js';
 import type { Item, Library } from '../domain/types.js';
+import type { Static } from '@sinclair/typebox';
 import type { Job, OnConflict } from '../domain/jobs.js';
-import type { ItemFailureOutcome, OperationContext, TaskOutcome } from '../jobs/operation.js';
+import type { CopyMoveParams } from '../domain/job-params/index.js';
+import type { ItemFailureOutcome, JobOf, OperationContext, TaskOutcome } from '../jobs/operation.js';
 import type { BlobStore } from '../blobs/blob-store.js';
 import type { NewItemRow } from '../store/queries/items-bulk.js';
 import { BatchyardError, UnprocessableError } from '../domain/errors.js';
@@ -18,12 +20,6 @@ import { childPath, parentPath, parsePath } from '../domain/item-path.js';
 import { ensureFolder, freeName } from '../services/folders.js';
 import { addBlobRef } from '../services/blob-refs.js';
 import { isPlannedRoot, rootRefLabel, type MembersContext, type RootRef } from './subtree-planner.js';
-
-export interface CopyMoveParams {
-  paths: string[];
-  destination: string;
-  onConflict: OnConflict;
-}
 
 interface Run {
   tx: Store;
@@ -222,7 +218,7 @@ async function applyFinal(r: Run, entries: RootRef[]): Promise<TaskOutcome> {
 export async function applyCopyMove(
   tx: Store,
   ctx: OperationContext,
-  job: Job,
+  job: JobOf<Static<typeof CopyMoveParams>>,
   context: MembersContext | { final: true } | null,
   entries: Array<number | RootRef>,
 ): Promise<TaskOutcome> {
@@ -238,12 +234,12 @@ export async function applyCopyMove(
     targetBlobs: ctx.blobs.get(target.storage),
     move,
     cross: target.id !== source.id,
-    onConflict: job.params.onConflict as OnConflict,
+    onConflict: job.params.onConflict ?? 'fail',
     now: ctx.now(),
   };
   if (move && (source.state === 'ARCHIVED' || source.state === 'DELETING')) throw new UnprocessableError(`the source library is ${source.state}`);
   if (target.state === 'ARCHIVED' || target.state === 'DELETING') throw new UnprocessableError(`the target library is ${target.state}`);
-  if (context === null) return applyRoots(r, entries as RootRef[], job.params.destination as string);
+  if (context === null) return applyRoots(r, entries as RootRef[], job.params.destination);
   if ('final' in context) return applyFinal(r, entries as RootRef[]);
   return applyMembers(r, context, entries as number[]);
 }

@@ -1,14 +1,17 @@
 /**
- * `copy` and `move {paths, destination, targetLibraryId?, onConflict?}`:
+ * `copy` and `move {paths | itemIds, destination, targetLibraryId?, onConflict?}`:
  * within a library or into another (which may use another storage location:
  * then the bytes are copied first, idempotently, before the catalog commit).
  */
+import type { Static } from '@sinclair/typebox';
 import type { Operation, OperationContext, SubmitContext, TaskBody } from '../jobs/operation.js';
 import type { Job } from '../domain/jobs.js';
-import { InvalidArgumentError, UnprocessableError } from '../domain/errors.js';
+import { UnprocessableError } from '../domain/errors.js';
 import { assertWritable } from '../domain/library-rules.js';
 import { normalizePath } from '../domain/item-path.js';
-import { readOnConflict, readPaths, refuseUnknown } from './params.js';
+import { CopyMoveParams } from '../domain/job-params/index.js';
+import { normalizeSelection } from './params.js';
+import { SelectionResolver } from './selection.js';
 import { planSubtrees, type MembersContext, type RootRef, type SubtreeCursor } from './subtree-planner.js';
 import { applyCopyMove } from './copy-move-apply.js';
 
@@ -17,26 +20,18 @@ type Entry = number | RootRef;
 
 const COPY_PARALLELISM = 8;
 
-async function validate(kind: 'copy' | 'move', params: Record<string, unknown>, ctx: SubmitContext) {
-  refuseUnknown(params, ['paths', 'destination', 'targetLibraryId', 'onConflict']);
-  const paths = readPaths(params);
-  if (typeof params.destination !== 'string') throw new InvalidArgumentError('params.destination: required, a folder path', { field: 'params.destination' });
+async function validate(kind: 'copy' | 'move', params: Static<typeof CopyMoveParams>, ctx: SubmitContext) {
+  const selection = normalizeSelection(params);
   const destination = normalizePath(params.destination, 'params.destination');
-  const onConflict = readOnConflict(params, 'fail');
-  let targetLibraryId: string | null = null;
-  if (params.targetLibraryId !== undefined) {
-    if (typeof params.targetLibraryId !== 'string' || params.targetLibraryId.length === 0) {
-      throw new InvalidArgumentError('params.targetLibraryId: must be a library id', { field: 'params.targetLibraryId' });
-    }
-    if (params.targetLibraryId !== ctx.library.library.id) targetLibraryId = params.targetLibraryId;
-  }
+  const targetLibraryId = params.targetLibraryId !== undefined && params.targetLibraryId !== ctx.library.library.id ? params.targetLibraryId : null;
   if (kind === 'move') assertWritable(ctx.library.library.state);
   if (targetLibraryId !== null) {
     const target = await ctx.access(targetLibraryId, 'WRITER');
     assertWritable(target.library.state);
   } else {
     assertWritable(ctx.library.library.state);
-    for (const path of paths) {
+    // By path the rule is checked here; by id when each root is placed (the item's path is read then).
+    for (const path of 'paths' in selection ? selection.paths : []) {
       if (destination === path || destination.startsWith(`${path}/`)) {
         throw new UnprocessableError(`params.destination: '${destination}' is inside '${path}', which this job ${kind === 'move' ? 'moves' : 'copies'}`, {
           field: 'params.destination',
@@ -44,8 +39,9 @@ async function validate(kind: 'copy' | 'move', params: Record<string, unknown>, 
       }
     }
   }
+  const { targetLibraryId: _given, ...rest } = selection;
   return {
-    params: { paths, destination, onConflict, ...(targetLibraryId !== null ? { targetLibraryId } : {}) },
+    params: { ...rest, destination, onConflict: params.onConflict ?? 'fail', ...(targetLibraryId !== null ? { targetLibraryId } : {}) },
     targetLibraryId,
   };
 }
@@ -82,28 +78,25 @@ async function prepare(ctx: OperationContext, job: Job, task: TaskBody<Context, 
   await Promise.all(Array.from({ length: Math.min(COPY_PARALLELISM, shas.length) }, worker));
 }
 
-function operation(kind: 'copy' | 'move'): Operation<SubtreeCursor, Context, Entry> {
+function operation(kind: 'copy' | 'move'): Operation<typeof CopyMoveParams, SubtreeCursor, Context, Entry> {
   return {
     type: kind,
+    params: CopyMoveParams,
     sourceRight: kind === 'move' ? 'WRITER' : 'READER',
     validate: (params, ctx) => validate(kind, params, ctx),
     async plan(ctx, job, cursor) {
-      const paths = job.params.paths as string[];
+      const selection = new SelectionResolver(ctx.store, await ctx.library(job.libraryId, ctx.store), job.params, { verb: kind === 'move' ? 'moved' : 'copied' });
       const crossMove = kind === 'move' && job.targetLibraryId !== null;
       return planSubtrees(
         {
           store: ctx.store,
           libraryId: job.libraryId,
-          count: paths.length,
+          count: selection.size,
           rootPhase: 1,
           membersPhase: 2,
           ...(crossMove ? { finalPhase: 3 } : {}),
           countBytes: true,
-          async resolve(i) {
-            const path = paths[i]!;
-            const item = await ctx.store.itemGetByPath({ libraryId: job.libraryId, path });
-            return item ? { item } : { failure: { entry: { path }, itemId: null, path, code: 'NOT_FOUND', message: `'${path}' not found` } };
-          },
+          resolve: (i) => selection.resolve(i),
         },
         cursor,
       );

@@ -5,7 +5,7 @@
  */
 import type { Operation } from '../jobs/operation.js';
 import { assertWritable } from '../domain/library-rules.js';
-import { readOptionalInteger, refuseUnknown } from './params.js';
+import { EmptyTrashParams } from '../domain/job-params/index.js';
 import { planSubtrees, type MembersContext, type RootRef, type SubtreeCursor } from './subtree-planner.js';
 import { applyPurge } from './purge.js';
 import type { Item } from '../domain/types.js';
@@ -20,17 +20,16 @@ interface Cursor {
   batch: number[];
 }
 
-export const emptyTrashOperation: Operation<Cursor, MembersContext | null, number | RootRef> = {
+export const emptyTrashOperation: Operation<typeof EmptyTrashParams, Cursor, MembersContext | null, number | RootRef> = {
   type: 'empty_trash',
+  params: EmptyTrashParams,
   sourceRight: 'WRITER',
   async validate(params, ctx) {
-    refuseUnknown(params, ['olderThanDays']);
     assertWritable(ctx.library.library.state);
-    const olderThanDays = readOptionalInteger(params, 'olderThanDays', 0, 36_500);
-    return { params: olderThanDays === undefined ? {} : { olderThanDays }, targetLibraryId: null };
+    return { params, targetLibraryId: null };
   },
   async plan(ctx, job, cursor) {
-    const cutoff = job.createdAt + 1 - ((job.params.olderThanDays as number | undefined) ?? 0) * DAY_MS;
+    const cutoff = job.createdAt + 1 - (job.params.olderThanDays ?? 0) * DAY_MS;
     let state: Cursor = cursor ?? { inner: null, batch: [] };
     if (state.batch.length === 0) {
       const roots = await ctx.store.itemListTrashRootsBefore({ libraryId: job.libraryId, cutoff, after: state.after, limit: 500 });

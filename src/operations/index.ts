@@ -9,7 +9,7 @@ import { emptyTrashOperation } from './empty-trash.js';
 import { copyOperation, moveOperation } from './copy-move.js';
 
 export function createOperationRegistry(options: { enableBenchJobs: boolean }): OperationRegistry {
-  const operations: Operation[] = [copyOperation, moveOperation, trashOperation, restoreOperation, purgeOperation, emptyTrashOperation] as Operation[];
-  if (options.enableBenchJobs) operations.push(noopOperation as Operation);
+  const operations: Operation[] = [copyOperation, moveOperation, trashOperation, restoreOperation, purgeOperation, emptyTrashOperation];
+  if (options.enableBenchJobs) operations.push(noopOperation);
   return new OperationRegistry(operations);
 }

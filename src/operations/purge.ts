@@ -1,6 +1,6 @@
 /**
  * `purge {paths} | {itemIds}`: deletes items permanently — live ones by path
- * or id, trashed roots by id. Subtrees go first in chunks (phase 1), the roots
+ * or id, trash roots by id. Subtrees go first in chunks (phase 1), the roots
  * last (phase 2, with anything added under them since planning). Each chunk
  * releases its blob references in the same transaction; the collector later
  * removes bytes nothing references.
@@ -10,7 +10,9 @@ import type { Store } from '../store/store.js';
 import type { Job } from '../domain/jobs.js';
 import type { Library } from '../domain/types.js';
 import { assertWritable } from '../domain/library-rules.js';
-import { readPathsOrIds, refuseUnknown } from './params.js';
+import { PurgeParams } from '../domain/job-params/index.js';
+import { normalizeSelection } from './params.js';
+import { SelectionResolver } from './selection.js';
 import { isPlannedRoot, planSubtrees, rootRefLabel, type MembersContext, type RootRef, type SubtreeCursor } from './subtree-planner.js';
 import type { ItemFailureOutcome } from '../jobs/operation.js';
 
@@ -19,7 +21,7 @@ async function releaseBlobs(tx: Store, library: Library, blobs: Array<{ sha256: 
 }
 
 /** The task body both purge and empty_trash run. */
-export async function applyPurge(tx: Store, ctx: OperationContext, job: Job, context: MembersContext | null, entries: Array<number | RootRef>): Promise<TaskOutcome> {
+export async function applyPurge(tx: Store, ctx: OperationContext, job: Pick<Job, 'libraryId'>, context: MembersContext | null, entries: Array<number | RootRef>): Promise<TaskOutcome> {
   const library = await ctx.library(job.libraryId, tx);
   assertWritable(library.state);
   if (context !== null) {
@@ -60,42 +62,19 @@ export async function applyPurge(tx: Store, ctx: OperationContext, job: Job, con
   return { succeeded, skipped, failures, extraTotal };
 }
 
-export const purgeOperation: Operation<SubtreeCursor, MembersContext | null, number | RootRef> = {
+export const purgeOperation: Operation<typeof PurgeParams, SubtreeCursor, MembersContext | null, number | RootRef> = {
   type: 'purge',
+  params: PurgeParams,
   sourceRight: 'WRITER',
   async validate(params, ctx) {
-    refuseUnknown(params, ['paths', 'itemIds']);
     assertWritable(ctx.library.library.state);
-    return { params: readPathsOrIds(params), targetLibraryId: null };
+    return { params: normalizeSelection(params), targetLibraryId: null };
   },
   async plan(ctx, job, cursor) {
-    const paths = job.params.paths as string[] | undefined;
-    const ids = job.params.itemIds as number[] | undefined;
     const library = await ctx.library(job.libraryId, ctx.store);
+    const selection = new SelectionResolver(ctx.store, library, job.params, { verb: 'purged', trashRoots: true });
     return planSubtrees(
-      {
-        store: ctx.store,
-        libraryId: job.libraryId,
-        count: paths?.length ?? ids!.length,
-        rootPhase: 2,
-        membersPhase: 1,
-        async resolve(i) {
-          if (paths) {
-            const path = paths[i]!;
-            const item = await ctx.store.itemGetByPath({ libraryId: job.libraryId, path });
-            return item ? { item } : { failure: { entry: { path }, itemId: null, path, code: 'NOT_FOUND', message: `'${path}' not found` } };
-          }
-          const id = ids![i]!;
-          const item = await ctx.store.itemGetById({ libraryId: job.libraryId, id });
-          if (!item || item.id === library.rootFolderId) {
-            return { failure: { entry: { id }, itemId: id, path: item?.path ?? `item ${id}`, code: item ? 'UNPROCESSABLE' : 'NOT_FOUND', message: item ? "the library's root folder cannot be purged" : `item ${id} not found` } };
-          }
-          if (item.trashedAt !== null && item.trashRootId !== item.id) {
-            return { failure: { entry: { id }, itemId: id, path: item.path, code: 'UNPROCESSABLE', message: `item ${id} was trashed with its folder (item ${item.trashRootId}); purge that folder` } };
-          }
-          return { item };
-        },
-      },
+      { store: ctx.store, libraryId: job.libraryId, count: selection.size, rootPhase: 2, membersPhase: 1, resolve: (i) => selection.resolve(i) },
       cursor,
     );
   },

@@ -10,8 +10,10 @@ import type { Item, Library } from '../domain/types.js';
 import type { OnConflict } from '../domain/jobs.js';
 import { assertWritable } from '../domain/library-rules.js';
 import { parsePath, parentPath, childPath } from '../domain/item-path.js';
+import { RestoreParams } from '../domain/job-params/index.js';
 import { ensureFolder, freeName } from '../services/folders.js';
-import { readOnConflict, readPathsOrIds, refuseUnknown } from './params.js';
+import { normalizeSelection } from './params.js';
+import { selectionSize } from './selection.js';
 import { planSubtrees, isPlannedRoot, type MembersContext, type RootRef, type SubtreeCursor } from './subtree-planner.js';
 
 function failure(entry: unknown, itemId: number | null, path: string, code: string, message: string): ItemFailureOutcome {
@@ -66,26 +68,24 @@ async function trashLive(tx: Store, item: Item, now: number): Promise<void> {
   await tx.itemTrashMany({ ids: [item.id], rootId: item.id, now });
 }
 
-export const restoreOperation: Operation<SubtreeCursor, MembersContext | null, number | RootRef> = {
+export const restoreOperation: Operation<typeof RestoreParams, SubtreeCursor, MembersContext | null, number | RootRef> = {
   type: 'restore',
+  params: RestoreParams,
   sourceRight: 'WRITER',
   async validate(params, ctx) {
-    refuseUnknown(params, ['paths', 'itemIds', 'onConflict']);
     assertWritable(ctx.library.library.state);
-    const selection = readPathsOrIds(params);
-    return { params: { ...selection, onConflict: readOnConflict(params, 'fail') }, targetLibraryId: null };
+    return { params: { ...normalizeSelection(params), onConflict: params.onConflict ?? 'fail' }, targetLibraryId: null };
   },
   async plan(ctx, job, cursor) {
-    const paths = job.params.paths as string[] | undefined;
-    const ids = job.params.itemIds as number[] | undefined;
+    const selection = job.params;
     return planSubtrees(
       {
         store: ctx.store,
         libraryId: job.libraryId,
-        count: paths?.length ?? ids!.length,
+        count: selectionSize(selection),
         rootPhase: 1,
         membersPhase: 2,
-        resolve: (i) => resolveTrashRoot(ctx.store, job.libraryId, paths ? { path: paths[i]! } : { id: ids![i]! }),
+        resolve: (i) => resolveTrashRoot(ctx.store, job.libraryId, 'paths' in selection ? { path: selection.paths[i]! } : { id: selection.itemIds[i]! }),
       },
       cursor,
     );
@@ -101,7 +101,7 @@ export const restoreOperation: Operation<SubtreeCursor, MembersContext | null, n
       const restored = await tx.itemRestoreMany({ ids, rootId: task.context.root, oldPrefix: task.context.prefix, newPrefix: `${root.path}/` });
       return { succeeded: restored, skipped: ids.length - restored, failures: [] };
     }
-    const onConflict = job.params.onConflict as OnConflict;
+    const onConflict = job.params.onConflict ?? 'fail';
     let succeeded = 0;
     let skipped = 0;
     const failures: ItemFailureOutcome[] = [];

@@ -53,8 +53,8 @@ export interface SubtreePlanOptions {
   libraryId: string;
   /** How many selection entries there are. */
   count: number;
-  /** Resolves selection entry `i` to its root item, or a failure. */
-  resolve(i: number): Promise<{ item: Item } | { failure: ItemFailureOutcome }>;
+  /** Resolves selection entry `i` to its root item, a failure, or `covered` (inside another selected folder: not planned on its own). */
+  resolve(i: number): Promise<{ item: Item } | { failure: ItemFailureOutcome } | { covered: true }>;
   rootPhase: number;
   membersPhase: number;
   /** If set, folder roots are handed over once more in this phase, after their subtrees (e.g. to delete a moved folder's source). */
@@ -81,6 +81,10 @@ export async function planSubtrees(o: SubtreePlanOptions, cursor: SubtreeCursor 
       budget--;
       if ('failure' in resolved) {
         failures.push({ ...resolved.failure, phase: o.rootPhase, context: null });
+        state = { i: state.i + 1 };
+        continue;
+      }
+      if ('covered' in resolved) {
         state = { i: state.i + 1 };
         continue;
       }

@@ -1,39 +1,29 @@
 /**
- * `trash {paths}`: moves items to the library's trash. A folder's subtree is
+ * `trash {paths} | {itemIds}`: moves items to the library's trash. A folder's subtree is
  * trashed in chunks first (phase 1); each selected root last (phase 2), which
  * also sweeps anything added under it since planning. A restore of the root
  * brings the whole subtree back.
  */
 import type { Operation } from '../jobs/operation.js';
 import { assertWritable } from '../domain/library-rules.js';
-import { readPaths, refuseUnknown } from './params.js';
+import { TrashParams } from '../domain/job-params/index.js';
+import { normalizeSelection } from './params.js';
+import { SelectionResolver } from './selection.js';
 import { planSubtrees, rootRefLabel, type MembersContext, type RootRef, type SubtreeCursor } from './subtree-planner.js';
 import type { ItemFailureOutcome } from '../jobs/operation.js';
 
-export const trashOperation: Operation<SubtreeCursor, MembersContext | null, number | RootRef> = {
+export const trashOperation: Operation<typeof TrashParams, SubtreeCursor, MembersContext | null, number | RootRef> = {
   type: 'trash',
+  params: TrashParams,
   sourceRight: 'WRITER',
   async validate(params, ctx) {
-    refuseUnknown(params, ['paths']);
     assertWritable(ctx.library.library.state);
-    return { params: { paths: readPaths(params) }, targetLibraryId: null };
+    return { params: normalizeSelection(params), targetLibraryId: null };
   },
   async plan(ctx, job, cursor) {
-    const paths = job.params.paths as string[];
+    const selection = new SelectionResolver(ctx.store, await ctx.library(job.libraryId, ctx.store), job.params, { verb: 'trashed' });
     return planSubtrees(
-      {
-        store: ctx.store,
-        libraryId: job.libraryId,
-        count: paths.length,
-        rootPhase: 2,
-        membersPhase: 1,
-        async resolve(i) {
-          const item = await ctx.store.itemGetByPath({ libraryId: job.libraryId, path: paths[i]! });
-          if (item) return { item };
-          const path = paths[i]!;
-          return { failure: { entry: { path }, itemId: null, path, code: 'NOT_FOUND', message: `'${path}' not found` } };
-        },
-      },
+      { store: ctx.store, libraryId: job.libraryId, count: selection.size, rootPhase: 2, membersPhase: 1, resolve: (i) => selection.resolve(i) },
       cursor,
     );
   },

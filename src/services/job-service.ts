@@ -83,15 +83,17 @@ export class JobService {
 
   async submit(caller: Principal, body: SubmitJob): Promise<JobWithRequestor> {
     if (!this.operations.has(body.type)) {
-      throw new InvalidArgumentError(`type: unknown job type '${body.type}' (known: ${this.operations.types().join(', ')})`, { field: 'type' });
+      throw new InvalidArgumentError(`type: must be one of ${this.operations.types().join(', ')} (got '${body.type.slice(0, 64)}')`, { field: 'type' });
     }
     const priority = body.priority ?? 0;
     if (!Number.isSafeInteger(priority) || priority < MIN_PRIORITY || priority > MAX_PRIORITY) {
       throw new InvalidArgumentError(`priority: must be an integer from ${MIN_PRIORITY} to ${MAX_PRIORITY}`, { field: 'priority' });
     }
     const op = this.operations.get(body.type);
+    // The type's params schema first (400 naming the field), then the rules that need the library.
+    const params = this.operations.checkParams(body.type, body.params ?? {});
     const library = await this.libraries.access(caller, body.libraryId, op.sourceRight);
-    const validated = await op.validate(body.params ?? {}, {
+    const validated = await op.validate(params, {
       caller,
       library,
       access: (id, needed) => this.libraries.access(caller, id, needed),
@@ -284,6 +286,11 @@ export class JobService {
       if (ok) visible.push(event);
     }
     return { events: visible, lastId: rows.at(-1)?.id ?? afterId };
+  }
+
+  /** Each job type this server runs with its params schema (the OpenAPI document shows one branch per type). */
+  paramSchemas() {
+    return this.operations.paramSchemas();
   }
 
   latestEventId(): Promise<number> {

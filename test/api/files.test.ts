@@ -124,6 +124,59 @@ for (const factory of factories) {
       expect(bad.headers['content-range']).toBe('bytes */10');
     });
 
+    it('reads Range as RFC 9110 says: empty files, suffixes and ends past the size, several ranges, malformed headers, If-Range', async () => {
+      await t.call('PUT', files('ten.txt'), { body: '0123456789' });
+      await t.call('PUT', files('empty.txt'), { body: '' });
+      const get = (name: string, range: string, headers: Record<string, string> = {}) => t.call('GET', files(name), { headers: { range, ...headers } });
+      const whole = (res: { status: number; headers: Record<string, unknown>; raw: Buffer }, body: string) => {
+        expect(res.status).toBe(200);
+        expect(res.headers['content-range']).toBeUndefined();
+        expect(res.headers['content-length']).toBe(String(body.length));
+        expect(res.raw.toString()).toBe(body);
+      };
+      const part = (res: { status: number; headers: Record<string, unknown>; raw: Buffer }, contentRange: string, body: string) => {
+        expect(res.status).toBe(206);
+        expect(res.headers['content-range']).toBe(contentRange);
+        expect(res.headers['content-length']).toBe(String(body.length));
+        expect(res.raw.toString()).toBe(body);
+      };
+      const unsatisfiable = (res: { status: number; headers: Record<string, unknown> }, size: number) => {
+        expect(res.status).toBe(416);
+        expect(res.headers['content-range']).toBe(`bytes */${size}`);
+      };
+
+      // An empty file: no range can be described, so the (empty) body is sent whole; never `bytes 0--1/0`.
+      for (const range of ['bytes=-5', 'bytes=0-', 'bytes=0-0', 'bytes=-0']) whole(await get('empty.txt', range), '');
+
+      // A suffix longer than the file is the whole file; an end past the size stops at the last byte.
+      part(await get('ten.txt', 'bytes=-20'), 'bytes 0-9/10', '0123456789');
+      part(await get('ten.txt', 'bytes=-99999999999999999999'), 'bytes 0-9/10', '0123456789');
+      part(await get('ten.txt', 'bytes=5-100'), 'bytes 5-9/10', '56789');
+      part(await get('ten.txt', 'BYTES=9-'), 'bytes 9-9/10', '9');
+      unsatisfiable(await get('ten.txt', 'bytes=10-'), 10);
+      unsatisfiable(await get('ten.txt', 'bytes=-0'), 10);
+      unsatisfiable(await get('ten.txt', 'bytes=99999999999999999999-'), 10);
+      unsatisfiable(await get('ten.txt', 'bytes=10-20,30-'), 10);
+
+      // Several ranges: overlapping or adjacent ones are one range; disjoint ones get the whole body (no multipart).
+      part(await get('ten.txt', 'bytes=0-3,2-5'), 'bytes 0-5/10', '012345');
+      part(await get('ten.txt', 'bytes=0-1,2-3'), 'bytes 0-3/10', '0123');
+      part(await get('ten.txt', 'bytes=0-1, 20-30'), 'bytes 0-1/10', '01');
+      whole(await get('ten.txt', 'bytes=0-1,5-6'), '0123456789');
+      whole(await get('ten.txt', 'bytes=-1,0-0'), '0123456789');
+
+      // Another unit or a malformed header is ignored.
+      for (const range of ['items=0-1', 'bytes', 'bytes=', 'bytes=a-b', 'bytes=0x1-2', 'bytes=1-2-3', 'bytes=--1', 'bytes=1.5-2']) {
+        whole(await get('ten.txt', range), '0123456789');
+      }
+
+      // If-Range: the range only while the ETag still matches.
+      const etag = (await t.call('GET', files('ten.txt'))).headers.etag as string;
+      part(await get('ten.txt', 'bytes=0-1', { 'if-range': etag }), 'bytes 0-1/10', '01');
+      whole(await get('ten.txt', 'bytes=0-1', { 'if-range': '"another"' }), '0123456789');
+      whole(await get('ten.txt', 'bytes=20-', { 'if-range': '"another"' }), '0123456789');
+    });
+
     it('stores identical content once', async () => {
       await t.call('PUT', files('one.txt'), { body: 'same bytes' });
       await t.call('PUT', files('two.txt'), { body: 'same bytes' });

@@ -174,13 +174,76 @@ for (const factory of factories) {
       expect((await list('')).jobs).toEqual([]);
     });
 
-    it('does not offer noop unless bench jobs are enabled', async () => {
+    it("checks every type's params against its schema: the exact field, in words", async () => {
+      const bad = async (type: string, params: unknown, status: number, field: string, message?: string) => {
+        const res = await t.call('POST', '/api/v1/jobs', { json: { type, libraryId: lib, params } });
+        const where = `${type} ${JSON.stringify(params).slice(0, 80)}: ${JSON.stringify(res.body)}`;
+        expect(res.status, where).toBe(status);
+        expect(res.body.error.details?.field, where).toBe(field);
+        if (message !== undefined) expect(res.body.error.message, where).toBe(message);
+      };
+      const unknown = await t.call('POST', '/api/v1/jobs', { json: { type: 'shred', libraryId: lib, params: {} } });
+      expect(unknown.body.error.message).toBe("type: must be one of copy, move, trash, restore, purge, empty_trash, noop (got 'shred')");
+      const both = 'params: give either paths or itemIds, not both';
+      for (const type of ['copy', 'move']) {
+        const to = { destination: '/d' };
+        await bad(type, { paths: ['/a'] }, 400, 'params.destination', 'params.destination: required');
+        await bad(type, { destination: '/d' }, 400, 'params.paths', 'params.paths: required (or itemIds instead)');
+        await bad(type, { paths: ['/a'], destination: 7 }, 400, 'params.destination', 'params.destination: must be a string');
+        await bad(type, { paths: ['/a'], ...to, recursive: true }, 400, 'params.recursive', 'params.recursive: unknown parameter (known: paths, destination, targetLibraryId, onConflict, itemIds)');
+        await bad(type, { itemIds: ['1'], ...to }, 400, 'params.itemIds[0]', 'params.itemIds[0]: must be an integer from 1 to 9007199254740991');
+        await bad(type, { itemIds: 1, ...to }, 400, 'params.itemIds', 'params.itemIds: must be an array');
+        await bad(type, { paths: ['/a'], itemIds: [1], ...to }, 400, 'params.paths', both);
+        await bad(type, { paths: ['/a'], ...to, onConflict: 'explode' }, 400, 'params.onConflict', 'params.onConflict: must be one of fail, skip, overwrite, rename');
+        await bad(type, { paths: ['/a'], ...to, targetLibraryId: 'no/such' }, 400, 'params.targetLibraryId');
+        await bad(type, { paths: ['/a', '/b', '/c/../d'], ...to }, 400, 'params.paths[2]');
+        await bad(type, { paths: ['/a'], destination: '/a/b' }, 422, 'params.destination');
+        await bad(type, { paths: ['/a'], destination: '../x' }, 400, 'params.destination');
+      }
+      for (const type of ['trash', 'purge', 'restore']) {
+        await bad(type, {}, 400, 'params.paths', 'params.paths: required (or itemIds instead)');
+        await bad(type, { paths: ['/a'], itemIds: [1] }, 400, 'params.paths', both);
+        await bad(type, { itemIds: [1], color: 'red' }, 400, 'params.color');
+        await bad(type, { itemIds: 'x' }, 400, 'params.itemIds');
+        await bad(type, { itemIds: [] }, 400, 'params.itemIds', 'params.itemIds: must have from 1 to 10000 items');
+        await bad(type, { itemIds: [3, -1] }, 400, 'params.itemIds[1]');
+        await bad(type, { itemIds: [true] }, 400, 'params.itemIds[0]');
+        await bad(type, { paths: null }, 400, 'params.paths', 'params.paths: must be an array');
+        await bad(type, { paths: ['/a', 7] }, 400, 'params.paths[1]', 'params.paths[1]: must be a string');
+        await bad(type, { paths: Array.from({ length: 10_001 }, (_, i) => `/f${i}`) }, 400, 'params.paths');
+        await bad(type, { paths: ['/'] }, 422, 'params.paths[0]');
+      }
+      await bad('trash', { paths: ['/a'], onConflict: 'skip' }, 400, 'params.onConflict', 'params.onConflict: unknown parameter (known: paths, itemIds)');
+      await bad('restore', { itemIds: [1], onConflict: 5 }, 400, 'params.onConflict');
+      await bad('empty_trash', { olderThanDays: -1 }, 400, 'params.olderThanDays', 'params.olderThanDays: must be an integer from 0 to 36500');
+      await bad('empty_trash', { olderThanDays: 1.5 }, 400, 'params.olderThanDays');
+      await bad('empty_trash', { paths: ['/a'] }, 400, 'params.paths');
+      await bad('noop', {}, 400, 'params.count', 'params.count: required');
+      await bad('noop', { count: 'many' }, 400, 'params.count');
+      await bad('noop', { count: 1, extra: 1 }, 400, 'params.extra');
+      for (const params of ['x', [], null]) await bad('trash', params, 400, 'params');
+      expect((await list('')).jobs).toEqual([]);
+      // What a schema cannot say is still done: paths normalized, nested ones pruned, ids deduplicated, defaults filled in.
+      expect((await submit({ type: 'copy', libraryId: lib, params: { paths: ['docs/', '/docs/a', '/b'], destination: 'out/' } })).params).toEqual({
+        paths: ['/b', '/docs'],
+        destination: '/out',
+        onConflict: 'fail',
+      });
+      expect((await submit({ type: 'purge', libraryId: lib, params: { itemIds: [5, 3, 5] } })).params).toEqual({ itemIds: [5, 3] });
+    });
+
+    it('does not offer noop unless bench jobs are enabled, nor document it', async () => {
       const plain = await startTestApp(factory);
       try {
         const library = await plain.call('POST', '/api/v1/libraries', { json: { name: 'plain' } });
         const res = await plain.call('POST', '/api/v1/jobs', { json: { type: 'noop', libraryId: library.body.libraryId, params: { count: 1 } } });
         expect(res.status).toBe(400);
         expect(res.body.error.details.field).toBe('type');
+        expect(res.body.error.message).toBe("type: must be one of copy, move, trash, restore, purge, empty_trash (got 'noop')");
+        const doc = (await plain.call('GET', '/api/v1/openapi.json')).body;
+        const branches = doc.paths['/api/v1/jobs'].post.requestBody.content['application/json'].schema.oneOf;
+        expect(branches.map((b: JobJson) => b.properties.type.enum)).toEqual(['copy', 'move', 'trash', 'restore', 'purge', 'empty_trash'].map((type) => [type]));
+        expect(doc.components.schemas.Job.properties.params.anyOf.map((p: JobJson) => p.title)).not.toContain('noop params');
       } finally {
         await plain.dispose();
       }
@@ -540,6 +603,38 @@ for (const factory of factories) {
       expect(Object.keys(job.properties)).toEqual(expect.arrayContaining(['id', 'type', 'status', 'requestor', 'origin', 'counts', 'bytes', 'progress', 'createdAt', 'finishedAt', 'error', 'result']));
       const status = doc.paths['/api/v1/jobs'].get.parameters.find((p: { name: string }) => p.name === 'status');
       expect(status.schema.type).toBe('array');
+    });
+
+    it('documents the submit body as one branch per job type (a oneOf on type) and a job’s params by type', async () => {
+      const doc = (await t.call('GET', '/api/v1/openapi.json')).body;
+      const body = doc.paths['/api/v1/jobs'].post.requestBody.content['application/json'].schema;
+      expect(body.discriminator).toEqual({ propertyName: 'type' });
+      const branches: JobJson[] = body.oneOf;
+      // `type` is a constant per branch (written as a one-value enum in the document).
+      expect(branches.map((b) => b.properties.type.enum)).toEqual(['copy', 'move', 'trash', 'restore', 'purge', 'empty_trash', 'noop'].map((type) => [type]));
+      const byType = new Map(branches.map((b) => [b.properties.type.enum[0] as string, b]));
+      for (const branch of branches) {
+        expect(Object.keys(branch.properties)).toEqual(['type', 'libraryId', 'params', 'priority']);
+        expect(branch.additionalProperties).toBe(false);
+      }
+      // A selection is paths or itemIds, never both; the other params are the type's.
+      const selection = (type: string) => byType.get(type).properties.params.anyOf.map((b: JobJson) => [Object.keys(b.properties), b.required, b.additionalProperties]);
+      expect(selection('copy')).toEqual([
+        [['paths', 'destination', 'targetLibraryId', 'onConflict'], ['paths', 'destination'], false],
+        [['itemIds', 'destination', 'targetLibraryId', 'onConflict'], ['itemIds', 'destination'], false],
+      ]);
+      for (const type of ['trash', 'purge']) expect(selection(type)).toEqual([[['paths'], ['paths'], false], [['itemIds'], ['itemIds'], false]]);
+      expect(byType.get('copy').properties.params.anyOf[0].properties.onConflict.anyOf.flatMap((v: JobJson) => v.enum)).toEqual(['fail', 'skip', 'overwrite', 'rename']);
+      expect(byType.get('copy').properties.params.anyOf[1].properties.itemIds.items).toMatchObject({ type: 'integer', minimum: 1 });
+      expect(byType.get('trash').required).toEqual(['type', 'libraryId', 'params']);
+      expect(byType.get('empty_trash').required).toEqual(['type', 'libraryId']);
+      expect(byType.get('empty_trash').properties.params.properties.olderThanDays).toMatchObject({ type: 'integer', minimum: 0, maximum: 36500 });
+      expect(byType.get('noop').properties.params.required).toEqual(['count']);
+      const params = doc.components.schemas.Job.properties.params;
+      expect(params.anyOf.map((p: JobJson) => p.title)).toEqual([...byType.keys()].map((type) => `${type} params`));
+      // The served jobs still read back with their params as stored.
+      const job = await submit({ type: 'trash', libraryId: lib, params: { itemIds: [7] } });
+      expect((await getJob(job.id)).params).toEqual({ itemIds: [7] });
     });
   });
 }

@@ -10,7 +10,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   FAILURE_COLUMNS,
   JOB_COLUMNS,
-  buildJobParams,
   buildListRequest,
   failureRow,
   formatJobDetails,
@@ -31,7 +30,10 @@ import {
   parseSse,
   type JobView,
 } from '../../src/cli/commands/job-watch.js';
+import { buildJobParams, paramFlagsOf } from '../../src/cli/commands/job-params.js';
 import { resolveIO } from '../../src/cli/commands/context.js';
+import { Type } from '@sinclair/typebox';
+import { REFERS_TO } from '../../src/domain/job-params/index.js';
 import { CliError, exitCodeFor, formatError } from '../../src/cli/errors.js';
 import { formatTable } from '../../src/cli/output.js';
 
@@ -81,6 +83,10 @@ describe('submit flags → params', () => {
     ).toEqual({ paths: ['/a'], destination: '/archive', targetLibraryId: 'LIB2', onConflict: 'rename' });
     expect(buildJobParams('restore', { itemId: ['3', '4'], onConflict: 'skip' })).toEqual({ itemIds: [3, 4], onConflict: 'skip' });
     expect(buildJobParams('purge', { path: ['/x'] })).toEqual({ paths: ['/x'] });
+    for (const type of ['copy', 'move']) {
+      expect(buildJobParams(type, { itemId: ['7'], destination: '/d' })).toEqual({ itemIds: [7], destination: '/d' });
+    }
+    for (const type of ['trash', 'purge']) expect(buildJobParams(type, { itemId: ['7', '8'] })).toEqual({ itemIds: [7, 8] });
     expect(buildJobParams('empty_trash', {})).toEqual({});
     expect(buildJobParams('empty_trash', { olderThanDays: '30' })).toEqual({ olderThanDays: 30 });
     expect(buildJobParams('noop', { count: '1000' })).toEqual({ count: 1000 });
@@ -96,15 +102,39 @@ describe('submit flags → params', () => {
   });
 
   it('refuses flags the type does not take, missing selections and bad values: exit 2', () => {
-    expect(usage(() => buildJobParams('trash', { path: ['/a'], destination: '/d' }))).toBe('--destination does not apply to trash jobs (trash takes --path)');
+    expect(usage(() => buildJobParams('trash', { path: ['/a'], destination: '/d' }))).toBe('--destination does not apply to trash jobs (trash takes --path, --item-id)');
     expect(usage(() => buildJobParams('empty_trash', { path: ['/a'] }))).toBe('--path does not apply to empty_trash jobs (empty_trash takes --older-than-days)');
-    expect(usage(() => buildJobParams('trash', {}))).toBe('trash needs --path (one or more)');
+    expect(usage(() => buildJobParams('trash', {}))).toBe('trash needs --path or --item-id (one or more)');
     expect(usage(() => buildJobParams('copy', { path: ['/a'] }))).toBe('copy needs --destination');
-    expect(usage(() => buildJobParams('restore', { path: ['/a'], itemId: ['1'] }))).toBe('restore needs either --path or --item-id (one or more), not both');
+    expect(usage(() => buildJobParams('copy', { destination: '/d' }))).toBe('copy needs --path or --item-id (one or more)');
+    expect(usage(() => buildJobParams('restore', { path: ['/a'], itemId: ['1'] }))).toBe('restore takes --path or --item-id, not both');
+    expect(usage(() => buildJobParams('purge', { path: ['/a'], params: '{"itemIds":[1]}' }))).toBe('purge takes --path or --item-id, not both');
     expect(usage(() => buildJobParams('restore', { itemId: ['x'] }))).toBe("--item-id: expected an integer >= 1, got 'x'");
-    expect(usage(() => buildJobParams('noop', { count: '-1' }))).toBe("--count: expected an integer >= 0, got '-1'");
+    expect(usage(() => buildJobParams('noop', { count: '-1' }))).toBe("--count: expected an integer from 0 to 100000000, got '-1'");
+    expect(usage(() => buildJobParams('empty_trash', { olderThanDays: '40000' }))).toBe("--older-than-days: expected an integer from 0 to 36500, got '40000'");
+    expect(usage(() => buildJobParams('shred', {}))).toBe("unknown job type 'shred' (copy, move, trash, restore, purge, empty_trash)");
     expect(usage(() => buildJobParams('trash', { params: '[1]' }))).toContain('--params: expected a JSON object');
     expect(usage(() => buildJobParams('trash', { params: '{nope' }))).toMatch(/^--params: not JSON/);
+  });
+
+  it('derives each flag from a params schema: name, value, bounds, choices, which types take it', () => {
+    const { all, byType } = paramFlagsOf({
+      zap: Type.Union([
+        Type.Object({ fooBarIds: Type.Array(Type.Integer({ minimum: 2, maximum: 9, description: 'a foo bar' })), sourceLibraryId: Type.Optional(Type.String({ [REFERS_TO]: 'library' })) }),
+        Type.Object({ wholeThing: Type.Union([Type.Literal('yes'), Type.Literal('no')]) }),
+      ]),
+      zip: Type.Object({ sourceLibraryId: Type.String({ [REFERS_TO]: 'library', description: 'where from' }) }),
+    });
+    // The selection (exactly one of) first, then the other params.
+    expect(all.map((f) => f.param)).toEqual(['fooBarIds', 'wholeThing', 'sourceLibraryId']);
+    const [fooBar, whole, source] = all;
+    expect(fooBar).toMatchObject({ param: 'fooBarIds', flag: '--foo-bar-id', key: 'fooBarId', placeholder: 'n', repeatable: true, integer: true, min: 2, max: 9, types: ['zap'] });
+    expect(fooBar!.description).toBe('a foo bar (repeatable)');
+    expect(source).toMatchObject({ param: 'sourceLibraryId', flag: '--source-library', key: 'sourceLibrary', placeholder: 'library', types: ['zap', 'zip'] });
+    expect(whole).toMatchObject({ flag: '--whole-thing', choices: ['yes', 'no'], repeatable: false });
+    expect(byType.get('zap')!.oneOf.map((f) => f.flag)).toEqual(['--foo-bar-id', '--whole-thing']);
+    expect(byType.get('zip')!.required.map((f) => f.flag)).toEqual(['--source-library']);
+    expect(byType.get('zip')!.oneOf).toEqual([]);
   });
 
   it('reads job ids', () => {
@@ -227,6 +257,7 @@ const TOKEN = 'secret-token';
 let server: Server;
 let baseUrl: string;
 let requests: string[] = [];
+let submitted: unknown[] = []; // the bodies of POST /jobs
 let eventsAvailable = true;
 let states: JobView[] = []; // what GET /jobs/7 returns, one after the other (the last one sticks)
 
@@ -243,6 +274,7 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
   if (route === 'GET /api/v1/libraries/LIB1') return send(res, 200, { libraryId: 'LIB1', name: 'Docs' });
   if (route === 'POST /api/v1/jobs') {
     const input = JSON.parse(body) as { type: string; params: Record<string, unknown> };
+    submitted.push(input);
     return send(res, 202, job({ id: 7, status: 'queued', type: input.type, params: input.params, progress: 0 }));
   }
   if (route === 'GET /api/v1/jobs/7') return send(res, 200, states.length > 1 ? states.shift() : states[0]);
@@ -325,9 +357,33 @@ describe('job commands against a fake API', () => {
     expect((await run(['job', 'submit', 'shred', '--library', 'LIB1'])).code).toBe(2);
     expect((await run(['job', 'submit', 'copy', '--library', 'LIB1', '--path', '/a', '--destination', '/d', '--on-conflict', 'maybe'])).code).toBe(2);
     const bad = await run(['job', 'submit', 'trash', '--library', 'LIB1', '--path', '/a', '--count', '3']);
-    expect(bad).toMatchObject({ code: 2, stderr: 'batchyard: USAGE: --count does not apply to trash jobs (trash takes --path)\n' });
+    expect(bad).toMatchObject({ code: 2, stderr: 'batchyard: USAGE: --count does not apply to trash jobs (trash takes --path, --item-id)\n' });
     expect((await run(['job', 'show', 'seven'])).code).toBe(2);
     expect(requests).toEqual([]);
+  });
+
+  it('submit --help lists the flags of the job types’ params schemas, and not noop', async () => {
+    for (const args of [['job', 'submit', '--help'], ['job', 'help', 'submit']]) {
+      const r = await run(args);
+      expect(r.code, args.join(' ')).toBe(0);
+      const help = r.stdout.replace(/\s+/g, ' ');
+      expect(help).toContain('type job type: copy, move, trash, restore, purge, empty_trash Options: --library <library>');
+      expect(help.indexOf('--path <path>')).toBeLessThan(help.indexOf('--params <json>'));
+      for (const flag of ['--path <path>', '--item-id <id>', '--destination <path>', '--target-library <library>', '--on-conflict <conflict>', '--older-than-days <n>']) {
+        expect(help, flag).toContain(flag);
+      }
+      expect(help).toContain('an item id (repeatable): copy, move, trash, restore, purge');
+      expect(help).toContain('the library to copy or move into (default: the same one) (a name or an id): copy, move');
+      expect(help).toContain('(choices: "fail", "skip", "overwrite", "rename")');
+      expect(help).not.toContain('noop');
+      expect(help).not.toContain('--count');
+    }
+    // noop is not offered (only bench servers run it) but still accepted.
+    submitted = [];
+    expect(await run(['job', 'submit', 'noop', '--library', 'LIB1', '--count', '5'])).toMatchObject({ code: 0, stdout: 'job 7 queued\n' });
+    expect(submitted.at(-1)).toEqual({ type: 'noop', libraryId: 'LIB1', params: { count: 5 } });
+    expect(await run(['job', 'submit', 'move', '--library', 'LIB1', '--item-id', '4', '--item-id', '5', '--destination', 'to', '--on-conflict', 'rename'])).toMatchObject({ code: 0 });
+    expect(submitted.at(-1)).toEqual({ type: 'move', libraryId: 'LIB1', params: { itemIds: [4, 5], destination: '/to', onConflict: 'rename' } });
   });
 
   it('submit --watch follows the event stream, prints a summary and exits 1 for completed_with_errors', async () => {

@@ -18,6 +18,8 @@ function StringEnum<T extends string>(values: readonly T[]) {
   return Type.Unsafe<T>({ type: 'string', enum: [...values] });
 }
 
+const JOB_PARAMS_DESCRIPTION = "The params as validated by the job's type (paths normalized, defaults filled in): the schema of its `type`.";
+
 const IsoTime = Type.String({ format: 'date-time' });
 const IsoTimeOrNull = Nullable(IsoTime);
 
@@ -30,7 +32,7 @@ export const JobBody = Type.Object(
     targetLibraryId: Nullable(Type.String()),
     requestor: Type.Object({ id: Type.Integer(), email: Type.String(), name: Type.String() }),
     origin: StringEnum<JobOrigin>(['admin', 'self_service', 'system']),
-    params: Type.Record(Type.String(), Type.Unknown(), { description: 'The parameters as validated (paths normalized) by the job type.' }),
+    params: Type.Record(Type.String(), Type.Unknown(), { description: JOB_PARAMS_DESCRIPTION }),
     priority: Type.Integer(),
     counts: Type.Object({
       total: Type.Integer({ description: 'Items selected; final once planning has finished.' }),
@@ -53,15 +55,52 @@ export const JobBody = Type.Object(
   { $id: 'Job', title: 'Job' },
 );
 
+/**
+ * The submit body Fastify checks: the envelope. `params` is then checked by
+ * JobService.submit against the schema of `type` (the same check the
+ * dialects get), so an error names the exact field (`params.paths[2]`)
+ * instead of ajv's errors for every branch of a `oneOf`. The OpenAPI
+ * document shows `documentedJobInput`, the same rules as one schema.
+ */
 export const JobInput = Type.Object(
   {
     type: Type.String({ minLength: 1, maxLength: 64, description: 'copy, move, trash, restore, purge, empty_trash, …', examples: ['trash'] }),
     libraryId: LibraryIdParams.properties.libraryId,
-    params: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Per type (see the job types table): e.g. trash {paths}.' })),
+    params: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Per type: e.g. trash {paths} or {itemIds}.' })),
     priority: Type.Optional(Type.Integer({ minimum: MIN_PRIORITY, maximum: MAX_PRIORITY, default: 0, description: 'Higher runs first.' })),
   },
   { additionalProperties: false },
 );
+
+export interface JobTypeParams {
+  type: string;
+  params: TSchema;
+}
+
+/** Whether a type's params may be left out (none of them is required). */
+function paramsOptional(params: TSchema): boolean {
+  const branches = Array.isArray(params.anyOf) ? (params.anyOf as TSchema[]) : [params];
+  return branches.some((b) => !Array.isArray(b.required) || b.required.length === 0);
+}
+
+/** The submit body as the OpenAPI document shows it: one branch per job type this server runs, told apart by `type`. */
+export function documentedJobInput(types: readonly JobTypeParams[]) {
+  const { libraryId, priority } = JobInput.properties;
+  return {
+    oneOf: types.map(({ type, params }) =>
+      Type.Object(
+        { type: Type.Literal(type), libraryId, params: paramsOptional(params) ? Type.Optional(params) : params, priority },
+        { additionalProperties: false, title: `${type} job` },
+      ),
+    ),
+    discriminator: { propertyName: 'type' },
+  };
+}
+
+/** A job's `params` as documented in the OpenAPI document: the schema of its type (the response itself is written without checking it). */
+export function documentedJobParams(types: readonly JobTypeParams[]) {
+  return { type: 'object', description: JOB_PARAMS_DESCRIPTION, anyOf: types.map(({ type, params }) => ({ ...params, title: `${type} params` })) };
+}
 
 export const JobIdParams = Type.Object({
   jobId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'A job id (a positive integer).' }),
@@ -119,3 +158,12 @@ export const EventStream = {
     'A `: ping` comment every 15 s. Reconnect with Last-Event-ID to resume.',
   content: { 'text/event-stream': { schema: Type.String() } },
 };
+
+/** The OpenAPI document with the `Job` schema's `params` documented per job type (a new document; the input is not changed). */
+export function withDocumentedJobParams<D extends { components?: { schemas?: Record<string, unknown> } }>(doc: D, types: readonly JobTypeParams[]): D {
+  const schemas = doc.components?.schemas;
+  const job = schemas?.Job as { properties?: Record<string, unknown> } | undefined;
+  if (!schemas || !job?.properties) return doc;
+  const documented = { ...job, properties: { ...job.properties, params: documentedJobParams(types) } };
+  return { ...doc, components: { ...doc.components, schemas: { ...schemas, Job: documented } } };
+}

@@ -4,13 +4,15 @@
  * The flag → params building and the tables are pure functions, exported for tests.
  */
 import { Argument, Option, type Command } from 'commander';
+import type * as JobParams from './job-params.js';
+import type { SubmitFlags } from './job-params.js';
 import { resolveLibrary, type ApiClient, type QueryValue } from '../client.js';
 import { CliError, EXIT, usageError } from '../errors.js';
 import { cell, printJson, printTable, shortTime, type Column } from '../output.js';
 // Pure lists of names (no I/O): the CLI offers exactly what the server knows.
-import { JOB_ORDERS, JOB_STATUSES, JOB_TYPES, ON_CONFLICT, type JobType } from '../../domain/jobs.js';
+import { JOB_ORDERS, JOB_STATUSES, JOB_TYPES } from '../../domain/jobs.js';
 import { clientFor, globalsOf, parseIntegerFlag, type ResolvedIO } from './context.js';
-import { joinRemote } from './upload.js';
+import { libraryNamesById } from '../client.js';
 import { formatBytes, formatDuration, formatSummary, itemsDone, jobDurationMs, jobPath, watchJob, type JobView, type ProgressMode } from './job-watch.js';
 
 export { formatSummary, type JobView } from './job-watch.js';
@@ -23,109 +25,14 @@ export interface Failure {
   attempts: number;
 }
 
-// ---------------------------------------------------------------- submit: flags → params
+// ---------------------------------------------------------------- submit
 
-/** The submit flags that become params, by their commander names. */
-export interface SubmitFlags {
-  path?: string[];
-  itemId?: string[];
-  destination?: string;
-  targetLibrary?: string;
-  onConflict?: string;
-  olderThanDays?: string;
-  count?: string;
-  params?: string;
-  priority?: string;
-  watch?: boolean;
-}
+/** `job submit`'s param flags and their reading (job-params.ts), loaded when `job submit` runs: they need TypeBox, the rest of the CLI does not. */
+let paramsModule: Promise<typeof JobParams> | undefined;
+const loadJobParams = () => (paramsModule ??= import('./job-params.js'));
 
-type ParamFlag = 'path' | 'itemId' | 'destination' | 'targetLibrary' | 'onConflict' | 'olderThanDays' | 'count';
-
-const FLAG_NAMES: Readonly<Record<ParamFlag, string>> = {
-  path: '--path',
-  itemId: '--item-id',
-  destination: '--destination',
-  targetLibrary: '--target-library',
-  onConflict: '--on-conflict',
-  olderThanDays: '--older-than-days',
-  count: '--count',
-};
-
-/** Which param flags each job type takes (the job types table of the API). */
-export const FLAGS_BY_TYPE: Readonly<Record<JobType, readonly ParamFlag[]>> = {
-  copy: ['path', 'destination', 'targetLibrary', 'onConflict'],
-  move: ['path', 'destination', 'targetLibrary', 'onConflict'],
-  trash: ['path'],
-  restore: ['path', 'itemId', 'onConflict'],
-  purge: ['path', 'itemId'],
-  empty_trash: ['olderThanDays'],
-  noop: ['count'],
-};
-
-function parseParamsJson(text: string): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw usageError(`--params: not JSON (${(error as Error).message})`);
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw usageError('--params: expected a JSON object, e.g. \'{"paths":["/a"]}\'');
-  return parsed as Record<string, unknown>;
-}
-
-/** What each type cannot do without (checked after `--params` is merged; the server checks the rest). */
-function checkRequired(type: JobType, params: Record<string, unknown>): void {
-  const has = (key: string) => params[key] !== undefined;
-  const need = (what: string) => usageError(`${type} needs ${what}`);
-  switch (type) {
-    case 'copy':
-    case 'move':
-      if (!has('paths')) throw need('--path (one or more)');
-      if (!has('destination')) throw need('--destination');
-      return;
-    case 'trash':
-      if (!has('paths')) throw need('--path (one or more)');
-      return;
-    case 'restore':
-    case 'purge':
-      if (has('paths') === has('itemIds')) throw need('either --path or --item-id (one or more), not both');
-      return;
-    case 'noop':
-      if (!has('count')) throw need('--count');
-      return;
-    case 'empty_trash':
-      return;
-  }
-}
-
-/**
- * The `params` of a job from the submit flags: each flag the type takes
- * becomes its param (`--path` → paths, `--item-id` → itemIds, …); a flag the
- * type does not take is a usage error; `--params` JSON is merged last.
- * `targetLibraryId` is `--target-library` already resolved to an id.
- */
-export function buildJobParams(type: JobType, flags: SubmitFlags, targetLibraryId?: string): Record<string, unknown> {
-  const accepted = FLAGS_BY_TYPE[type];
-  for (const flag of Object.keys(FLAG_NAMES) as ParamFlag[]) {
-    const value = flags[flag];
-    if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
-    if (!accepted.includes(flag)) {
-      const takes = accepted.map((f) => FLAG_NAMES[f]).join(', ') || 'no flags (use --params)';
-      throw usageError(`${FLAG_NAMES[flag]} does not apply to ${type} jobs (${type} takes ${takes})`);
-    }
-  }
-  const params: Record<string, unknown> = {};
-  if (flags.path?.length) params.paths = flags.path.map((p) => joinRemote(p));
-  if (flags.itemId?.length) params.itemIds = flags.itemId.map((id) => parseIntegerFlag(id, '--item-id', 1)!);
-  if (flags.destination !== undefined) params.destination = joinRemote(flags.destination);
-  if (flags.targetLibrary !== undefined) params.targetLibraryId = targetLibraryId ?? flags.targetLibrary;
-  if (flags.onConflict !== undefined) params.onConflict = flags.onConflict;
-  if (flags.olderThanDays !== undefined) params.olderThanDays = parseIntegerFlag(flags.olderThanDays, '--older-than-days', 0, 36_500);
-  if (flags.count !== undefined) params.count = parseIntegerFlag(flags.count, '--count', 0);
-  const merged = flags.params === undefined ? params : { ...params, ...parseParamsJson(flags.params) };
-  checkRequired(type, merged);
-  return merged;
-}
+/** Job types in help: `noop` runs only on servers with bench jobs enabled, so it is accepted but not offered. */
+const OFFERED_TYPES = JOB_TYPES.filter((t) => t !== 'noop');
 
 /** A job id argument: a positive integer, or a usage error. */
 export function parseJobId(value: string): number {
@@ -200,8 +107,8 @@ export const JOB_COLUMNS: readonly Column[] = [
   { header: 'FINISHED' },
 ];
 
-/** A job list row: id, type, status, progress %, items done/total, failed, library, requestor, created, finished. */
-export function jobRow(job: JobView): string[] {
+/** A job list row: id, type, status, progress %, items done/total, failed, library (its name when known), requestor, created, finished. */
+export function jobRow(job: JobView, libraryNames?: ReadonlyMap<string, string>): string[] {
   return [
     String(job.id),
     job.type,
@@ -209,7 +116,7 @@ export function jobRow(job: JobView): string[] {
     `${job.progress}%`,
     `${itemsDone(job.counts)}/${job.counts.total}`,
     String(job.counts.failed),
-    job.libraryId,
+    libraryNames?.get(job.libraryId) ?? job.libraryId,
     job.requestor.email || String(job.requestor.id),
     shortTime(job.createdAt),
     shortTime(job.finishedAt),
@@ -308,24 +215,25 @@ async function fetchPages<K extends string, T>(
 
 export function registerJobCommands(program: Command, io: ResolvedIO): void {
   const job = program.command('job').description('submit, follow, list, cancel and retry bulk jobs');
+  const withParamFlags = async (command: Command | undefined) => {
+    if (command !== submit || submit.options.some((o) => o.long === '--params')) return;
+    (await loadJobParams()).addParamOptions(submit);
+    submit
+      .option('--params <json>', 'params as a JSON object, merged over the flags above')
+      .option('--priority <n>', 'from -100 to 100, higher runs first (default 0)')
+      .option('--watch', 'follow the job live until it ends')
+      .option('--json', 'print the job as JSON (with --watch: the finished job)');
+  };
+  job.hook('preSubcommand', (_job, sub) => withParamFlags(sub));
 
-  job
+  // The param flags (--path, --item-id, --destination, …) come from the job types' schemas, added when `job submit` is dispatched.
+  const submit = job
     .command('submit')
     .description('submit a job; with --watch, follow it to the end (exit 0 completed, 1 otherwise)')
-    .addArgument(new Argument('<type>', 'job type').choices(JOB_TYPES))
+    .addArgument(new Argument('<type>', `job type: ${OFFERED_TYPES.join(', ')}`))
     .requiredOption('--library <library>', 'the library (id or exact name)')
-    .option('--path <path>', 'an item path (repeatable): copy, move, trash, restore, purge', collect)
-    .option('--item-id <id>', 'an item id (repeatable), e.g. from the trash listing: restore, purge', collect)
-    .option('--destination <folder>', 'destination folder: copy, move')
-    .option('--target-library <library>', 'destination library (id or exact name; default: the same): copy, move')
-    .addOption(new Option('--on-conflict <how>', 'when the destination exists: copy, move, restore').choices(ON_CONFLICT))
-    .option('--older-than-days <n>', 'only items trashed at least this many days ago: empty_trash')
-    .option('--count <n>', 'synthetic items: noop (bench servers only)')
-    .option('--params <json>', 'params as a JSON object, merged over the flags above')
-    .option('--priority <n>', 'from -100 to 100, higher runs first (default 0)')
-    .option('--watch', 'follow the job live until it ends')
-    .option('--json', 'print the job as JSON (with --watch: the finished job)')
-    .action(async (type: JobType, options: SubmitFlags & { library: string }, command: Command) => {
+    .action(async (type: string, options: SubmitFlags & { library: string; targetLibrary?: string; priority?: string; watch?: boolean }, command: Command) => {
+      const { buildJobParams } = await loadJobParams();
       const json = globalsOf(command).json === true;
       const priority = parseIntegerFlag(options.priority, '--priority', -100, 100);
       buildJobParams(type, options, options.targetLibrary); // bad flags fail before any request
@@ -362,7 +270,9 @@ export function registerJobCommands(program: Command, io: ResolvedIO): void {
         printJson(io.stdout, { jobs: items, nextCursor });
         return;
       }
-      if (items.length > 0) printTable(io.stdout, JOB_COLUMNS, items.map(jobRow));
+      // Library names from one listing of the libraries (not a request per row); an id the caller cannot find stays an id.
+      const names = items.length > 0 ? await libraryNamesById(client) : undefined;
+      if (items.length > 0) printTable(io.stdout, JOB_COLUMNS, items.map((j) => jobRow(j, names)));
       if (nextCursor !== null) io.stderr(`batchyard: more jobs: --cursor ${nextCursor} (or --all)\n`);
     });
 
@@ -430,5 +340,16 @@ export function registerJobCommands(program: Command, io: ResolvedIO): void {
       }
       if (items.length > 0) printTable(io.stdout, FAILURE_COLUMNS, items.map(failureRow));
       if (nextCursor !== null) io.stderr(`batchyard: more failures: --cursor ${nextCursor} (or --all)\n`);
+    });
+
+  // `job help submit` would show help without dispatching to submit: an explicit help command loads its flags first.
+  job.helpCommand(false);
+  job
+    .command('help [command]')
+    .description('display help for command')
+    .action(async (name: string | undefined) => {
+      const sub = job.commands.find((c) => c.name() === name);
+      await withParamFlags(sub);
+      (sub ?? job).help();
     });
 }
