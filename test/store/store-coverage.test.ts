@@ -33,15 +33,17 @@ describe('store method coverage', () => {
     expect(names.length).toBeGreaterThan(prototypeMethods.length * 2);
   });
 
-  it('counts only calls inside running tests of files that run on every driver', () => {
+  it('counts only calls inside running tests (and the file\'s helpers they call) of files that run on every driver', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'batchyard-coverage-'));
     try {
       fs.writeFileSync(
         path.join(dir, 'a.test.ts'),
         `const factories = await driverFactories();
-         async function helper(store) { await store.helperOnly(); }
+         async function helper(store) { await store.viaHelper(); await deeper(store); }
+         const deeper = async (store) => { await store.viaDeeperHelper(); };
+         async function unused(store) { await store.helperOnly(); }
          describe('x', () => {
-           it('runs', async () => { await db.store.called({}); helper(db.store); });
+           it('runs', async () => { await db.store.called({}); await helper(db.store); await seedElsewhere(db.store); });
            it.runIf(true)('runs if', async () => { await tx.calledIf(); });
            it.skip('skipped', async () => { await store.skippedOnly(); });
            it.todo('todo');
@@ -52,7 +54,7 @@ describe('store method coverage', () => {
       const byFile = exercisedNamesByFile(dir);
       expect([...byFile.keys()]).toEqual(['a.test.ts']);
       const names = byFile.get('a.test.ts')!;
-      for (const name of ['called', 'calledIf', 'calledEach']) expect(names).toContain(name);
+      for (const name of ['called', 'calledIf', 'calledEach', 'viaHelper', 'viaDeeperHelper']) expect(names).toContain(name);
       for (const name of ['helperOnly', 'skippedOnly', 'notShared']) expect(names).not.toContain(name);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -4,8 +4,10 @@
  * src/store/store.ts that are functions on a Store instance); a method counts
  * as exercised when a test/store/*.test.ts file that runs on every driver
  * (it calls `driverFactories()`) calls it inside the body of a running test
- * (`it`, `test`, `it.runIf(…)`, …; not `it.skip`/`it.todo`, not a helper
- * outside any test). `store-coverage.test.ts` fails on a method without one.
+ * (`it`, `test`, `it.runIf(…)`, …; not `it.skip`/`it.todo`), directly or
+ * through a helper of the same file that the test calls; a helper no running
+ * test calls, or one imported from elsewhere (seeding), does not count.
+ * `store-coverage.test.ts` fails on a method without a case.
  *
  * Print the table: `npx vite-node test/store/print-store-coverage.ts`.
  */
@@ -75,16 +77,34 @@ function testBody(call: ts.CallExpression): ts.Node | undefined {
   return call.arguments.find((a) => ts.isArrowFunction(a) || ts.isFunctionExpression(a));
 }
 
-/** Property names called (`x.name(…)`) anywhere inside `node`. */
-function calledNames(node: ts.Node, into: Set<string>): void {
+/** Property names called (`x.name(…)`), and plain functions called (`name(…)`), anywhere inside `node`. */
+function calls(node: ts.Node): { properties: Set<string>; functions: Set<string> } {
+  const properties = new Set<string>();
+  const functions = new Set<string>();
   const visit = (n: ts.Node) => {
     if (ts.isCallExpression(n)) {
       const callee = n.expression;
-      if (ts.isPropertyAccessExpression(callee)) into.add(callee.name.text);
+      if (ts.isPropertyAccessExpression(callee)) properties.add(callee.name.text);
+      else if (ts.isIdentifier(callee)) functions.add(callee.text);
     }
     ts.forEachChild(n, visit);
   };
   visit(node);
+  return { properties, functions };
+}
+
+/** The file's own named helpers (`function f`, `const f = () => …`), by name. */
+function helpersOf(file: ts.SourceFile): Map<string, ts.Node> {
+  const helpers = new Map<string, ts.Node>();
+  const visit = (n: ts.Node) => {
+    if (ts.isFunctionDeclaration(n) && n.name && n.body) helpers.set(n.name.text, n.body);
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer && (ts.isArrowFunction(n.initializer) || ts.isFunctionExpression(n.initializer))) {
+      helpers.set(n.name.text, n.initializer.body);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(file);
+  return helpers;
 }
 
 /** True when the file runs its cases on every driver (the shared driver suite's mark). */
@@ -104,12 +124,26 @@ export function exercisedNamesByFile(dir = SUITE_DIR): Map<string, Set<string>> 
   for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.test.ts')).sort()) {
     const file = parse(path.join(dir, name));
     if (!runsOnEveryDriver(file)) continue;
+    const helpers = helpersOf(file);
     const names = new Set<string>();
+    const reached = new Set<string>();
+    // A test's calls, and those of the file's helpers it calls (transitively).
+    const take = (body: ts.Node) => {
+      const found = calls(body);
+      for (const property of found.properties) names.add(property);
+      for (const fn of found.functions) {
+        const helper = helpers.get(fn);
+        if (helper && !reached.has(fn)) {
+          reached.add(fn);
+          take(helper);
+        }
+      }
+    };
     const visit = (n: ts.Node) => {
       if (ts.isCallExpression(n)) {
         const body = testBody(n);
         if (body) {
-          calledNames(body, names);
+          take(body);
           return;
         }
       }
