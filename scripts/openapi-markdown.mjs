@@ -74,7 +74,10 @@ export function fieldList(schema, doc, indent = '', depth = 0) {
 function discriminatorLabel(variant, doc) {
   const target = variant.$ref ? resolve(doc, variant.$ref) : variant;
   const type = target?.properties?.type;
-  if (type?.const !== undefined) return `\`type: ${JSON.stringify(type.const)}\``;
+  // A constant \`type\` (the document may write \`const\` as a one-value \`enum\`), else the variant's title.
+  const tag = type?.const ?? (Array.isArray(type?.enum) && type.enum.length === 1 ? type.enum[0] : undefined);
+  if (tag !== undefined) return `\`type: ${JSON.stringify(tag)}\``;
+  if (target?.title) return target.title;
   return variant.$ref ? `\`${refName(variant.$ref)}\`` : undefined;
 }
 
