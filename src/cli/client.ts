@@ -204,3 +204,15 @@ export async function* paginate<T>(client: ApiClient, apiPath: string, key: stri
     cursor = typeof next === 'string' && next !== '' ? next : undefined;
   } while (cursor !== undefined);
 }
+
+/**
+ * Display names of the libraries the caller can find, by id, from one paged
+ * listing: the name, or `name (id)` where several share it.
+ */
+export async function libraryNamesById(client: ApiClient): Promise<Map<string, string>> {
+  const libraries: Library[] = [];
+  for await (const library of paginate<Library>(client, '/libraries', 'libraries')) libraries.push(library);
+  const uses = new Map<string, number>();
+  for (const l of libraries) uses.set(l.name, (uses.get(l.name) ?? 0) + 1);
+  return new Map(libraries.map((l): [string, string] => [l.libraryId, uses.get(l.name)! > 1 ? `${l.name} (${l.libraryId})` : l.name]));
+}

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
- * The `batchyard` command. `serve`, `worker` and `migrate` work on the
- * database directly; every other command talks to a server by URL and token.
+ * The `batchyard` command. `serve`, `worker`, `migrate` and `admin-token`
+ * work on the database directly; every other command talks to a server by URL and token.
  */
 import { Command, CommanderError } from 'commander';
 import { registerServerCommands } from './commands/server-commands.js';
 import { registerClientCommands } from './commands/client-commands.js';
 import { registerJobCommands } from './commands/job-commands.js';
+import { registerAdminTokenCommand } from './commands/admin-token.js';
 import { resolveIO } from './commands/context.js';
 import { exitCodeFor, formatError } from './errors.js';
 import { VERSION } from '../version.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerServerCommands(program);
   registerClientCommands(program);
   registerJobCommands(program, resolveIO());
+  registerAdminTokenCommand(program, resolveIO());
   return program;
 }
 

@@ -1,14 +1,15 @@
 /**
  * Items: uploads (bytes first, then the catalog in one transaction), folders,
- * folder listings with keyset cursors, the trash listing, and downloads.
+ * folder listings with keyset cursors, the trash listing, downloads, and the
+ * trash or move of one item (item-changes.ts).
  */
 import type { Readable } from 'node:stream';
 import type { Store } from '../store/store.js';
-import type { Item, Principal } from '../domain/types.js';
+import type { Item, Library, Principal } from '../domain/types.js';
 import type { BlobStore } from '../blobs/blob-store.js';
 import { ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError, PayloadTooLargeError, PreconditionFailedError } from '../domain/errors.js';
 import { assertWritable, canDownload } from '../domain/library-rules.js';
-import { joinPath, parsePath } from '../domain/item-path.js';
+import { joinPath, parsePath, validateName } from '../domain/item-path.js';
 import { decodeCursor, encodeCursor } from '../domain/cursor.js';
 import { resolveContentType } from '../domain/content-type.js';
 import type { LibraryService } from './library-service.js';
@@ -16,6 +17,9 @@ import { systemClock, type Clock } from './clock.js';
 import { CommitBatcher } from './commit-batcher.js';
 import { ensureFolder } from './folders.js';
 import { addBlobRef } from './blob-refs.js';
+import { liveItemAt, moveOne, trashOne, type ItemChange } from './item-changes.js';
+
+export { INLINE_SUBTREE_LIMIT, type ItemChange } from './item-changes.js';
 
 export interface BlobStoreLookup {
   get(name: string): BlobStore;
@@ -115,6 +119,47 @@ export class ItemService {
     });
   }
 
+  /**
+   * `DELETE …/files/{path}`: the item to the trash (restorable), or — a folder
+   * of more than INLINE_SUBTREE_LIMIT items — `deferred`, for a trash job.
+   */
+  async trash(caller: Principal, libraryId: string, rawPath: string): Promise<ItemChange> {
+    const segments = parsePath(rawPath);
+    if (segments.length === 0) throw new InvalidArgumentError('path: the root folder cannot be trashed', { field: 'path' });
+    return this.change(caller, libraryId, async (tx) => trashOne(tx, await liveItemAt(tx, libraryId, joinPath(segments)), this.clock()));
+  }
+
+  /**
+   * `PATCH …/files/{path}`: moves one item within its library to a new
+   * `path`, or renames it in its folder (`name`); or — a folder of more than
+   * INLINE_SUBTREE_LIMIT items keeping its name — `deferred`, for a move job
+   * into the new parent.
+   */
+  async move(caller: Principal, libraryId: string, rawPath: string, target: { path: string } | { name: string }): Promise<ItemChange> {
+    const segments = parsePath(rawPath);
+    if (segments.length === 0) throw new InvalidArgumentError('path: the root folder cannot be moved', { field: 'path' });
+    const to = 'name' in target ? [...segments.slice(0, -1), validateName(target.name)] : parsePath(target.path);
+    if (to.length === 0) throw new InvalidArgumentError("path: '/' is the root folder; give the item's new path", { field: 'path' });
+    return this.change(caller, libraryId, async (tx, library) => moveOne(tx, library, await liveItemAt(tx, libraryId, joinPath(segments)), to, this.clock()));
+  }
+
+  /** A content change of a writable library, committed with the uploads; a live path taken concurrently is a 409. */
+  private async change<T>(caller: Principal, libraryId: string, work: (tx: Store, library: Library) => Promise<T>): Promise<T> {
+    const { library } = await this.libraries.access(caller, libraryId, 'WRITER');
+    assertWritable(library.state);
+    try {
+      return await this.commits.run(async (tx) => {
+        const current = await tx.libraryGetForContentChange(libraryId);
+        if (!current) throw new NotFoundError(`library '${libraryId}' not found`);
+        assertWritable(current.state);
+        return work(tx, current);
+      });
+    } catch (error) {
+      if (this.store.isUniqueViolation(error)) throw new ConflictError('the destination was taken concurrently; retry');
+      throw error;
+    }
+  }
+
   /** The item a reference names: a live item by path, or any item (live or in the trash) by id. */
   private async resolve(libraryId: string, ref: ItemRef): Promise<Item> {
     if ('id' in ref) {
@@ -160,6 +205,24 @@ export class ItemService {
     const items = rows.slice(0, p.limit);
     const last = items.at(-1);
     return { items, nextCursor: rows.length > p.limit && last ? encodeCursor(`items:${folder.id}`, { name: last.name }) : null };
+  }
+
+  /**
+   * A job's selection of a library's whole content: the paths of its top-level entries
+   * (a vendor's "whole bucket" copy, say). 400 naming `libraryId` when the library is
+   * empty (nothing to select), naming `paths` when it has more than `max` entries.
+   */
+  async selectAll(caller: Principal, libraryId: string, max: number): Promise<string[]> {
+    const paths: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.listChildren(caller, libraryId, { folder: { path: '/' }, limit: 1000, cursor });
+      paths.push(...page.items.map((item) => item.path));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined && paths.length <= max);
+    if (paths.length === 0) throw new InvalidArgumentError(`libraryId: library '${libraryId}' is empty; nothing to select`, { field: 'libraryId' });
+    if (paths.length > max) throw new InvalidArgumentError(`paths: the library has more than ${max} top-level entries; select paths`, { field: 'paths' });
+    return paths;
   }
 
   async listTrash(caller: Principal, libraryId: string, p: { limit: number; cursor?: string }): Promise<Page<Item>> {

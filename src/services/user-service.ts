@@ -1,10 +1,12 @@
-/** Domains and users: creation by administrators, within domain boundaries. */
+/** Domains and users: creation by administrators, within domain boundaries; listings of users and tokens. */
 import type { Store } from '../store/store.js';
 import type { Domain, Principal, User, UserRole } from '../domain/types.js';
 import { ForbiddenError, InvalidArgumentError, NotFoundError } from '../domain/errors.js';
-import { canGrantRole, isDomainAdmin } from '../domain/user-rules.js';
+import { canGrantRole, canManageUser, isDomainAdmin } from '../domain/user-rules.js';
+import { decodeCursor, encodeCursor } from '../domain/cursor.js';
+import type { TokenWithOwner } from '../store/queries/tokens.js';
 import { hashPassword } from './secrets.js';
-import type { AuthService } from './auth-service.js';
+import type { AuthService, MintedToken } from './auth-service.js';
 import { systemClock, type Clock } from './clock.js';
 
 const EMAIL = /^[^\s@/\\<>"]{1,64}@[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/i;
@@ -22,6 +24,11 @@ export function validateDomainName(name: string, field = 'name'): string {
     throw new InvalidArgumentError(`${field}: '${name}' is not a domain name`, { field });
   }
   return value;
+}
+
+export interface Listing<T> {
+  items: T[];
+  nextCursor: string | null;
 }
 
 export interface CreatedDomain {
@@ -77,5 +84,67 @@ export class UserService {
       now: this.clock(),
     });
     return { user, domain };
+  }
+
+  /** `GET /users`: admins list their domain's users (a super admin may name another `domain`). */
+  async listUsers(caller: Principal, p: { domain?: string; limit: number; cursor?: string }): Promise<Listing<User> & { domain: Domain }> {
+    if (!isDomainAdmin(caller.user)) throw new ForbiddenError('only an admin may list users');
+    let domain = caller.domain;
+    if (p.domain !== undefined && validateDomainName(p.domain, 'domain') !== caller.domain.name) {
+      const other = caller.user.role === 'super_admin' ? await this.store.domainGetByName(p.domain.toLowerCase()) : undefined;
+      if (!other) throw new NotFoundError(`domain '${p.domain}' not found`);
+      domain = other;
+    }
+    const kind = `users:${domain.id}`;
+    const after = p.cursor === undefined ? undefined : decodeCursor(kind, p.cursor, { id: 'number' }).id;
+    const rows = await this.store.userListByDomain({ domainId: domain.id, afterId: after, limit: p.limit + 1 });
+    const items = rows.slice(0, p.limit);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > p.limit && last ? encodeCursor(kind, { id: last.id }) : null, domain };
+  }
+
+  /**
+   * `GET /tokens`: a user's own tokens; an admin's, every token of their
+   * domain, or (`userId`) those of a user they manage. Active ones only
+   * (neither revoked nor expired) unless `includeInactive`.
+   */
+  async listTokens(caller: Principal, p: { userId?: number; includeInactive?: boolean; limit: number; cursor?: string }): Promise<Listing<TokenWithOwner>> {
+    // An admin sees the tokens of the users they manage (not a super admin's), and their own.
+    let scope: { userId: number } | { domainId: number; exceptRole?: UserRole } = !isDomainAdmin(caller.user)
+      ? { userId: caller.user.id }
+      : caller.user.role === 'super_admin'
+        ? { domainId: caller.domain.id }
+        : { domainId: caller.domain.id, exceptRole: 'super_admin' };
+    if (p.userId !== undefined && p.userId !== caller.user.id) {
+      const target = await this.store.userGetById(p.userId);
+      if (!target || !canManageUser(caller.user, target)) throw new NotFoundError(`user ${p.userId} not found`, { field: 'userId' });
+      scope = { userId: target.id };
+    } else if (p.userId !== undefined) {
+      scope = { userId: caller.user.id };
+    }
+    const kind = 'userId' in scope ? `tokens:u${scope.userId}` : `tokens:d${scope.domainId}`;
+    const after = p.cursor === undefined ? undefined : decodeCursor(kind, p.cursor, { createdAt: 'number', id: 'string' });
+    const rows = await this.store.tokenList({
+      ...scope,
+      activeAt: p.includeInactive ? undefined : this.clock(),
+      after: after && { createdAt: after.createdAt, id: after.id },
+      limit: p.limit + 1,
+    });
+    const items = rows.slice(0, p.limit);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > p.limit && last ? encodeCursor(kind, { createdAt: last.createdAt, id: last.id }) : null };
+  }
+
+  /**
+   * `batchyard admin-token` (run with database access, no token needed): a new
+   * token for the admin with `email`, or for the first super admin. Recovers a
+   * deployment whose admin token was lost.
+   */
+  async mintAdminToken(p: { email?: string; name?: string; expiresInDays?: number }): Promise<{ user: User; token: MintedToken }> {
+    const user = p.email === undefined ? await this.store.userGetFirstWithRole('super_admin') : await this.store.userGetByEmail(normalizeEmail(p.email));
+    if (!user) throw new NotFoundError(p.email === undefined ? 'this database has no super admin (has a server started on it?)' : `no user '${p.email}'`);
+    if (!isDomainAdmin(user)) throw new ForbiddenError(`'${user.email}' is not an admin (role ${user.role})`);
+    const admin: User = { id: user.id, domainId: user.domainId, email: user.email, name: user.name, role: user.role, createdAt: user.createdAt };
+    return { user: admin, token: await this.auth.mintFor(this.store, admin, { name: p.name ?? 'admin-token', expiresInDays: p.expiresInDays }) };
   }
 }

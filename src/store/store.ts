@@ -99,11 +99,14 @@ export class Store {
   readonly userCreate = this.unique(users.userCreate, 'a user with this email already exists');
   readonly userGetById = this.run(users.userGetById);
   readonly userGetByEmail = this.run(users.userGetByEmail);
+  readonly userListByDomain = this.run(users.userListByDomain);
+  readonly userGetFirstWithRole = this.run(users.userGetFirstWithRole);
 
   readonly tokenCreate = this.run(tokens.tokenCreate);
   readonly tokenGetById = this.run(tokens.tokenGetById);
   readonly tokenGetIdentity = this.run(tokens.tokenGetIdentity);
   readonly tokenRevoke = this.run(tokens.tokenRevoke);
+  readonly tokenList = this.run(tokens.tokenList);
 
   readonly libraryInsert = this.unique(libraries.libraryInsert, 'a library with this name already exists in the domain');
   readonly libraryGetById = this.run(libraries.libraryGetById);

@@ -4,7 +4,8 @@ import type { ApiContext } from '../context.js';
 import { principalOf } from '../auth-hook.js';
 import { errorResponses } from '../schemas/common.js';
 import { CreateDomainBody, CreatedDomainBody, CreatedTokenBody, CreateTokenBody, CreateUserBody, TokenIdParams, UserBody } from '../schemas/users.js';
-import { isoOrNull, userView } from '../views.js';
+import { ListTokensQuery, ListUsersQuery, TokenPage, UserPage } from '../schemas/users.js';
+import { iso, isoOrNull, userView } from '../views.js';
 
 export const accountRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (app, { ctx }) => {
   app.get('/me', { schema: { tags: ['accounts'], summary: 'The caller', response: { 200: Type.Ref(UserBody), ...errorResponses } } }, async (request) => {
@@ -34,6 +35,47 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asy
     async (request, reply) => {
       const { user, domain } = await ctx.users.createUser(principalOf(request), request.body);
       return reply.status(201).send(userView(user, domain));
+    },
+  );
+
+  app.get(
+    '/users',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: "The domain's users, by id (admins; a super admin may name another domain)",
+        querystring: ListUsersQuery,
+        response: { 200: UserPage, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { items, nextCursor, domain } = await ctx.users.listUsers(principalOf(request), { ...request.query, limit: request.query.limit ?? 100 });
+      return { users: items.map((u) => userView(u, domain)), nextCursor };
+    },
+  );
+
+  app.get(
+    '/tokens',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'API tokens, oldest first: your own; an admin, those of the users of the domain (never the secrets)',
+        querystring: ListTokensQuery,
+        response: { 200: TokenPage, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { items, nextCursor } = await ctx.users.listTokens(principalOf(request), { ...request.query, limit: request.query.limit ?? 100 });
+      const tokens = items.map((t) => ({
+        id: t.id,
+        name: t.name,
+        userId: t.userId,
+        userEmail: t.userEmail,
+        createdAt: iso(t.createdAt),
+        expiresAt: isoOrNull(t.expiresAt),
+        revokedAt: isoOrNull(t.revokedAt),
+      }));
+      return { tokens, nextCursor };
     },
   );
 

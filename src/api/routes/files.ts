@@ -1,18 +1,22 @@
 /**
  * File bytes: `PUT …/files/{path}` streams the raw body into the blob store;
- * `GET …/files/{path}` streams it back with ETag and Range. The path is read
- * from the raw URL so encoded slashes and NULs are refused, not decoded away.
+ * `GET …/files/{path}` streams it back with ETag and Range; `DELETE
+ * …/files/{path}` moves the item to the trash. The path is read from the raw
+ * URL so encoded slashes and NULs are refused, not decoded away.
+ * (`PATCH …/files/{path}`, a move with a JSON body, is in items.ts, where JSON is parsed.)
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ApiContext } from '../context.js';
 import { principalOf } from '../auth-hook.js';
 import { errorResponses } from '../schemas/common.js';
 import { ItemBody } from '../schemas/items.js';
-import { itemView } from '../views.js';
+import { JobBody } from '../schemas/jobs.js';
+import { itemView, jobView } from '../views.js';
 import { InvalidArgumentError } from '../../domain/errors.js';
 import { DownloadQuery, downloadResponses, quotedEtag, sendFile } from '../send-file.js';
+import { INLINE_SUBTREE_LIMIT } from '../../services/item-service.js';
 
-const FileParams = Type.Object({
+export const FileParams = Type.Object({
   libraryId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
   '*': Type.String(),
 });
@@ -87,6 +91,30 @@ export const fileRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async 
         path: filePathFromUrl(request.raw.url ?? ''),
       });
       return sendFile(request, reply, item, blobStore, request.query.download === true);
+    },
+  );
+
+  app.delete(
+    '/libraries/:libraryId/files/*',
+    {
+      schema: {
+        tags: ['items'],
+        summary: 'Move a file or folder to the trash (restorable)',
+        description:
+          `A file, or a folder of at most ${INLINE_SUBTREE_LIMIT} items, goes to the trash in this request: 200 with the item (trashedAt set; ` +
+          'restore it with a restore job by its id or path). A larger folder is handed to a trash job: 202 with the job ' +
+          '(Location: /api/v1/jobs/{id}). 404 when there is no live item at the path, 403 below WRITER, 409 when the library is not STANDARD.',
+        params: FileParams,
+        response: { 200: Type.Ref(ItemBody), 202: Type.Ref(JobBody), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const caller = principalOf(request);
+      const { libraryId } = request.params;
+      const change = await ctx.items.trash(caller, libraryId, filePathFromUrl(request.raw.url ?? ''));
+      if (!change.deferred) return reply.status(200).send(itemView(change.item));
+      const { job, requestor } = await ctx.jobs.submit(caller, { type: 'trash', libraryId, params: { itemIds: [change.item.id] } });
+      return reply.status(202).header('location', `/api/v1/jobs/${job.id}`).send(jobView(job, requestor));
     },
   );
 };

@@ -1,10 +1,14 @@
-/** Folders, folder listings and the trash listing. */
+/** Folders, folder listings, the trash listing, and moving or renaming one item. */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ApiContext } from '../context.js';
 import { principalOf } from '../auth-hook.js';
 import { errorResponses, LibraryIdParams, PageQuery } from '../schemas/common.js';
-import { CreateFolderBody, ItemBody, ListItemsQuery } from '../schemas/items.js';
-import { itemView } from '../views.js';
+import { CreateFolderBody, ItemBody, ListItemsQuery, MoveItemBody } from '../schemas/items.js';
+import { JobBody } from '../schemas/jobs.js';
+import { itemView, jobView } from '../views.js';
+import { FileParams, filePathFromUrl } from './files.js';
+import { parentPath, parsePath, joinPath } from '../../domain/item-path.js';
+import { INLINE_SUBTREE_LIMIT } from '../../services/item-service.js';
 import { DownloadQuery, downloadResponses, sendFile } from '../send-file.js';
 
 const ItemIdParams = Type.Object({
@@ -68,6 +72,37 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async 
     async (request) => {
       const page = await ctx.items.listTrash(principalOf(request), request.params.libraryId, { limit: request.query.limit ?? 100, cursor: request.query.cursor });
       return { items: page.items.map(itemView), nextCursor: page.nextCursor };
+    },
+  );
+
+  // A file path route with a JSON body: registered here, where JSON is parsed (files.ts takes raw bodies).
+  app.patch(
+    '/libraries/:libraryId/files/*',
+    {
+      schema: {
+        tags: ['items'],
+        summary: 'Move or rename a file or folder within its library',
+        description:
+          '`{"path": "/new/place"}` moves the item (missing parents are created), `{"name": "new name"}` renames it in its folder. ' +
+          `A file, or a folder of at most ${INLINE_SUBTREE_LIMIT} items, moves in this request: 200 with the item at its new path. ` +
+          'A larger folder that keeps its name is handed to a move job into the new parent: 202 with the job (Location: /api/v1/jobs/{id}); ' +
+          'renaming one is a 422. 409 when the new path is taken (or the library is not STANDARD), 422 for a folder into itself.',
+        params: FileParams,
+        body: MoveItemBody,
+        response: { 200: Type.Ref(ItemBody), 202: Type.Ref(JobBody), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const caller = principalOf(request);
+      const { libraryId } = request.params;
+      const { path, name } = request.body;
+      const target = name !== undefined ? { name } : { path: path ?? '' };
+      const change = await ctx.items.move(caller, libraryId, filePathFromUrl(request.raw.url ?? ''), target);
+      if (!change.deferred) return reply.status(200).send(itemView(change.item));
+      const destination = parentPath(joinPath(parsePath(path ?? '')));
+      const params = { itemIds: [change.item.id], destination, onConflict: 'fail' };
+      const { job, requestor } = await ctx.jobs.submit(caller, { type: 'move', libraryId, params });
+      return reply.status(202).header('location', `/api/v1/jobs/${job.id}`).send(jobView(job, requestor));
     },
   );
 };

@@ -31,3 +31,11 @@ export const ListItemsQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+export const MoveItemBody = Type.Object(
+  {
+    path: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: 'the new path in the same library (missing parent folders are created)' })),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'a new name in the same folder' })),
+  },
+  { additionalProperties: false, minProperties: 1, maxProperties: 1, description: 'exactly one of `path` (move) or `name` (rename)' },
+);

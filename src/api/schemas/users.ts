@@ -59,3 +59,39 @@ export const CreatedTokenBody = Type.Object({
 });
 
 export const TokenIdParams = Type.Object({ tokenId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_]+$' }) });
+
+export const ListUsersQuery = Type.Object(
+  {
+    domain: Type.Optional(Type.String({ minLength: 1, maxLength: 253, description: "another domain's users (super admins)" })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const UserPage = Type.Object({ users: Type.Array(Type.Ref(UserBody)), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+
+export const ListTokensQuery = Type.Object(
+  {
+    userId: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'the tokens of this user (yourself, or a user you manage)' })),
+    includeInactive: Type.Optional(Type.Boolean({ default: false, description: 'also revoked and expired tokens' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const TokenBody = Type.Object(
+  {
+    id: Type.String({ description: 'what `DELETE /tokens/{id}` revokes; the secret itself is never shown again' }),
+    name: Type.String(),
+    userId: Type.Integer(),
+    userEmail: Type.String(),
+    createdAt: Type.String({ format: 'date-time' }),
+    expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  },
+  { title: 'Token' },
+);
+
+export const TokenPage = Type.Object({ tokens: Type.Array(TokenBody), nextCursor: Type.Union([Type.String(), Type.Null()]) });

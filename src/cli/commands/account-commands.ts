@@ -1,6 +1,7 @@
-/** `me`, `user add`, `token create`, `token revoke`. */
+/** `me`, `user add`, `user list`, `token create`, `token list`, `token revoke`. */
 import { Option, type Command } from 'commander';
-import { cell, printJson } from '../output.js';
+import { cell, printJson, printTable, shortTime } from '../output.js';
+import { paginate } from '../client.js';
 import { usageError } from '../errors.js';
 import { clientFor, globalsOf, parseIntegerFlag, readAll, type ResolvedIO } from './context.js';
 
@@ -18,6 +19,16 @@ interface CreatedToken {
   userId: number;
   name: string;
   expiresAt: string | null;
+}
+
+interface TokenInfo {
+  id: string;
+  name: string;
+  userId: number;
+  userEmail: string;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
 }
 
 function printUser(io: ResolvedIO, user: User): void {
@@ -62,7 +73,22 @@ export function registerAccountCommands(program: Command, io: ResolvedIO): void 
       else printUser(io, created);
     });
 
-  const token = program.command('token').description('mint and revoke API tokens');
+  user
+    .command('list')
+    .description("list your domain's users (admins)")
+    .option('--domain <name>', "another domain's users (super admins)")
+    .option('--json', 'print a JSON array')
+    .action(async (options: { domain?: string }, command: Command) => {
+      const users: User[] = [];
+      for await (const u of paginate<User>(clientFor(command), '/users', 'users', { domain: options.domain })) users.push(u);
+      if (globalsOf(command).json) {
+        printJson(io.stdout, users);
+        return;
+      }
+      printTable(io.stdout, [{ header: 'ID', align: 'right' }, 'EMAIL', 'NAME', 'ROLE'], users.map((u) => [String(u.id), u.email, u.name, u.role]));
+    });
+
+  const token = program.command('token').description('mint, list and revoke API tokens');
   token
     .command('create')
     .description('mint an API token and print its secret (shown once): export BATCHYARD_TOKEN=$(batchyard token create)')
@@ -79,6 +105,28 @@ export function registerAccountCommands(program: Command, io: ResolvedIO): void 
       const created = await clientFor(command).request<CreatedToken>('POST', '/tokens', { json: body });
       if (globalsOf(command).json) printJson(io.stdout, created);
       else io.stdout(`${created.token}\n`);
+    });
+
+  token
+    .command('list')
+    .description('list API tokens (never their secrets): yours; an admin, those of the users of the domain')
+    .option('--user-id <id>', "only this user's tokens (yourself, or a user you manage)")
+    .option('--all', 'also revoked and expired tokens')
+    .option('--json', 'print a JSON array')
+    .action(async (options: { userId?: string; all?: boolean }, command: Command) => {
+      const query = { userId: parseIntegerFlag(options.userId, '--user-id'), includeInactive: options.all ? true : undefined };
+      const tokens: TokenInfo[] = [];
+      for await (const t of paginate<TokenInfo>(clientFor(command), '/tokens', 'tokens', query)) tokens.push(t);
+      if (globalsOf(command).json) {
+        printJson(io.stdout, tokens);
+        return;
+      }
+      const columns = ['ID', 'NAME', 'USER', 'CREATED', 'EXPIRES', ...(options.all ? ['REVOKED'] : [])];
+      printTable(
+        io.stdout,
+        columns,
+        tokens.map((t) => [t.id, t.name, t.userEmail, shortTime(t.createdAt), t.expiresAt === null ? 'never' : shortTime(t.expiresAt), ...(options.all ? [shortTime(t.revokedAt)] : [])]),
+      );
     });
 
   token

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { registerAccountCommands } from './account-commands.js';
 import { registerLibraryCommands } from './library-commands.js';
 import { registerFileCommands } from './file-commands.js';
+import { registerItemCommands } from './item-commands.js';
 import { resolveIO, type CliIO } from './context.js';
 
 export type { CliIO } from './context.js';
@@ -17,4 +18,5 @@ export function registerClientCommands(program: Command, io?: Partial<CliIO>): v
   registerAccountCommands(program, resolved);
   registerLibraryCommands(program, resolved);
   registerFileCommands(program, resolved);
+  registerItemCommands(program, resolved);
 }

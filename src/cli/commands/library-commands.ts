@@ -1,8 +1,12 @@
-/** `library create`, `library list`, `library show`. */
+/** `library create`, `list`, `show`, `rename`, `delete`, `permissions`. */
 import { Option, type Command } from 'commander';
 import { paginate, resolveLibrary, type Library } from '../client.js';
 import { cell, printJson, printTable } from '../output.js';
 import { clientFor, globalsOf, parseIntegerFlag, type ResolvedIO } from './context.js';
+import { usageError } from '../errors.js';
+import { applyPermissionChanges, type Permission } from './permissions.js';
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 interface CreateOptions {
   storage?: string;
@@ -21,7 +25,7 @@ function printLibrary(io: ResolvedIO, library: Library): void {
 }
 
 export function registerLibraryCommands(program: Command, io: ResolvedIO): void {
-  const library = program.command('library').description('create, list and show libraries');
+  const library = program.command('library').description('create, list, show, rename and delete libraries; show and set their permissions');
 
   library
     .command('create <name>')
@@ -74,5 +78,53 @@ export function registerLibraryCommands(program: Command, io: ResolvedIO): void 
       const found = await resolveLibrary(clientFor(command), idOrName);
       if (globalsOf(command).json) printJson(io.stdout, found);
       else printLibrary(io, found);
+    });
+
+  library
+    .command('rename <library> <name>')
+    .description('rename a library (ADMIN)')
+    .option('--json', 'print the library as JSON')
+    .action(async (idOrName: string, name: string, _options: unknown, command: Command) => {
+      const client = clientFor(command);
+      const found = await resolveLibrary(client, idOrName);
+      const renamed = await client.request<Library>('PATCH', `/libraries/${encodeURIComponent(found.libraryId)}`, { json: { name } });
+      if (globalsOf(command).json) printJson(io.stdout, renamed);
+      else io.stdout(`renamed ${found.libraryId} to ${renamed.name}\n`);
+    });
+
+  library
+    .command('delete <library>')
+    .description('delete a library and all its content, trash included (ADMIN); needs --yes')
+    .option('--yes', 'yes, delete it and everything in it')
+    .option('--json', 'print JSON')
+    .action(async (idOrName: string, options: { yes?: boolean }, command: Command) => {
+      if (!options.yes) throw usageError(`library delete removes '${idOrName}' and everything in it, trash included: add --yes`);
+      const client = clientFor(command);
+      const found = await resolveLibrary(client, idOrName);
+      await client.request('DELETE', `/libraries/${encodeURIComponent(found.libraryId)}`);
+      if (globalsOf(command).json) printJson(io.stdout, { libraryId: found.libraryId, name: found.name, deleted: true });
+      else io.stdout(`deleted ${found.libraryId} (${found.name})\n`);
+    });
+
+  library
+    .command('permissions <library>')
+    .description('show who has which role; --set and --remove change the list (ADMIN), e.g. --set user:ann@example.com=READER')
+    .option('--set <who=ROLE>', 'user:EMAIL=ROLE or domain:NAME=ROLE (READER, WRITER, ADMIN); repeatable', collect)
+    .option('--remove <who>', 'user:EMAIL or domain:NAME; repeatable', collect)
+    .option('--json', 'print the permission list as JSON')
+    .action(async (idOrName: string, options: { set?: string[]; remove?: string[] }, command: Command) => {
+      const client = clientFor(command);
+      let found = await resolveLibrary(client, idOrName);
+      const current = (found.permissions ?? []) as Permission[];
+      if ((options.set?.length ?? 0) + (options.remove?.length ?? 0) > 0) {
+        const permissions = applyPermissionChanges(current, options.set ?? [], options.remove ?? []);
+        found = await client.request<Library>('PUT', `/libraries/${encodeURIComponent(found.libraryId)}/permissions`, { json: { permissions } });
+      }
+      const list = ((found.permissions ?? []) as Permission[]).map((p) => ({ type: p.type, value: p.value, role: p.role }));
+      if (globalsOf(command).json) {
+        printJson(io.stdout, list);
+        return;
+      }
+      printTable(io.stdout, ['TYPE', 'WHO', 'ROLE'], list.map((p) => [p.type, p.value, p.role]));
     });
 }

@@ -1,7 +1,7 @@
 /** API token rows; secrets are stored only as hashes. */
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
-import type { Domain, Token, User } from '../../domain/types.js';
+import type { Domain, Token, User, UserRole } from '../../domain/types.js';
 import { toDomain, toToken, toUser } from '../rows.js';
 
 export interface TokenCreateParams {
@@ -81,4 +81,37 @@ export async function tokenRevoke(db: Kysely<Database>, p: { id: string; now: nu
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
+}
+
+export interface TokenWithOwner extends Token {
+  userEmail: string;
+}
+
+/**
+ * Tokens of one user, or of every user of a domain (but those whose role is
+ * `exceptRole`), oldest first (by
+ * creation time, then id), after the `after` key; with `activeAt`, only those
+ * neither revoked nor expired at that time. Never the secret hash.
+ */
+export async function tokenList(
+  db: Kysely<Database>,
+  p: { userId?: number; domainId?: number; exceptRole?: UserRole; activeAt?: number; after?: { createdAt: number; id: string }; limit: number },
+): Promise<TokenWithOwner[]> {
+  let q = db
+    .selectFrom('tokens as t')
+    .innerJoin('users as u', 'u.id', 't.user_id')
+    .select(['t.id', 't.user_id', 't.name', 't.created_at', 't.expires_at', 't.revoked_at', 'u.email']);
+  if (p.userId !== undefined) q = q.where('t.user_id', '=', p.userId);
+  if (p.domainId !== undefined) q = q.where('u.domain_id', '=', p.domainId);
+  if (p.exceptRole !== undefined) q = q.where('u.role', '!=', p.exceptRole);
+  if (p.activeAt !== undefined) {
+    const at = p.activeAt;
+    q = q.where('t.revoked_at', 'is', null).where((eb) => eb.or([eb('t.expires_at', 'is', null), eb('t.expires_at', '>', at)]));
+  }
+  if (p.after) {
+    const after = p.after;
+    q = q.where((eb) => eb.or([eb('t.created_at', '>', after.createdAt), eb.and([eb('t.created_at', '=', after.createdAt), eb('t.id', '>', after.id)])]));
+  }
+  const rows = await q.orderBy('t.created_at').orderBy('t.id').limit(p.limit).execute();
+  return rows.map((r) => ({ ...toToken({ ...r, secret_hash: '' }), userEmail: r.email }));
 }

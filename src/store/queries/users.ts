@@ -38,3 +38,22 @@ export async function userGetByEmail(db: Kysely<Database>, email: string): Promi
   const row = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
   return row && toUserWithSecret(row);
 }
+
+/** A domain's users by id, after `afterId`. */
+export async function userListByDomain(db: Kysely<Database>, p: { domainId: number; afterId?: number; limit: number }): Promise<User[]> {
+  const rows = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('domain_id', '=', p.domainId)
+    .where('id', '>', p.afterId ?? 0)
+    .orderBy('id')
+    .limit(p.limit)
+    .execute();
+  return rows.map(toUser);
+}
+
+/** The first user (lowest id) with `role`, e.g. the super admin the first start created. */
+export async function userGetFirstWithRole(db: Kysely<Database>, role: UserRole): Promise<User | undefined> {
+  const row = await db.selectFrom('users').selectAll().where('role', '=', role).orderBy('id').limit(1).executeTakeFirst();
+  return row && toUser(row);
+}
