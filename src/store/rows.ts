@@ -74,6 +74,33 @@ export function toItem(row: Selectable<ItemsTable>): Item {
   };
 }
 
+/** The columns a folder page selects: the rest of a live child follows from its folder. */
+export type ChildRow = Pick<Selectable<ItemsTable>, 'id' | 'name' | 'kind' | 'size' | 'sha256' | 'content_type' | 'created_at' | 'modified_at'>;
+
+/**
+ * A live child of a folder from its page row, field by field like toItem. Not
+ * `toItem({ ...row, library_id, ... })`: in Node 20's V8 a spread followed by
+ * more keys takes a slow path (~17 µs a row, 7× the page's query on SQLite),
+ * which made folder listing 2-3× slower.
+ */
+export function toChildItem(row: ChildRow, folder: { libraryId: string; parentId: number; pathPrefix: string }): Item {
+  return {
+    id: Number(row.id),
+    libraryId: folder.libraryId,
+    parentId: folder.parentId,
+    name: row.name,
+    path: folder.pathPrefix + row.name,
+    kind: row.kind,
+    size: Number(row.size),
+    sha256: row.sha256,
+    contentType: row.content_type,
+    createdAt: Number(row.created_at),
+    modifiedAt: Number(row.modified_at),
+    trashedAt: null,
+    trashRootId: null,
+  };
+}
+
 export function toJob(row: Selectable<JobsTable>): Job {
   const total = Number(row.total);
   const succeeded = Number(row.succeeded);

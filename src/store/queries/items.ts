@@ -2,7 +2,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { Item, ItemKind } from '../../domain/types.js';
-import { toItem } from '../rows.js';
+import { toChildItem, toItem } from '../rows.js';
 import { prepared } from '../prepared.js';
 
 const byPath = prepared(['libraryId', 'path'], (db, p: { libraryId: string; path: string }) =>
@@ -52,9 +52,8 @@ export async function itemListChildren(
     p.afterName === undefined
       ? await firstChildren.rows(db, { parentId: p.parentId, limit: p.limit })
       : await nextChildren.rows(db, { parentId: p.parentId, afterName: p.afterName, limit: p.limit });
-  return rows.map((row) =>
-    toItem({ ...row, library_id: p.libraryId, parent_id: p.parentId, path: prefix + row.name, trashed_at: null, trash_root_id: null }),
-  );
+  const folder = { libraryId: p.libraryId, parentId: p.parentId, pathPrefix: prefix };
+  return rows.map((row) => toChildItem(row, folder));
 }
 
 /** A page of the library's trashed roots, newest first, after the (trashedAt, id) cursor. */
