@@ -8,7 +8,12 @@ export class InFlight {
   private count = 0;
   private waiters: Array<() => void> = [];
 
-  /** Wraps every route registered after this call. */
+  /**
+   * Wraps every route registered after this call. A handler that returns a promise
+   * runs until it settles; one that returns at once (a plugin's, sending a file
+   * later through `reply`) keeps its own way: wrapping it in an async function
+   * would make Fastify send an empty 200 when the returned promise resolved.
+   */
   install(app: FastifyInstance): void {
     const enter = () => this.count++;
     const leave = () => {
@@ -16,13 +21,18 @@ export class InFlight {
     };
     app.addHook('onRoute', (route) => {
       const handler = route.handler as RouteHandlerMethod;
-      route.handler = async function (this: FastifyInstance, request, reply) {
+      route.handler = function (this: FastifyInstance, request, reply) {
         enter();
+        let result: unknown;
         try {
-          return await handler.call(this, request, reply);
-        } finally {
+          result = handler.call(this, request, reply);
+        } catch (error) {
           leave();
+          throw error;
         }
+        if (result instanceof Promise) return result.finally(leave);
+        leave();
+        return result;
       } as RouteHandlerMethod;
     });
   }

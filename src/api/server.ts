@@ -4,6 +4,7 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ApiContext } from './context.js';
 import { errorBody, installErrorHandler } from './error-handler.js';
@@ -77,6 +78,21 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
     // A job's params are documented per type; the Job schema the responses are written with keeps them free-form.
     transformObject: (document) => ('openapiObject' in document ? withDocumentedJobParams(document.openapiObject, ctx.jobs.paramSchemas()) : document.swaggerObject),
+  });
+
+  // The reference a browser reads, from the same document; its scripts and styles are served from here, no CDN.
+  await app.register(swaggerUi, {
+    routePrefix: '/api/v1/docs',
+    theme: { title: 'batchyard API' },
+    staticCSP: {
+      'default-src': "'self'",
+      'img-src': "'self' data:",
+      'style-src': "'self' 'unsafe-inline'",
+      'script-src': "'self'",
+      'object-src': "'none'",
+      'base-uri': "'self'",
+      'frame-ancestors': "'self'",
+    },
   });
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
