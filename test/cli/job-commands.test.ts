@@ -272,6 +272,7 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
   requests.push(`${route}${url.search}`);
   if (req.headers.authorization !== `Bearer ${TOKEN}`) return send(res, 401, { error: { code: 'UNAUTHENTICATED', message: 'no' } });
   if (route === 'GET /api/v1/libraries/LIB1') return send(res, 200, { libraryId: 'LIB1', name: 'Docs' });
+  if (route === 'GET /api/v1/libraries') return send(res, 200, { libraries: [{ libraryId: 'LIB00000000000000001', name: 'Reports' }], nextCursor: null });
   if (route === 'POST /api/v1/jobs') {
     const input = JSON.parse(body) as { type: string; params: Record<string, unknown> };
     submitted.push(input);
@@ -410,8 +411,10 @@ describe('job commands against a fake API', () => {
   it('list sends the filters and says when there is more; --all follows the cursor', async () => {
     const r = await run(['job', 'list', '--status', 'running', '--status', 'queued', '--type', 'trash', '--limit', '1']);
     expect(r.code).toBe(0);
-    expect(requests).toEqual(['GET /api/v1/jobs?status=running&status=queued&type=trash&limit=1']);
-    expect(r.stdout).toBe(formatTable(JOB_COLUMNS, [jobRow(job())]));
+    // The libraries are named from one listing of them, not a request per row.
+    expect(requests).toEqual(['GET /api/v1/jobs?status=running&status=queued&type=trash&limit=1', 'GET /api/v1/libraries?limit=1000']);
+    expect(r.stdout).toBe(formatTable(JOB_COLUMNS, [jobRow(job(), new Map([['LIB00000000000000001', 'Reports']]))]));
+    expect(r.stdout).toContain('Reports');
     expect(r.stderr).toBe('batchyard: more jobs: --cursor c2 (or --all)\n');
     const all = await run(['job', 'list', '--all', '--json']);
     expect(JSON.parse(all.stdout)).toMatchObject({ jobs: [{ id: 12 }, { id: 12 }], nextCursor: null });

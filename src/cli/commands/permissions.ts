@@ -12,11 +12,14 @@ export interface Permission {
 
 /** `user:ann@example.com` or `domain:example.com`; a bare value with '@' is a user, without one a domain. */
 export function parsePrincipal(text: string, flag: string): Pick<Permission, 'type' | 'value'> {
-  const match = /^(?:(user|domain):)?(.+)$/i.exec(text.trim());
-  const value = match?.[2]?.trim().toLowerCase() ?? '';
-  if (!match || value === '' || value.includes('=')) throw usageError(`${flag}: expected user:EMAIL or domain:NAME, got '${text}'`);
-  const type = (match[1]?.toLowerCase() as Permission['type'] | undefined) ?? (value.includes('@') ? 'user' : 'domain');
-  return { type, value };
+  const trimmed = text.trim();
+  const colon = trimmed.indexOf(':');
+  const prefix = colon < 0 ? undefined : trimmed.slice(0, colon).toLowerCase();
+  const value = (colon < 0 ? trimmed : trimmed.slice(colon + 1)).trim().toLowerCase();
+  if ((prefix !== undefined && prefix !== 'user' && prefix !== 'domain') || value === '' || value.includes('=') || value.includes(':')) {
+    throw usageError(`${flag}: expected user:EMAIL or domain:NAME, got '${text}'`);
+  }
+  return { type: (prefix as Permission['type'] | undefined) ?? (value.includes('@') ? 'user' : 'domain'), value };
 }
 
 /** `user:EMAIL=ROLE` → a permission. */
