@@ -17,6 +17,7 @@ import { UserService } from './services/user-service.js';
 import { LibraryService } from './services/library-service.js';
 import { ItemService } from './services/item-service.js';
 import { JobService } from './services/job-service.js';
+import { EventFeedService } from './services/event-feed.js';
 import { createOperationRegistry } from './operations/index.js';
 import type { OperationRegistry } from './jobs/operation-registry.js';
 import { Engine, type EngineOverrides } from './engine/engine.js';
@@ -88,9 +89,10 @@ export async function openApp(config: Config, options: { logger?: Logger; driver
     const items = new ItemService(store, libraries, blobStores, config.maxUploadBytes);
     const operations = createOperationRegistry({ enableBenchJobs: config.enableBenchJobs });
     const jobs = new JobService(store, libraries, operations, { enableBenchJobs: config.enableBenchJobs });
+    const events = new EventFeedService(store, jobs);
     const resumed = chores ? await libraries.resumeUnfinished() : 0;
     if (resumed > 0) logger.info({ resumed }, 'finished library creations/deletions interrupted by a crash');
-    return { config, driver, store, blobStores, operations, logger, auth, users, libraries, items, jobs, close: () => driver.close() };
+    return { config, driver, store, blobStores, operations, logger, auth, users, libraries, items, jobs, events, close: () => driver.close() };
   } catch (error) {
     await driver.close();
     throw error;

@@ -5,6 +5,7 @@ import type { LibraryService } from '../services/library-service.js';
 import type { ItemService } from '../services/item-service.js';
 import type { Store } from '../store/store.js';
 import type { JobService } from '../services/job-service.js';
+import type { EventFeedService } from '../services/event-feed.js';
 
 export interface ApiContext {
   store: Store;
@@ -13,4 +14,6 @@ export interface ApiContext {
   libraries: LibraryService;
   items: ItemService;
   jobs: JobService;
+  /** Gap-free job event feeds (the SSE routes). */
+  events: EventFeedService;
 }

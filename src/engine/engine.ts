@@ -22,7 +22,6 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 import { isWorking, JobStoppedError, LeaseLostError, runItemsTask, type EngineHooks, type RunnerDeps } from './task-runner.js';
 import { runPlanTask } from './plan-runner.js';
 import { finishIfDone } from '../jobs/job-lifecycle.js';
-import { WORK_CHANNEL } from '../jobs/events.js';
 import { collectBlobs } from './blob-collector.js';
 
 export interface EngineOptions {
@@ -102,7 +101,7 @@ export class Engine {
     if (this.running) return;
     this.running = true;
     this.stopping = false;
-    this.unsubscribe = await this.store.subscribe(WORK_CHANNEL, () => this.wake());
+    this.unsubscribe = await this.store.subscribe('work', () => this.wake());
     const lease = this.options.leaseMs;
     this.every(Math.max(50, Math.floor(lease / 3)), () => this.heartbeat());
     this.every(Math.max(100, Math.floor(lease / 2)), () => this.rescue());

@@ -8,7 +8,7 @@ import type { ClaimedTask } from '../store/queries/job-tasks.js';
 import type { Job } from '../domain/jobs.js';
 import type { Operation } from '../jobs/operation.js';
 import { finishIfDone, markPlanning, markRunning } from '../jobs/job-lifecycle.js';
-import { WORK_CHANNEL } from '../jobs/events.js';
+import { hintWork } from '../jobs/events.js';
 import { LeaseLostError, type RunnerDeps } from './task-runner.js';
 import { planRetry } from './retry-planner.js';
 
@@ -81,7 +81,7 @@ export async function runPlanTask(deps: RunnerDeps, op: Operation, initial: Job,
         updated = (await markRunning(tx, updated, now)) ?? updated;
         await finishIfDone(tx, updated, now);
       }
-      if (step.tasks.length > 0 || yieldSlot) await tx.notify(WORK_CHANNEL, String(job.id));
+      if (step.tasks.length > 0 || yieldSlot) await hintWork(tx, job.id);
       job = updated;
       return !done && !yieldSlot;
     });

@@ -14,7 +14,7 @@ import type { Job } from '../domain/jobs.js';
 import type { ItemFailureOutcome, Operation, OperationContext, TaskBody } from '../jobs/operation.js';
 import { backoffDelay, describeError, isTransientError, type RetryPolicy } from './retry-policy.js';
 import { finishIfDone, markRunning } from '../jobs/job-lifecycle.js';
-import { recordJobEvent, WORK_CHANNEL } from '../jobs/events.js';
+import { hintWork, recordJobEvent } from '../jobs/events.js';
 
 /** Thrown inside a task's transaction when its claim was taken over: the transaction rolls back. */
 export class LeaseLostError extends Error {
@@ -172,7 +172,7 @@ export async function runItemsTask(deps: RunnerDeps, op: Operation, job: Job, ta
             return;
           }
           if (!(await tx.taskReschedule({ id: task.id, fence: task.fence, runAfter, attempts }))) throw new LeaseLostError(task.id);
-          await tx.notify(WORK_CHANNEL, String(job.id));
+          await hintWork(tx, job.id);
         })
         .catch((e: unknown) => {
           if (!(e instanceof LeaseLostError)) throw e;

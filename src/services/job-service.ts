@@ -17,7 +17,7 @@ import type { OperationRegistry } from '../jobs/operation-registry.js';
 import type { JobVisibility } from '../store/queries/jobs.js';
 import { jobOrderKey } from '../store/queries/jobs.js';
 import type { JobEvent } from '../store/queries/job-events.js';
-import { recordJobEvent, WORK_CHANNEL } from '../jobs/events.js';
+import { hintWork, recordJobEvent } from '../jobs/events.js';
 import { cancelJob } from '../jobs/job-lifecycle.js';
 import type { LibraryService } from './library-service.js';
 import { systemClock, type Clock } from './clock.js';
@@ -100,8 +100,8 @@ export class JobService {
       enableBenchJobs: this.options.enableBenchJobs,
       now: this.clock,
     });
-    const now = this.clock();
     const job = await this.store.transaction(async (tx) => {
+      const now = await this.creationTime(tx, library.library.domainId);
       const created = await tx.jobInsert({
         domainId: library.library.domainId,
         libraryId: library.library.id,
@@ -120,10 +120,21 @@ export class JobService {
     return { job, requestor: caller.user };
   }
 
+  /**
+   * A new job's creation time, read inside its transaction from the domain's
+   * job clock (never before an earlier job's; the clock's row stays locked
+   * until commit): a domain's jobs commit in (createdAt, id) order, so a walk
+   * in creation order (keyset or offset pages) never passes a job that has
+   * yet to commit.
+   */
+  private creationTime(tx: Store, domainId: number): Promise<number> {
+    return tx.jobClockAdvance({ domainId, now: this.clock() });
+  }
+
   private async queuePlan(tx: Store, job: Job, now: number): Promise<void> {
     await tx.taskInsertMany([{ jobId: job.id, phase: 1, kind: 'plan', payload: JSON.stringify({ cursor: null }), itemCount: 0, runAfter: now }]);
     await recordJobEvent(tx, job, 'status', now);
-    await tx.notify(WORK_CHANNEL, String(job.id));
+    await hintWork(tx, job.id);
   }
 
   /** The job if the caller may see it; 404 otherwise (another domain's job does not exist for them). */
@@ -232,8 +243,8 @@ export class JobService {
     const op = this.operations.get(original.type);
     await this.libraries.access(caller, original.libraryId, op.sourceRight);
     if (original.targetLibraryId !== null) await this.libraries.access(caller, original.targetLibraryId, 'WRITER');
-    const now = this.clock();
     const job = await this.store.transaction(async (tx) => {
+      const now = await this.creationTime(tx, original.domainId);
       const created = await tx.jobInsert({
         domainId: original.domainId,
         libraryId: original.libraryId,
@@ -265,40 +276,18 @@ export class JobService {
     };
   }
 
-  /** Events of one visible job after `afterId`. */
+  /**
+   * Events of one visible job after `afterId`, a page of its log as committed
+   * (one job's events commit in id order). Live, resumable feeds: EventFeedService.
+   */
   async jobEvents(caller: Principal, id: number, afterId: number, limit = 500): Promise<JobEvent[]> {
     await this.visibleJob(caller, id);
     return this.store.eventListForJob({ jobId: id, afterId, limit });
   }
 
-  /** Events of every job the caller may see, after `afterId`. */
-  async domainEvents(caller: Principal, afterId: number, limit = 500): Promise<{ events: JobEvent[]; lastId: number }> {
-    const rows = await this.store.eventListForDomain({ domainId: caller.user.domainId, afterId, limit });
-    const visible: JobEvent[] = [];
-    const seen = new Map<number, boolean>();
-    for (const event of rows) {
-      let ok = seen.get(event.jobId);
-      if (ok === undefined) {
-        const job = await this.store.jobGetById(event.jobId);
-        ok = job !== undefined && (await this.canSee(caller, job));
-        seen.set(event.jobId, ok);
-      }
-      if (ok) visible.push(event);
-    }
-    return { events: visible, lastId: rows.at(-1)?.id ?? afterId };
-  }
-
   /** Each job type this server runs with its params schema (the OpenAPI document shows one branch per type). */
   paramSchemas() {
     return this.operations.paramSchemas();
-  }
-
-  latestEventId(): Promise<number> {
-    return this.store.eventLatestId();
-  }
-
-  subscribe(listener: (payload: string) => void) {
-    return this.store.subscribe('batchyard_jobs', listener);
   }
 
   private async requestorOf(userId: number): Promise<Pick<User, 'id' | 'email' | 'name'>> {

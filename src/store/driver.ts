@@ -5,6 +5,7 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
+import type { Hint, HintTopic } from './hints.js';
 
 export interface Capabilities {
   /** Several connections may write at once (PostgreSQL); false means one serialized writer (SQLite). */
@@ -13,6 +14,16 @@ export interface Capabilities {
   readonly skipLocked: boolean;
   /** Events can cross processes through the database (LISTEN/NOTIFY). */
   readonly crossProcessNotify: boolean;
+  /**
+   * Writers commit concurrently, so ids from a sequence can become visible
+   * out of id order, and the database shows readers which transactions are
+   * still in flight (PostgreSQL: `pg_current_xact_id()`, `pg_current_snapshot()`).
+   * A reader of an id-ordered log (the job events) then reads only up to an id
+   * below which nothing can still appear; the log's rows record their writer's
+   * transaction id. False: commits are serialized (SQLite), id order is commit
+   * order and every visible id is settled.
+   */
+  readonly commitSnapshots: boolean;
 }
 
 export interface Migration {
@@ -23,16 +34,16 @@ export interface Migration {
 }
 
 /**
- * Hints between engine parts: a publish inside a transaction reaches
- * subscribers once it commits (PostgreSQL NOTIFY; for SQLite the Store holds
- * them until commit). Payloads are short hints; listeners re-read.
+ * Hints between engine parts (typed messages, `hints.ts`): a publish inside a
+ * transaction reaches subscribers once it commits (PostgreSQL NOTIFY; for
+ * SQLite the Store holds them until commit). Listeners re-read state.
  */
 export interface Notifier {
   /** Publishes inside a transaction are delivered at its commit (PostgreSQL NOTIFY); false: the Store publishes after commit. */
   readonly transactional: boolean;
-  publish(db: Kysely<Database>, channel: string, payload: string): Promise<void>;
-  /** Returns a function that stops the subscription. */
-  subscribe(channel: string, listener: (payload: string) => void): Promise<() => Promise<void>>;
+  publish(db: Kysely<Database>, hint: Hint): Promise<void>;
+  /** Calls `listener` with each hint of `topic` (text that is not one is dropped). Returns a function that stops the subscription. */
+  subscribe(topic: HintTopic, listener: (hint: Hint) => void): Promise<() => Promise<void>>;
 }
 
 export interface Driver {

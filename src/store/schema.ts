@@ -166,6 +166,14 @@ export interface JobEventsTable {
   kind: string;
   data: string;
   created_at: number;
+  /** The writing transaction's id (PostgreSQL xid8, as text); NULL on SQLite and for rows older than migration 7. */
+  xid: Generated<string | null>;
+}
+
+/** Each domain's latest job creation time (epoch ms): the next job's is never earlier. */
+export interface JobClocksTable {
+  domain_id: number;
+  last_created_at: number;
 }
 
 export interface JobTargetsTable {
@@ -199,6 +207,7 @@ export interface Database {
   job_tasks: JobTasksTable;
   job_failures: JobFailuresTable;
   job_events: JobEventsTable;
+  job_clocks: JobClocksTable;
   engine_domain_turns: EngineDomainTurnsTable;
   job_targets: JobTargetsTable;
   server_keys: ServerKeysTable;

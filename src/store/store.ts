@@ -8,6 +8,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Capabilities, Driver } from './driver.js';
 import type { Database } from './schema.js';
+import type { Hint, HintOf, HintTopic } from './hints.js';
 import { ConflictError } from '../domain/errors.js';
 import * as domains from './queries/domains.js';
 import * as users from './queries/users.js';
@@ -17,6 +18,7 @@ import * as access from './queries/library-access.js';
 import * as items from './queries/items.js';
 import * as blobs from './queries/blobs.js';
 import * as jobs from './queries/jobs.js';
+import * as jobClocks from './queries/job-clocks.js';
 import * as tasks from './queries/job-tasks.js';
 import * as failures from './queries/job-failures.js';
 import * as serverKeys from './queries/server-keys.js';
@@ -40,7 +42,7 @@ export class Store {
   readonly inTransaction: boolean;
 
   /** Hints published inside this transaction, sent at commit (for notifiers that are not transactional). */
-  private readonly afterCommit: Array<[channel: string, payload: string]> = [];
+  private readonly afterCommit: Hint[] = [];
 
   constructor(
     private readonly driver: Driver,
@@ -57,7 +59,7 @@ export class Store {
     if (this.inTransaction) return fn(this);
     let tx: Store | undefined;
     const result = await this.db.transaction().execute((trx) => fn((tx = new Store(this.driver, trx, true))));
-    for (const [channel, payload] of tx?.afterCommit ?? []) await this.driver.notifier.publish(this.db, channel, payload);
+    for (const hint of tx?.afterCommit ?? []) await this.driver.notifier.publish(this.db, hint);
     return result;
   }
 
@@ -150,6 +152,8 @@ export class Store {
     return jobs.jobGetForUpdate(this.db, { id, lock: this.capabilities.concurrentWriters });
   }
   readonly jobList = this.run(jobs.jobList);
+  /** The creation time for the domain's next job (≥ `now` and every earlier one's); holds the domain's clock row until commit. */
+  readonly jobClockAdvance = this.run(jobClocks.jobClockAdvance);
   readonly jobSetStatus = this.run(jobs.jobSetStatus);
   readonly jobAddCounts = this.run(jobs.jobAddCounts);
   readonly jobSetResult = this.run(jobs.jobSetResult);
@@ -183,22 +187,42 @@ export class Store {
 
   readonly serverKeyGetOrCreate = this.run(serverKeys.serverKeyGetOrCreate);
 
-  readonly eventInsert = this.run(events.eventInsert);
+  /** Appends an event (recording its transaction's id where commits can be out of id order); returns its id. */
+  eventInsert(e: Omit<events.JobEvent, 'id'>) {
+    return events.eventInsert(this.db, { ...e, recordXid: this.capabilities.commitSnapshots });
+  }
   readonly eventListForJob = this.run(events.eventListForJob);
   readonly eventListForDomain = this.run(events.eventListForDomain);
   readonly eventLatestId = this.run(events.eventLatestId);
+  /**
+   * The event log's state for a reader finding its settled horizon (`events.eventHorizon`):
+   * `maxId`, and where commits can be out of id order `xmin` (and with `checkpoint`, `clock`
+   * and `snapshot`). A checkpoint takes a transaction id: only outside a transaction.
+   */
+  eventHorizon(p: { checkpoint: boolean }) {
+    if (p.checkpoint && this.inTransaction) throw new Error('eventHorizon: a checkpoint must not run inside a transaction');
+    return events.eventHorizon(this.db, { snapshots: this.capabilities.commitSnapshots, checkpoint: p.checkpoint });
+  }
+  /** Events up to `upToId` a checkpoint's snapshot did not see (in flight then); none where commits are serialized. */
+  eventListInFlightAt(p: Parameters<typeof events.eventListInFlightAt>[1]) {
+    if (!this.capabilities.commitSnapshots) return Promise.resolve([]);
+    return events.eventListInFlightAt(this.db, p);
+  }
   readonly eventPruneProgress = this.run(events.eventPruneProgress);
 
-  /** Sends a hint to subscribers of `channel`; inside a transaction, at its commit. */
-  notify(channel: string, payload: string): Promise<void> {
+  /** Sends a hint to subscribers of its topic; inside a transaction, at its commit. */
+  notify(hint: Hint): Promise<void> {
     if (this.inTransaction && !this.driver.notifier.transactional) {
-      this.afterCommit.push([channel, payload]);
+      this.afterCommit.push(hint);
       return Promise.resolve();
     }
-    return this.driver.notifier.publish(this.db, channel, payload);
+    return this.driver.notifier.publish(this.db, hint);
   }
-  subscribe(channel: string, listener: (payload: string) => void) {
-    return this.driver.notifier.subscribe(channel, listener);
+  /** Calls `listener` with each hint of `topic`; returns a function that stops the subscription. */
+  subscribe<T extends HintTopic>(topic: T, listener: (hint: HintOf<T>) => void): Promise<() => Promise<void>> {
+    return this.driver.notifier.subscribe(topic, (hint) => {
+      if (hint.topic === topic) listener(hint as HintOf<T>);
+    });
   }
   isTransient(error: unknown): boolean {
     return this.driver.isTransient(error);

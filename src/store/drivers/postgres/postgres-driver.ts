@@ -7,11 +7,13 @@ import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import type { Driver, Capabilities, Notifier } from '../../driver.js';
 import type { Database } from '../../schema.js';
 import { postgresMigrations } from './migrations/index.js';
+import { decodeHint, encodeHint, HINT_CHANNELS, type Hint, type HintTopic } from '../../hints.js';
 
 const capabilities: Capabilities = Object.freeze({
   concurrentWriters: true,
   skipLocked: true,
   crossProcessNotify: true,
+  commitSnapshots: true,
 });
 
 const INT8_OID = 20;
@@ -93,12 +95,13 @@ export async function createPostgresDriver(options: PostgresDriverOptions): Prom
 
 /**
  * NOTIFY inside the writing transaction (delivered at commit); LISTEN on one
- * dedicated connection per process, reconnected if it drops. Channels are
- * scoped by schema so isolated test schemas do not hear each other.
+ * dedicated connection per process, reconnected if it drops. Each hint topic
+ * has its channel, scoped by schema so isolated test schemas do not hear each
+ * other; the payload is the hint's text (`hints.ts`).
  */
 function listenNotifyNotifier(connectionString: string, schema: string | undefined): Notifier {
-  const scoped = (channel: string) => (schema ? `${schema}_${channel}` : channel);
-  const listeners = new Map<string, Set<(payload: string) => void>>();
+  const channelOf = (topic: HintTopic) => (schema ? `${schema}_${HINT_CHANNELS[topic]}` : HINT_CHANNELS[topic]);
+  const listeners = new Map<string, Set<(hint: Hint) => void>>();
   let client: pg.Client | undefined;
   let connecting: Promise<pg.Client> | undefined;
   let closed = false;
@@ -108,7 +111,10 @@ function listenNotifyNotifier(connectionString: string, schema: string | undefin
     connecting ??= (async () => {
       const c = new pg.Client({ connectionString });
       c.on('notification', (msg) => {
-        for (const listener of listeners.get(msg.channel) ?? []) listener(msg.payload ?? '');
+        const set = listeners.get(msg.channel);
+        const hint = set && decodeHint(msg.payload ?? '');
+        if (!set || !hint || channelOf(hint.topic) !== msg.channel) return;
+        for (const listener of set) listener(hint);
       });
       c.on('error', () => {
         client = undefined;
@@ -137,20 +143,22 @@ function listenNotifyNotifier(connectionString: string, schema: string | undefin
 
   return {
     transactional: true,
-    async publish(db, channel, payload) {
-      await sql`SELECT pg_notify(${scoped(channel)}, ${payload})`.execute(db);
+    async publish(db, hint) {
+      await sql`SELECT pg_notify(${channelOf(hint.topic)}, ${encodeHint(hint)})`.execute(db);
     },
-    async subscribe(channel, listener) {
-      const name = scoped(channel);
+    async subscribe(topic, listener) {
+      const name = channelOf(topic);
       let set = listeners.get(name);
       const fresh = !set;
       if (!set) listeners.set(name, (set = new Set()));
-      set.add(listener);
+      // Each subscription is its own entry, so one listener subscribed twice is also stopped twice.
+      const entry = (hint: Hint) => listener(hint);
+      set.add(entry);
       closed = false;
       const c = await connect();
       if (fresh) await c.query(`LISTEN "${name}"`);
       return async () => {
-        set.delete(listener);
+        set.delete(entry);
         if (set.size > 0) return;
         listeners.delete(name);
         if (client) await client.query(`UNLISTEN "${name}"`).catch(() => {});

@@ -20,6 +20,7 @@ const capabilities: Capabilities = Object.freeze({
   concurrentWriters: false,
   skipLocked: false,
   crossProcessNotify: false,
+  commitSnapshots: false,
 });
 
 export interface SqliteDriverOptions {

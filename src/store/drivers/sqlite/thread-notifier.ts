@@ -1,17 +1,14 @@
 /**
  * Hints for one SQLite database within one process: subscribers in this
  * thread hear them on an emitter, other threads of the process (the engine
- * thread, the API's) through a BroadcastChannel named after the database file.
+ * thread, the API's) through a BroadcastChannel named after the database file,
+ * as the same text a PostgreSQL NOTIFY carries (`hints.ts` encodes and decodes).
  * SQLite has no transactional notify: the Store publishes after commit.
  */
 import { EventEmitter } from 'node:events';
 import { BroadcastChannel } from 'node:worker_threads';
 import type { Notifier } from '../../driver.js';
-
-interface Hint {
-  channel: string;
-  payload: string;
-}
+import { decodeHint, encodeHint, type Hint } from '../../hints.js';
 
 export function threadNotifier(databaseName: string): Notifier & { close(): void } {
   const emitter = new EventEmitter();
@@ -21,20 +18,22 @@ export function threadNotifier(databaseName: string): Notifier & { close(): void
   if (broadcast) {
     broadcast.unref();
     broadcast.onmessage = (event) => {
-      const hint = (event as { data: Hint }).data;
-      emitter.emit(hint.channel, hint.payload);
+      const data = (event as { data: unknown }).data;
+      const hint = typeof data === 'string' ? decodeHint(data) : undefined;
+      if (hint) emitter.emit(hint.topic, hint);
     };
   }
   return {
     transactional: false,
-    async publish(_db, channel, payload) {
-      setImmediate(() => emitter.emit(channel, payload));
-      broadcast?.postMessage({ channel, payload } satisfies Hint);
+    async publish(_db, hint) {
+      setImmediate(() => emitter.emit(hint.topic, hint));
+      broadcast?.postMessage(encodeHint(hint));
     },
-    async subscribe(channel, listener) {
-      emitter.on(channel, listener);
+    async subscribe(topic, listener) {
+      const heard = (hint: Hint) => listener(hint);
+      emitter.on(topic, heard);
       return async () => {
-        emitter.off(channel, listener);
+        emitter.off(topic, heard);
       };
     },
     close() {

@@ -6,6 +6,7 @@ import * as m0003 from './0003-jobs.js';
 import * as m0004 from './0004-job-targets.js';
 import * as m0005 from './0005-server-keys-failure-times.js';
 import * as m0006 from './0006-job-listing-cover.js';
+import * as m0007 from './0007-event-xid-job-clocks.js';
 
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, ...m0001 },
@@ -14,4 +15,5 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 4, ...m0004 },
   { version: 5, ...m0005 },
   { version: 6, ...m0006 },
+  { version: 7, ...m0007 },
 ];
