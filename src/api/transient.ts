@@ -1,23 +1,22 @@
 /**
- * A transient database error (deadlock, serialization failure, lost
- * connection) is a 503 the client may retry, not a 500. Idempotent calls are
- * first re-run here (`attempts` > 1): their transaction rolled back, or ran to
- * the same end. (A cancel can meet a worker's claim on PostgreSQL and be
- * chosen as the deadlock victim.) Used by the native routes and the dialects.
+ * Re-running idempotent calls that met a busy database. The Store already
+ * turns a transient database error into DatabaseBusyError (a 503 with
+ * Retry-After on every route); a call whose repetition changes nothing (a
+ * job cancel: a cancelling job stays cancelling) is first tried again here,
+ * as its transaction rolled back. On PostgreSQL a cancel can meet a worker's
+ * claim and be chosen as the deadlock victim.
  */
-import { TransientError } from '../domain/errors.js';
-import type { Store } from '../store/store.js';
+import { DatabaseBusyError } from '../domain/errors.js';
 
 /** How often an idempotent job cancel is tried before answering 503. */
 export const CANCEL_ATTEMPTS = 3;
 
-export async function transientAware<T>(store: Pick<Store, 'isTransient'>, fn: () => Promise<T>, attempts = 1): Promise<T> {
+export async function rerunWhenBusy<T>(fn: () => Promise<T>, attempts: number): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (error) {
-      if (!store.isTransient(error)) throw error;
-      if (attempt >= attempts) throw new TransientError('the database is busy; try again');
+      if (!(error instanceof DatabaseBusyError) || attempt >= attempts) throw error;
     }
   }
 }

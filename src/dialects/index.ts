@@ -3,8 +3,10 @@
  * that translates requests into the same service calls the native API makes
  * (JobService.list/get/submit/cancel…, LibraryService) and the results into
  * its vendor's shapes. A dialect holds no data and no logic beyond that.
- * Each plugin sets its own error handler (its vendor's error body) and
- * authentication, encapsulated to its routes.
+ * Each is built on the kit (kit/): its vendor's ErrorSurface for every error
+ * under its paths, its authentication as one installPrincipal step, and
+ * renameField for service errors in its vendor's field names; all three are
+ * encapsulated to its routes.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../api/context.js';

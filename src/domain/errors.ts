@@ -93,8 +93,28 @@ export class UnprocessableError extends BatchyardError {
     super('UNPROCESSABLE', message, details);
   }
 }
+
+/** Seconds a client is asked to wait before trying a TRANSIENT (503) failure again (its `Retry-After`). */
+export const DEFAULT_RETRY_AFTER_SECONDS = 1;
+
 export class TransientError extends BatchyardError {
-  constructor(message: string, details?: ErrorDetails) {
+  /** The `Retry-After` of the 503 this error becomes. */
+  readonly retryAfterSeconds: number;
+  constructor(message: string, details?: ErrorDetails, retryAfterSeconds = DEFAULT_RETRY_AFTER_SECONDS) {
     super('TRANSIENT', message, details);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/**
+ * The database could not do it now (SQLite busy or locked, a PostgreSQL serialization
+ * failure, deadlock, lock timeout or lost connection): the Store throws this in place of
+ * the driver's error (kept as `cause`). Worth another try: the engine retries it, the
+ * API answers 503 with `Retry-After`.
+ */
+export class DatabaseBusyError extends TransientError {
+  constructor(cause: unknown) {
+    super('the database is busy; try again shortly');
+    this.cause = cause;
   }
 }

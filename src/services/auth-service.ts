@@ -2,6 +2,7 @@
  * Authentication and tokens: resolves a bearer secret to a principal, mints
  * and revokes tokens, and bootstraps the first domain and super admin.
  */
+import crypto from 'node:crypto';
 import type { Store } from '../store/store.js';
 import type { Principal, Token, User } from '../domain/types.js';
 import { NotFoundError, UnauthenticatedError, InvalidArgumentError } from '../domain/errors.js';
@@ -141,5 +142,15 @@ export class AuthService {
       const minted = await this.mintFor(tx, user, { name: 'bootstrap', secret: p.bootstrapSecret });
       return p.bootstrapSecret === undefined ? { created: true, email, generatedSecret: minted.secret } : { created: true, email };
     });
+  }
+
+  /**
+   * A deployment-wide signing key of this name (32 random bytes, made by the first process
+   * that asks and kept in the database), so that what one API process signs (VSP One's
+   * XSRF tokens, say) another accepts.
+   */
+  async signingKey(name: string): Promise<Buffer> {
+    const key = await this.store.serverKeyGetOrCreate({ name, fresh: crypto.randomBytes(32).toString('base64url'), now: this.clock() });
+    return Buffer.from(key, 'base64url');
   }
 }

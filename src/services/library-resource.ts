@@ -1,10 +1,13 @@
 /**
  * The library resource as clients see it: every field of AODocs' ApiLibrary
- * (plus `appType`). The native API and the AODocs dialect render the same object.
+ * (plus `appType`), those no one set with batchyard's value or AODocs' default
+ * (domain/library/resource-defaults.ts). The native API and the AODocs dialect
+ * render the same object.
  */
 import type { Library, LibraryPermission } from '../domain/types.js';
 import type { LibraryRight } from '../domain/library-rules.js';
 import type { LibraryUserState } from '../store/queries/library-access.js';
+import { SETTING_DEFAULTS, sectionDefaults, withSectionDefaults } from '../domain/library/resource-defaults.js';
 
 export interface LibraryView {
   library: Library;
@@ -15,26 +18,17 @@ export interface LibraryView {
   creatorEmail: string;
 }
 
-/** Read-only defaults for ApiLibrary fields that have no setting here. */
-const DEFAULTS = {
-  attachmentMode: 'COMPOSITE',
-  attachmentSearchEngine: 'AODOCS',
-  defaultOnlyAdminCanDelete: false,
-  defaultOnlyAdminCanShare: false,
-  permissionMode: 'LOW_SECURITY_PRISON',
-} as const;
-
 export function toLibraryResource(view: LibraryView): Record<string, unknown> {
   const { library } = view;
-  const settings = library.settings;
+  const settings = { ...SETTING_DEFAULTS, homeUrl: `/api/v1/libraries/${library.id}`, ...library.settings };
+  const sections = sectionDefaults({ library, settings, permissions: view.permissions, domainName: view.domainName });
   return {
     kind: 'aodocs#library',
     libraryId: library.id,
     name: library.name,
     name_i18n: library.name,
-    ...DEFAULTS,
     ...settings,
-    ...library.config,
+    ...withSectionDefaults(sections, library.config),
     appType: library.appType,
     state: library.state,
     domainName: view.domainName,
@@ -58,6 +52,8 @@ export function toLibraryResource(view: LibraryView): Record<string, unknown> {
       value: p.value,
       name: p.value,
       role: p.role,
+      // No profile pictures, no sharing by link here.
+      thumbnailPhotoUrl: '',
       withLink: false,
     })),
   };

@@ -108,6 +108,22 @@ export class LibraryService {
     return this.store.libraryAppTypes({ domainId: caller.user.domainId, ids: [...new Set(ids)] });
   }
 
+  /**
+   * The name of each of these libraries in the caller's domain: the libraries of jobs the
+   * caller may already see (a vendor names a job's library by its name). A library of
+   * another domain, or gone, is absent from the map.
+   */
+  async namesInDomain(caller: Principal, ids: Iterable<string>): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    await Promise.all(
+      [...new Set(ids)].map(async (id) => {
+        const library = await this.store.libraryGetById(id);
+        if (library && library.domainId === caller.user.domainId) names.set(id, library.name);
+      }),
+    );
+    return names;
+  }
+
   async view(caller: Principal, access: LibraryAccess, store: Store = this.store): Promise<LibraryView> {
     const { library } = access;
     const [permissions, userState, creator] = await Promise.all([

@@ -4,12 +4,19 @@
  * every driver through Kysely; where databases differ, the driver's
  * capability flags say so. `transaction` hands out a Store bound to one
  * transaction, so a service composes operations atomically.
+ *
+ * Database errors that name a condition, not a bug, become typed errors here:
+ * a unique violation a ConflictError (where a method says so), and a transient
+ * one (busy, locked, serialization failure, deadlock, lost connection: the
+ * driver's `isTransient`) a DatabaseBusyError, from every method and from
+ * `transaction` (BEGIN and COMMIT included). Callers above the Store never
+ * see a driver's error codes.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Capabilities, Driver } from './driver.js';
 import type { Database } from './schema.js';
 import type { Hint, HintOf, HintTopic } from './hints.js';
-import { ConflictError } from '../domain/errors.js';
+import { BatchyardError, ConflictError, DatabaseBusyError } from '../domain/errors.js';
 import * as domains from './queries/domains.js';
 import * as users from './queries/users.js';
 import * as tokens from './queries/tokens.js';
@@ -58,26 +65,39 @@ export class Store {
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     if (this.inTransaction) return fn(this);
     let tx: Store | undefined;
-    const result = await this.db.transaction().execute((trx) => fn((tx = new Store(this.driver, trx, true))));
-    for (const hint of tx?.afterCommit ?? []) await this.driver.notifier.publish(this.db, hint);
+    const result = await this.db
+      .transaction()
+      .execute((trx) => fn((tx = new Store(this.driver, trx, true))))
+      .catch(this.translate);
+    for (const hint of tx?.afterCommit ?? []) await this.guard(this.driver.notifier.publish(this.db, hint));
     return result;
   }
 
   /** Marks a point to roll back to inside the current transaction. */
   async savepoint(name: string): Promise<void> {
-    await sql.raw(`SAVEPOINT ${savepointName(name, this.inTransaction)}`).execute(this.db);
+    await this.guard(sql.raw(`SAVEPOINT ${savepointName(name, this.inTransaction)}`).execute(this.db));
   }
 
   async releaseSavepoint(name: string): Promise<void> {
-    await sql.raw(`RELEASE SAVEPOINT ${savepointName(name, this.inTransaction)}`).execute(this.db);
+    await this.guard(sql.raw(`RELEASE SAVEPOINT ${savepointName(name, this.inTransaction)}`).execute(this.db));
   }
 
   async rollbackToSavepoint(name: string): Promise<void> {
-    await sql.raw(`ROLLBACK TO SAVEPOINT ${savepointName(name, this.inTransaction)}`).execute(this.db);
+    await this.guard(sql.raw(`ROLLBACK TO SAVEPOINT ${savepointName(name, this.inTransaction)}`).execute(this.db));
   }
 
-  private run<F extends (db: Kysely<Database>, ...args: never[]) => unknown>(fn: F) {
-    return (...args: Rest<F>): Ret<F> => (fn as unknown as (db: Kysely<Database>, ...a: Rest<F>) => Ret<F>)(this.db, ...args);
+  /** A transient database error as DatabaseBusyError; anything else unchanged (typed errors pass through). */
+  private readonly translate = (error: unknown): never => {
+    if (!(error instanceof BatchyardError) && this.driver.isTransient(error)) throw new DatabaseBusyError(error);
+    throw error;
+  };
+
+  private guard<T>(pending: Promise<T>): Promise<T> {
+    return pending.catch(this.translate);
+  }
+
+  private run<F extends (db: Kysely<Database>, ...args: never[]) => Promise<unknown>>(fn: F) {
+    return (...args: Rest<F>): Ret<F> => this.guard((fn as unknown as (db: Kysely<Database>, ...a: Rest<F>) => Ret<F>)(this.db, ...args)) as Ret<F>;
   }
 
   /** Like run, but a unique-constraint violation becomes ConflictError(message). */
@@ -118,7 +138,7 @@ export class Store {
   readonly libraryListVisible = this.run(libraries.libraryListVisible);
   /** The library row for a content-changing transaction, share-locked where writers run concurrently. */
   libraryGetForContentChange(id: string) {
-    return libraries.libraryGetForContentChange(this.db, { id, lock: this.capabilities.concurrentWriters });
+    return this.guard(libraries.libraryGetForContentChange(this.db, { id, lock: this.capabilities.concurrentWriters }));
   }
   readonly libraryListByState = this.run(libraries.libraryListByState);
   readonly libraryDelete = this.run(libraries.libraryDelete);
@@ -149,7 +169,7 @@ export class Store {
   readonly jobGetById = this.run(jobs.jobGetById);
   /** The job row, locked for a status change where writers run concurrently. */
   jobGetForUpdate(id: number) {
-    return jobs.jobGetForUpdate(this.db, { id, lock: this.capabilities.concurrentWriters });
+    return this.guard(jobs.jobGetForUpdate(this.db, { id, lock: this.capabilities.concurrentWriters }));
   }
   readonly jobList = this.run(jobs.jobList);
   /** The creation time for the domain's next job (≥ `now` and every earlier one's); holds the domain's clock row until commit. */
@@ -164,11 +184,11 @@ export class Store {
   readonly taskInsertMany = this.run(tasks.taskInsertMany);
   /** Claims a batch of the job's ready tasks (skipping rows other workers hold, where supported). */
   taskClaim(p: Omit<Parameters<typeof tasks.taskClaim>[1], 'skipLocked'>) {
-    return tasks.taskClaim(this.db, { ...p, skipLocked: this.capabilities.skipLocked });
+    return this.guard(tasks.taskClaim(this.db, { ...p, skipLocked: this.capabilities.skipLocked }));
   }
   /** Extends this owner's leases (skipping rows a committing task holds, where supported: locking them waited in a deadlock cycle). */
   taskHeartbeat(p: Omit<Parameters<typeof tasks.taskHeartbeat>[1], 'skipLocked'>) {
-    return tasks.taskHeartbeat(this.db, { ...p, skipLocked: this.capabilities.skipLocked });
+    return this.guard(tasks.taskHeartbeat(this.db, { ...p, skipLocked: this.capabilities.skipLocked }));
   }
   readonly taskComplete = this.run(tasks.taskComplete);
   readonly taskSavePayload = this.run(tasks.taskSavePayload);
@@ -216,7 +236,7 @@ export class Store {
       this.afterCommit.push(hint);
       return Promise.resolve();
     }
-    return this.driver.notifier.publish(this.db, hint);
+    return this.guard(this.driver.notifier.publish(this.db, hint));
   }
   /** Calls `listener` with each hint of `topic`; returns a function that stops the subscription. */
   subscribe<T extends HintTopic>(topic: T, listener: (hint: HintOf<T>) => void): Promise<() => Promise<void>> {
@@ -224,8 +244,9 @@ export class Store {
       if (hint.topic === topic) listener(hint as HintOf<T>);
     });
   }
+  /** True for a DatabaseBusyError, or a driver error it would have become. */
   isTransient(error: unknown): boolean {
-    return this.driver.isTransient(error);
+    return error instanceof DatabaseBusyError || this.driver.isTransient(error);
   }
   /** Analyzes tables bulk work left with stale planner statistics (where the database needs it); returns their names. */
   refreshStaleStatistics(): Promise<string[]> {

@@ -456,8 +456,8 @@ for (const factory of factories) {
     it("replays the Library page's sample request: the whole ApiLibrary with the sample's fields and types", async () => {
       expect(LIBRARY_SAMPLE.method).toBe('GET');
       const body = await aodocs('ApiLibrary', LIBRARY_SAMPLE.method, LIBRARY_SAMPLE.path.replace('{libId}', lib));
-      // Every field of the sample, but `relations` (read-only and deprecated in AODocs: never set here).
-      const expectedKeys = Object.keys(LIBRARY_SAMPLE.response).filter((k) => k !== 'relations');
+      // Every field of the sample (aodocs-library-sample.test.ts walks them to every depth).
+      const expectedKeys = Object.keys(LIBRARY_SAMPLE.response);
       expect(Object.keys(body).sort()).toEqual(expectedKeys.sort());
       for (const key of expectedKeys) expect(sampleKind(body[key]), key).toBe(sampleKind(LIBRARY_SAMPLE.response[key]));
       const native = await ok('GET', `/api/v1/libraries/${lib}`);
@@ -476,13 +476,13 @@ for (const factory of factories) {
         documentTypes: LIBRARY_CONFIG.documentTypes,
         wokflows: LIBRARY_CONFIG.wokflows,
       });
-      expect(body.permissions).toContainEqual({ kind: 'aodocs#permission', type: 'user', value: 'dave@example.com', name: 'dave@example.com', role: 'ADMIN', withLink: false });
+      expect(body.permissions).toContainEqual({ kind: 'aodocs#permission', type: 'user', value: 'dave@example.com', name: 'dave@example.com', role: 'ADMIN', thumbnailPhotoUrl: '', withLink: false });
       expect((await aodocs('ApiLibrary', 'GET', `/api/library/v1/${lib}`, { token: users.bob!.token })).currentUserRight).toBe('READER');
     });
 
     it('limits the sections with include (repeated or comma-separated; NONE keeps none)', async () => {
       const full = await aodocs('ApiLibrary', 'GET', `/api/library/v1/${lib}`);
-      const sections = ['documentTypes', 'categoryDefinitions', 'views', 'folderDefinition', 'wokflows', 'permissions', 'libraryLabels'];
+      const sections = ['documentTypes', 'categoryDefinitions', 'views', 'folderDefinition', 'wokflows', 'relations', 'permissions', 'libraryLabels'];
       const scalars = Object.keys(full).filter((k) => !sections.includes(k));
       const keep = async (query: string, kept: string[]) => {
         const body = await aodocs('ApiLibrary', 'GET', `/api/library/v1/${lib}?${query}`);
@@ -494,7 +494,7 @@ for (const factory of factories) {
       await keep('include=VIEWS&include=PERMISSIONS', ['views', 'permissions']);
       await keep('include=CLASSES,WORKFLOWS', ['documentTypes', 'wokflows']);
       await keep('include=CATEGORY_DEFINITIONS&include=FOLDER_DEFINITION,LIBRARY_LABELS', ['categoryDefinitions', 'folderDefinition', 'libraryLabels']);
-      await keep('include=RELATIONS', []);
+      await keep('include=RELATIONS', ['relations']);
       await keep('include=NONE&include=VIEWS', ['views']);
       await keep('', sections);
       await fails('GET', `/api/library/v1/${lib}?include=EVERYTHING`, 400, 'include');

@@ -7,7 +7,7 @@ import { errorResponses, PageQuery } from '../schemas/common.js';
 import { documentedJobInput, FailurePage, JobBody, JobIdParams, JobInput, JobPage, ListJobsQuery } from '../schemas/jobs.js';
 import { jobView } from '../views.js';
 import { InvalidArgumentError } from '../../domain/errors.js';
-import { CANCEL_ATTEMPTS, transientAware } from '../transient.js';
+import { CANCEL_ATTEMPTS, rerunWhenBusy } from '../transient.js';
 import type { JobWithRequestor } from '../../services/job-service.js';
 
 /** RFC 3339 date-time with an explicit zone: a zoneless time would depend on the server's clock settings. */
@@ -36,9 +36,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (
     },
     async (request, reply) => {
       const { type, libraryId, params, priority } = request.body;
-      const created = await transientAware(ctx.store, () =>
-        ctx.jobs.submit(principalOf(request), { type, libraryId, params: params as Record<string, unknown> | undefined, priority }),
-      );
+      const created = await ctx.jobs.submit(principalOf(request), { type, libraryId, params: params as Record<string, unknown> | undefined, priority });
       return reply.status(202).send(view(created));
     },
   );
@@ -91,7 +89,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (
     },
     async (request, reply) => {
       // Cancelling is idempotent (a cancelling job stays cancelling), so a transient failure is retried here.
-      const cancelled = await transientAware(ctx.store, () => ctx.jobs.cancel(principalOf(request), request.params.jobId), CANCEL_ATTEMPTS);
+      const cancelled = await rerunWhenBusy(() => ctx.jobs.cancel(principalOf(request), request.params.jobId), CANCEL_ATTEMPTS);
       return reply.status(202).send(view(cancelled));
     },
   );
@@ -106,7 +104,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (
         response: accepted,
       },
     },
-    async (request, reply) => reply.status(202).send(view(await transientAware(ctx.store, () => ctx.jobs.retry(principalOf(request), request.params.jobId)))),
+    async (request, reply) => reply.status(202).send(view(await ctx.jobs.retry(principalOf(request), request.params.jobId))),
   );
 
   app.get(

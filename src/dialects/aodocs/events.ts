@@ -11,7 +11,7 @@ import type { JobService } from '../../services/job-service.js';
 import { decodeCursor, encodeCursor } from '../../domain/cursor.js';
 import { InvalidArgumentError } from '../../domain/errors.js';
 import { AODOCS_STATUS_BY_NATIVE } from './mapping.js';
-import { withParamNames } from './errors.js';
+import { renameField } from '../kit/index.js';
 
 export type Severity = 'INFO' | 'WARN' | 'ERROR';
 
@@ -77,9 +77,9 @@ export async function listJobEvents(
       const last = rows.at(-1);
       position = rows.length < wanted || !last ? { phase: 'f', after: 0, cursor: '' } : { phase: 's', after: last.id, cursor: '' };
     } else {
-      const page = await withParamNames({ cursor: 'pageToken' }, () =>
-        jobs.failures(caller, jobId, { limit: wanted, cursor: position.cursor === '' ? undefined : position.cursor }),
-      );
+      const page = await jobs.failures(caller, jobId, { limit: wanted, cursor: position.cursor === '' ? undefined : position.cursor }).catch((error: unknown) => {
+        throw renameField(error, { cursor: 'pageToken' });
+      });
       for (const f of page.failures) {
         const attempts = f.attempts === 1 ? '1 attempt' : `${f.attempts} attempts`;
         events.push({ kind: 'aodocs#jobEvent', severity: 'ERROR', message: `${f.path}: ${f.code}: ${f.message} (after ${attempts})`, ...(f.failedAt === null ? {} : { timestamp: f.failedAt }) });

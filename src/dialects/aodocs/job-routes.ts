@@ -7,10 +7,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ApiContext } from '../../api/context.js';
 import type { Principal } from '../../domain/types.js';
 import { ForbiddenError, InvalidArgumentError, NotFoundError } from '../../domain/errors.js';
-import { CANCEL_ATTEMPTS, transientAware } from '../../api/transient.js';
+import { CANCEL_ATTEMPTS, rerunWhenBusy } from '../../api/transient.js';
 import type { JobWithRequestor } from '../../services/job-service.js';
-import { callerOf } from './auth.js';
-import { withParamNames } from './errors.js';
+import { renameField } from '../kit/index.js';
+import { callerIn } from './auth.js';
 import { listJobEvents } from './events.js';
 import { isNameable, NAMEABLE_NATIVE_TYPES, nativeOrderOf, nativeStatusesOf, nativeTypesOf, toApiJob } from './mapping.js';
 import { CommonQuery, JobEventsQuery, JobIdParams, LibraryJobsParams, ListJobsQuery } from './schemas.js';
@@ -42,7 +42,7 @@ export const aodocsJobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = a
     { schema: { hide: true, params: LibraryJobsParams, querystring: ListJobsQuery } },
     async (request) => {
       const q = request.query;
-      const caller = callerOf(request, q.domain);
+      const caller = callerIn(request, q.domain);
       const status = q.status === undefined ? undefined : nativeStatusesOf(q.status);
       const types = q.type === undefined ? [...NAMEABLE_NATIVE_TYPES] : nativeTypesOf(q.type);
       const order = nativeOrderOf(q.orderBy);
@@ -51,8 +51,8 @@ export const aodocsJobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = a
       }
       // A library the caller cannot see (another domain's, say) is a 404, not an empty list.
       await ctx.libraries.access(caller, request.params.libraryId, 'READER');
-      const { jobs, nextCursor } = await withParamNames(LIST_PARAM_NAMES, () =>
-        ctx.jobs.list(caller, {
+      const { jobs, nextCursor } = await ctx.jobs
+        .list(caller, {
           libraryId: request.params.libraryId,
           status,
           types,
@@ -60,8 +60,10 @@ export const aodocsJobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = a
           order,
           limit: q.pageSize ?? DEFAULT_PAGE_SIZE,
           cursor: q.pageToken === undefined || q.pageToken === '' ? undefined : q.pageToken,
-        }),
-      );
+        })
+        .catch((error: unknown) => {
+          throw renameField(error, LIST_PARAM_NAMES);
+        });
       return {
         kind: 'aodocs#jobList',
         jobList: jobs.map(({ job, requestor }) => toApiJob(job, requestor)),
@@ -71,12 +73,12 @@ export const aodocsJobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = a
   );
 
   app.get('/:jobId', { schema: { hide: true, params: JobIdParams, querystring: CommonQuery } }, async (request) => {
-    const { job, requestor } = await visibleJob(callerOf(request, request.query.domain), request.params.jobId);
+    const { job, requestor } = await visibleJob(callerIn(request, request.query.domain), request.params.jobId);
     return toApiJob(job, requestor);
   });
 
   app.post('/:jobId/cancel', { schema: { hide: true, params: JobIdParams, querystring: CommonQuery } }, async (request) => {
-    const caller = callerOf(request, request.query.domain);
+    const caller = callerIn(request, request.query.domain);
     const { job } = await visibleJob(caller, request.params.jobId);
     // "Cancels a job (only for library administrators)": ADMIN on its library, or a domain admin.
     try {
@@ -87,13 +89,13 @@ export const aodocsJobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = a
       throw error;
     }
     // A cancel can meet a worker's claim and lose a deadlock; it is idempotent, so it is run again.
-    const cancelled = await transientAware(ctx.store, () => ctx.jobs.cancel(caller, job.id), CANCEL_ATTEMPTS);
+    const cancelled = await rerunWhenBusy(() => ctx.jobs.cancel(caller, job.id), CANCEL_ATTEMPTS);
     return toApiJob(cancelled.job, cancelled.requestor);
   });
 
   app.get('/events/:jobId', { schema: { hide: true, params: JobIdParams, querystring: JobEventsQuery } }, async (request) => {
     const q = request.query;
-    const caller = callerOf(request, q.domain);
+    const caller = callerIn(request, q.domain);
     const { job, requestor } = await visibleJob(caller, request.params.jobId);
     const page = await listJobEvents(ctx.jobs, caller, job.id, {
       onlyErrors: q.onlyErrors ?? false,

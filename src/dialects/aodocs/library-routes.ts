@@ -8,13 +8,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ApiContext } from '../../api/context.js';
 import { toLibraryResource } from '../../services/library-resource.js';
 import { pickSections } from '../../domain/library/library-config.js';
-import { callerOf } from './auth.js';
+import { callerIn } from './auth.js';
 import { GetLibraryQuery, LibraryParams } from './schemas.js';
 
 export const aodocsLibraryRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (app, { ctx }) => {
   app.get('/:libId', { schema: { hide: true, params: LibraryParams, querystring: GetLibraryQuery } }, async (request) => {
     const q = request.query;
-    const caller = callerOf(request, q.domain);
+    const caller = callerIn(request, q.domain);
     pickSections({}, q.include); // a bad `include` is refused before lastAccessed changes
     const view = await ctx.libraries.get(caller, request.params.libId, { updateLastAccessed: q.updateLastAccessed ?? false });
     // `appType` is batchyard's own field, not ApiLibrary's.

@@ -6,24 +6,27 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { ApiContext } from '../../api/context.js';
-import { installAodocsAuth } from './auth.js';
-import { installAodocsErrors, installAodocsNotFound } from './errors.js';
+import { installErrorSurface, installNotFound, installPrincipal } from '../kit/index.js';
+import { aodocsAuthentication } from './auth.js';
+import { parseLenientBodies } from './body-parsers.js';
+import { AODOCS_ERRORS } from './errors.js';
 import { aodocsJobRoutes } from './job-routes.js';
 import { aodocsLibraryRoutes } from './library-routes.js';
 
 export const aodocsPlugin: FastifyPluginAsync<{ ctx: ApiContext }> = async (app, { ctx }) => {
-  installAodocsErrors(app);
-  installAodocsAuth(app, ctx.auth);
+  installErrorSurface(app, AODOCS_ERRORS);
+  parseLenientBodies(app);
+  installPrincipal(app, aodocsAuthentication(ctx.auth));
   await app.register(
     async (jobs) => {
-      installAodocsNotFound(jobs);
+      installNotFound(jobs, AODOCS_ERRORS);
       await jobs.register(aodocsJobRoutes, { ctx });
     },
     { prefix: '/api/job/v1' },
   );
   await app.register(
     async (libraries) => {
-      installAodocsNotFound(libraries);
+      installNotFound(libraries, AODOCS_ERRORS);
       await libraries.register(aodocsLibraryRoutes, { ctx });
     },
     { prefix: '/api/library/v1' },

@@ -13,10 +13,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../../api/context.js';
-import { installBearerAuth, principalOf } from '../../api/auth-hook.js';
-import { BatchyardError, ForbiddenError, InvalidArgumentError } from '../../domain/errors.js';
+import { ForbiddenError, InvalidArgumentError } from '../../domain/errors.js';
 import { isDomainAdmin } from '../../domain/user-rules.js';
-import { installAveErrorHandler } from './errors.js';
+import { callerOf, installErrorSurface, installNotFound, installPrincipal, renameField } from '../kit/index.js';
+import { AVEPOINT_ERRORS } from './errors.js';
 import { normalizeQuery } from './query.js';
 import { AveError, AveJobsPage, AveJobsQuery, DEFAULT_PAGE_SIZE, type AveJobsPage as Page } from './schemas.js';
 import { appTypeFlags, DATA_SOURCE_TO_ORIGINS, JOB_TYPE_TO_NATIVE, NAMEABLE_NATIVE_TYPES, STATUS_TO_NATIVE } from './mapping.js';
@@ -27,12 +27,15 @@ import { appTypesOf, aveJob } from './render.js';
 const PREFIX = '/backup/google';
 
 const routes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (app, { ctx }) => {
-  installAveErrorHandler(app);
-  installBearerAuth(app as unknown as FastifyInstance, ctx.auth);
-  app.addHook('onRequest', async (request) => {
-    if (!isDomainAdmin(principalOf(request).user)) {
+  const scope = app as unknown as FastifyInstance;
+  installErrorSurface(scope, AVEPOINT_ERRORS);
+  installNotFound(scope, AVEPOINT_ERRORS);
+  installPrincipal(scope, async (request) => {
+    const caller = await ctx.auth.authenticate(request.headers.authorization);
+    if (!isDomainAdmin(caller.user)) {
       throw new ForbiddenError("this API needs AvePoint's admin read permission (gsuite.graph.read.all): only a domain administrator may call it");
     }
+    return caller;
   });
 
   const errors = { 400: AveError, 401: AveError, 403: AveError, 404: AveError, 500: AveError, 503: AveError };
@@ -47,7 +50,7 @@ const routes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (app, { ctx
     },
     async (request): Promise<Page> => {
       const q = request.query;
-      const caller = principalOf(request);
+      const caller = callerOf(request);
       const dataSource = q.dataSource ?? 1;
       const pageIndex = q.pageIndex ?? 0;
       const pageSize = q.pageSize ?? DEFAULT_PAGE_SIZE;
@@ -72,10 +75,7 @@ const routes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (app, { ctx
         })
         .catch((error: unknown) => {
           // The service names its cursor `cursor`; AvePoint's clients know it as the nextLink.
-          if (error instanceof BatchyardError && error.details?.field === 'cursor') {
-            throw new InvalidArgumentError('nextLink: not a nextLink of this API (follow the nextLink URL of the previous page as given)', { field: 'nextLink' });
-          }
-          throw error;
+          throw renameField(error, { cursor: 'nextLink' });
         });
 
       const appTypeByLibrary = await appTypesOf(ctx.libraries, caller, listed.jobs.map(({ job }) => job.libraryId));

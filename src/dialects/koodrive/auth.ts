@@ -10,18 +10,12 @@
  *   for it. "Not in the future" allows a minute for clock skew;
  * - `X-Traceid` (optional) is echoed back on the response, errors included.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../../domain/types.js';
 import type { AuthService } from '../../services/auth-service.js';
 import { UnauthenticatedError } from '../../domain/errors.js';
 import type { Clock } from '../../services/clock.js';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The caller on KooDrive routes, set by the KooDrive authentication hook. */
-    kooPrincipal: Principal | undefined;
-  }
-}
+import type { Authenticate } from '../kit/index.js';
 
 /** How old an `X-Date` may be. */
 export const X_DATE_MAX_AGE_MS = 15 * 60_000;
@@ -85,16 +79,11 @@ export async function authenticateKoo(request: FastifyRequest, auth: AuthService
   return principal;
 }
 
-export function installKooAuth(scope: FastifyInstance, auth: AuthService, clock: Clock): void {
-  scope.decorateRequest('kooPrincipal', undefined);
-  scope.addHook('onRequest', async (request, reply) => {
+/** The KooDrive scope's authentication; it first echoes `X-Traceid`, so that errors carry it too. */
+export function kooAuthentication(auth: AuthService, clock: Clock): Authenticate {
+  return async (request, reply) => {
     const traceId = single(request.headers['x-traceid']);
-    if (traceId !== undefined && traceId.length > 0 && traceId.length <= MAX_TRACE_ID) reply.header('X-Traceid', traceId);
-    request.kooPrincipal = await authenticateKoo(request, auth, clock());
-  });
-}
-
-export function kooPrincipalOf(request: FastifyRequest): Principal {
-  if (!request.kooPrincipal) throw new UnauthenticatedError();
-  return request.kooPrincipal;
+    if (traceId !== undefined && traceId.length > 0 && traceId.length <= MAX_TRACE_ID) void reply.header('X-Traceid', traceId);
+    return authenticateKoo(request, auth, clock());
+  };
 }

@@ -10,15 +10,17 @@
  * handler and authentication are encapsulated to this scope.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../../api/context.js';
 import { NotFoundError } from '../../domain/errors.js';
 import { progressOf } from '../../domain/jobs.js';
 import { systemClock, type Clock } from '../../services/clock.js';
-import { installKooAuth, kooPrincipalOf } from './auth.js';
-import { installKooErrorHandler } from './errors.js';
+import { callerOf, installErrorSurface, installNotFound, installPrincipal, renameField } from '../kit/index.js';
+import { kooAuthentication } from './auth.js';
+import { KOODRIVE_ERRORS } from './errors.js';
 import { jobInfo, NAMEABLE_TYPES, nativeStatusesOf, nativeTypesOf } from './mapping.js';
 import { CreateJobBody, CreateJobResponse, errorResponses, JobDetailResponse, JobIdParams, ListJobsQuery, ListJobsResponse } from './schemas.js';
-import { inKooTerms, toSubmitJob } from './task-request.js';
+import { kooFieldOf, toSubmitJob } from './task-request.js';
 
 export const KOODRIVE_PREFIX = '/koodrive/ose/v1';
 
@@ -31,14 +33,16 @@ export interface KooDriveOptions {
 }
 
 const routes: FastifyPluginAsyncTypebox<KooDriveOptions> = async (scope, { ctx, clock = systemClock }) => {
-  installKooErrorHandler(scope);
-  installKooAuth(scope, ctx.auth, clock);
+  const plain = scope as unknown as FastifyInstance;
+  installErrorSurface(plain, KOODRIVE_ERRORS);
+  installNotFound(plain, KOODRIVE_ERRORS);
+  installPrincipal(plain, kooAuthentication(ctx.auth, clock));
 
   scope.get(
     '/jobs',
     { schema: { hide: true, querystring: ListJobsQuery, response: { 200: ListJobsResponse, ...errorResponses } } },
     async (request) => {
-      const caller = kooPrincipalOf(request);
+      const caller = callerOf(request);
       const q = request.query;
       const { jobs } = await ctx.jobs.list(caller, {
         requestorId: caller.user.id,
@@ -56,15 +60,12 @@ const routes: FastifyPluginAsyncTypebox<KooDriveOptions> = async (scope, { ctx, 
     '/jobs',
     { schema: { hide: true, body: CreateJobBody, response: { 200: CreateJobResponse, ...errorResponses } } },
     async (request) => {
-      const caller = kooPrincipalOf(request);
-      const submit = await toSubmitJob(request.body, async (libraryId, id) => (await ctx.items.get(caller, libraryId, { id })).path).catch(
-        (error: unknown) => {
-          throw inKooTerms(error);
-        },
-      );
-      const created = await ctx.jobs.submit(caller, submit).catch((error: unknown) => {
-        throw inKooTerms(error);
-      });
+      const caller = callerOf(request);
+      const created = await toSubmitJob(request.body, async (libraryId, id) => (await ctx.items.get(caller, libraryId, { id })).path)
+        .then((submit) => ctx.jobs.submit(caller, submit))
+        .catch((error: unknown) => {
+          throw renameField(error, kooFieldOf);
+        });
       return { ...OK, data: String(created.job.id) };
     },
   );
@@ -73,7 +74,7 @@ const routes: FastifyPluginAsyncTypebox<KooDriveOptions> = async (scope, { ctx, 
     '/:jobId',
     { schema: { hide: true, params: JobIdParams, response: { 200: JobDetailResponse, ...errorResponses } } },
     async (request) => {
-      const caller = kooPrincipalOf(request);
+      const caller = callerOf(request);
       const { job } = await ctx.jobs.get(caller, request.params.jobId);
       const info = jobInfo(job, caller.domain.name);
       // A job of a type KooDrive cannot name is not a KooDrive task.

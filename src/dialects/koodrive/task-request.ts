@@ -1,7 +1,6 @@
 /**
  * A KooDrive create-task body → the native job it means (`SubmitJob`), and
- * native field names in validation messages → the KooDrive ones the client
- * sent. Per task type:
+ * native field names → the KooDrive ones the client sent (kooFieldOf). Per task type:
  * - 1 copy (101) / 3 move (301): fileInfo → paths, newFilePath → destination,
  *   dstContainerId (or containerId) other than srcContainerId → targetLibraryId;
  * - 2 deletion: 201 (default) → trash {paths}, 202 → purge {itemIds} or {paths};
@@ -15,7 +14,7 @@
  */
 import type { Static } from '@sinclair/typebox';
 import type { SubmitJob } from '../../services/job-service.js';
-import { BatchyardError, InvalidArgumentError } from '../../domain/errors.js';
+import { InvalidArgumentError } from '../../domain/errors.js';
 import { ACTIONS_BY_TASK_TYPE } from './mapping.js';
 import type { CreateJobBody } from './schemas.js';
 
@@ -117,12 +116,11 @@ const FIELD_RENAMES: ReadonlyArray<readonly [RegExp, (...groups: string[]) => st
   [/^libraryId/, () => 'taskInfo.srcContainerId'],
 ];
 
-/** The same error, speaking of the KooDrive fields the client sent instead of the native params they became. */
-export function inKooTerms(error: unknown): unknown {
-  if (!(error instanceof BatchyardError)) return error;
+/** The native job fields a create becomes → the KooDrive fields the client sent (renameField's map). */
+export function kooFieldOf(field: string): string | undefined {
   for (const [pattern, rename] of FIELD_RENAMES) {
-    const m = pattern.exec(error.message);
-    if (m) return new BatchyardError(error.code, rename(...m.slice(1)) + error.message.slice(m[0].length), error.details);
+    const m = pattern.exec(field);
+    if (m) return rename(...m.slice(1)) + field.slice(m[0].length);
   }
-  return error;
+  return undefined;
 }

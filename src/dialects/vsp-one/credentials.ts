@@ -6,9 +6,9 @@
  * cookie that the token endpoint sets (it holds that access token).
  */
 import type { FastifyRequest } from 'fastify';
-import type { ApiContext } from '../../api/context.js';
-import type { Principal } from '../../domain/types.js';
+import type { AuthService } from '../../services/auth-service.js';
 import { ForbiddenError, UnauthenticatedError } from '../../domain/errors.js';
+import type { Authenticate } from '../kit/index.js';
 import { parseCookies, SESSION_COOKIE, XSRF_COOKIE, XSRF_HEADER } from './cookies.js';
 import type { XsrfTokens } from './xsrf.js';
 
@@ -17,20 +17,22 @@ function header(request: FastifyRequest, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-export async function vspCaller(ctx: ApiContext, xsrf: XsrfTokens, request: FastifyRequest): Promise<Principal> {
-  const cookies = parseCookies(request.headers.cookie);
-  const check = xsrf.check(header(request, XSRF_HEADER), cookies.get(XSRF_COOKIE));
-  if (!check.ok) throw new ForbiddenError(check.reason, { field: 'X-XSRF-TOKEN' });
-  const authorization = header(request, 'authorization');
-  if (authorization) return ctx.auth.authenticate(authorization);
-  const session = cookies.get(SESSION_COOKIE);
-  if (session) {
-    try {
-      return await ctx.auth.authenticateSecret(session);
-    } catch (error) {
-      if (error instanceof UnauthenticatedError) throw new UnauthenticatedError('the vertx-web.session cookie is not a signed-in session; send Authorization: Bearer <access_token>');
-      throw error;
+export function vspAuthentication(auth: AuthService, xsrf: XsrfTokens): Authenticate {
+  return async (request) => {
+    const cookies = parseCookies(request.headers.cookie);
+    const check = xsrf.check(header(request, XSRF_HEADER), cookies.get(XSRF_COOKIE));
+    if (!check.ok) throw new ForbiddenError(check.reason, { field: 'X-XSRF-TOKEN' });
+    const authorization = header(request, 'authorization');
+    if (authorization) return auth.authenticate(authorization);
+    const session = cookies.get(SESSION_COOKIE);
+    if (session) {
+      try {
+        return await auth.authenticateSecret(session);
+      } catch (error) {
+        if (error instanceof UnauthenticatedError) throw new UnauthenticatedError('the vertx-web.session cookie is not a signed-in session; send Authorization: Bearer <access_token>');
+        throw error;
+      }
     }
-  }
-  throw new UnauthenticatedError('missing credentials: send Authorization: Bearer <access_token> (POST /ui/auth/realms/vsp-object/protocol/openid-connect/token issues one)');
+    throw new UnauthenticatedError('missing credentials: send Authorization: Bearer <access_token> (POST /ui/auth/realms/vsp-object/protocol/openid-connect/token issues one)');
+  };
 }

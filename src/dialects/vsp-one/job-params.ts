@@ -15,7 +15,9 @@
 import type { Job } from '../../domain/jobs.js';
 import { InvalidArgumentError } from '../../domain/errors.js';
 import { normalizePath } from '../../domain/item-path.js';
-import type { BucketNames } from './mapping.js';
+
+/** Library id → name, for `bucketName` and the target bucket in `jobParams`. */
+export type BucketNames = ReadonlyMap<string, string>;
 
 export interface ReplicateRequest {
   /** Normalized paths, or the whole bucket. */

@@ -5,36 +5,28 @@
  * routes use (JobService.list/submit/get/cancel), translated both ways.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../../api/context.js';
 import type { Principal } from '../../domain/types.js';
 import type { Job } from '../../domain/jobs.js';
 import { JOB_TYPES } from '../../domain/jobs.js';
-import { BatchyardError, ForbiddenError, InvalidArgumentError, NotFoundError } from '../../domain/errors.js';
-import { CANCEL_ATTEMPTS, transientAware } from '../../api/transient.js';
+import { ForbiddenError, InvalidArgumentError, NotFoundError } from '../../domain/errors.js';
+import { CANCEL_ATTEMPTS, rerunWhenBusy } from '../../api/transient.js';
 import { isDomainAdmin } from '../../domain/user-rules.js';
+import { callerOf, installPrincipal, renameField } from '../kit/index.js';
 import { CreateJobBody, DEFAULT_PAGE_SIZE, JobIdBody, ListJobsBody } from './schemas.js';
 import { isVspJobType, LISTED_TYPES, NATIVE_TYPE_OF, VSP_JOB_TYPES, vspJob, vspJobTypeOf, type VspJob } from './mapping.js';
 import { readReplicateParams, vspFieldOf } from './job-params.js';
-import { vspCaller } from './credentials.js';
+import { vspAuthentication } from './credentials.js';
 import { parseAnyBodyAsJson } from './body-parsers.js';
 import type { XsrfTokens } from './xsrf.js';
 
 /** Most top-level entries a whole-bucket BATCH_REPLICATE selects (the native copy's selection limit). */
 const MAX_BUCKET_ENTRIES = 10_000;
 
-/** An error the service raised about a native field, renamed to the VSP field the client sent. */
-function renamed(error: unknown, rename: (field: string) => string | undefined): unknown {
-  if (!(error instanceof BatchyardError)) return error;
-  const field = error.details?.field;
-  if (typeof field !== 'string') return error;
-  const to = rename(field);
-  if (to === undefined || to === field) return error;
-  const message = error.message.startsWith(field) ? `${to}${error.message.slice(field.length)}` : `${to}: ${error.message}`;
-  return new BatchyardError(error.code, message, { ...error.details, field: to });
-}
-
 export const vspJobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext; xsrf: XsrfTokens }> = async (app, { ctx, xsrf }) => {
-  parseAnyBodyAsJson(app);
+  parseAnyBodyAsJson(app as unknown as FastifyInstance);
+  installPrincipal(app as unknown as FastifyInstance, vspAuthentication(ctx.auth, xsrf));
 
   /** The library a `bucketName` names in the caller's domain (404 if none, or not visible to the caller). */
   async function bucket(caller: Principal, name: string, field: string, needed: 'READER' | 'WRITER' = 'READER') {
@@ -47,20 +39,20 @@ export const vspJobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext; xsrf: Xs
   }
 
   /** Library id → name for a page of jobs (their buckets and target buckets); `known`: a library this request already read. */
-  async function bucketNames(jobs: Job[], known?: { id: string; name: string }): Promise<Map<string, string>> {
+  async function bucketNames(caller: Principal, jobs: Job[], known?: { id: string; name: string }): Promise<Map<string, string>> {
     const ids = new Set<string>();
     for (const job of jobs) {
       ids.add(job.libraryId);
       if (job.targetLibraryId !== null) ids.add(job.targetLibraryId);
     }
-    const names = new Map<string, string>();
-    if (known && ids.delete(known.id)) names.set(known.id, known.name);
-    await Promise.all([...ids].map(async (id) => names.set(id, (await ctx.store.libraryGetById(id))?.name ?? '')));
+    if (known) ids.delete(known.id);
+    const names = await ctx.libraries.namesInDomain(caller, ids);
+    if (known) names.set(known.id, known.name);
     return names;
   }
 
-  async function render(job: Job): Promise<VspJob> {
-    return vspJob(job, await bucketNames([job]));
+  async function render(caller: Principal, job: Job): Promise<VspJob> {
+    return vspJob(job, await bucketNames(caller, [job]));
   }
 
   /** A job VSP can name, visible to the caller; 404 otherwise (as for another domain's job). */
@@ -71,7 +63,7 @@ export const vspJobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext; xsrf: Xs
   }
 
   app.post('/jobs/list', { schema: { hide: true, body: ListJobsBody } }, async (request) => {
-    const caller = await vspCaller(ctx, xsrf, request);
+    const caller = callerOf(request);
     const body = request.body;
     const admin = isDomainAdmin(caller.user);
     const userId = body.userId?.id;
@@ -79,29 +71,27 @@ export const vspJobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext; xsrf: Xs
       throw new ForbiddenError("userId.id: listing another user's jobs needs the mapi:jobs:admin_list permission", { field: 'userId.id' });
     }
     const filtered = body.bucketName ? (await bucket(caller, body.bucketName, 'bucketName')).library : undefined;
-    const libraryId = filtered?.id;
-    let page;
-    try {
-      page = await ctx.jobs.list(caller, {
+    const page = await ctx.jobs
+      .list(caller, {
         types: [...LISTED_TYPES],
-        libraryId,
+        libraryId: filtered?.id,
         // Admins name anyone (the service keeps it to their domain); others see only their own jobs.
         ...(admin ? (userId !== undefined ? { requestor: String(userId) } : {}) : { requestorId: caller.user.id }),
         order: 'created_desc',
         limit: body.pageSize || DEFAULT_PAGE_SIZE,
         cursor: body.pageToken || undefined,
+      })
+      .catch((error: unknown) => {
+        throw renameField(error, { cursor: 'pageToken' });
       });
-    } catch (error) {
-      throw renamed(error, (field) => (field === 'cursor' ? 'pageToken' : undefined));
-    }
     const jobs = page.jobs.map((j) => j.job);
     // The bucket filtered on was read above: its name needs no second read (other buckets, copy targets say, are read).
-    const names = await bucketNames(jobs, filtered);
+    const names = await bucketNames(caller, jobs, filtered);
     return { jobs: jobs.map((job) => vspJob(job, names)), pageToken: page.nextCursor ?? '' };
   });
 
   app.post('/jobs/create', { schema: { hide: true, body: CreateJobBody } }, async (request) => {
-    const caller = await vspCaller(ctx, xsrf, request);
+    const caller = callerOf(request);
     const { jobType, bucketName, jobParams } = request.body;
     if (!isVspJobType(jobType)) {
       throw new InvalidArgumentError(`jobType: '${jobType}' is not one of ${VSP_JOB_TYPES.join(', ')}`, { field: 'jobType' });
@@ -118,22 +108,12 @@ export const vspJobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext; xsrf: Xs
     if (jobType === 'BATCH_REPLICATE') {
       const wanted = readReplicateParams(jobParams);
       const target = wanted.targetBucket === undefined ? source : await bucket(caller, wanted.targetBucket, 'jobParams.targetBucket');
-      let paths: string[];
-      if (wanted.sources === 'whole-bucket') {
-        paths = [];
-        let cursor: string | undefined;
-        do {
-          const children = await ctx.items.listChildren(caller, source.library.id, { folder: { path: '/' }, limit: 1000, cursor });
-          paths.push(...children.items.map((item) => item.path));
-          cursor = children.nextCursor ?? undefined;
-        } while (cursor !== undefined && paths.length <= MAX_BUCKET_ENTRIES);
-        if (paths.length === 0) throw new InvalidArgumentError(`bucketName: bucket '${bucketName}' is empty; nothing to replicate`, { field: 'bucketName' });
-        if (paths.length > MAX_BUCKET_ENTRIES) {
-          throw new InvalidArgumentError(`jobParams.sourcePrefix: the bucket has more than ${MAX_BUCKET_ENTRIES} top-level entries; name prefixes`, { field: 'jobParams.sourcePrefix' });
-        }
-      } else {
-        paths = wanted.sources;
-      }
+      const paths =
+        wanted.sources === 'whole-bucket'
+          ? await ctx.items.selectAll(caller, source.library.id, MAX_BUCKET_ENTRIES).catch((error: unknown) => {
+              throw renameField(error, { libraryId: 'bucketName', paths: 'jobParams.sourcePrefix' });
+            })
+          : wanted.sources;
       params = {
         paths,
         destination: wanted.targetPath,
@@ -141,26 +121,23 @@ export const vspJobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext; xsrf: Xs
         ...(wanted.onConflict !== undefined ? { onConflict: wanted.onConflict } : {}),
       };
     }
-    let created;
-    try {
-      created = await transientAware(ctx.store, () => ctx.jobs.submit(caller, { type: nativeType, libraryId: source.library.id, params }));
-    } catch (error) {
-      throw renamed(error, (field) => (field === 'type' ? 'jobType' : field.startsWith('params') ? vspFieldOf(field) : undefined));
-    }
-    return { jobStatus: await render(created.job) };
+    const created = await ctx.jobs.submit(caller, { type: nativeType, libraryId: source.library.id, params }).catch((error: unknown) => {
+      throw renameField(error, (field) => (field === 'type' ? 'jobType' : field.startsWith('params') ? vspFieldOf(field) : undefined));
+    });
+    return { jobStatus: await render(caller, created.job) };
   });
 
   app.post('/jobs/status', { schema: { hide: true, body: JobIdBody } }, async (request) => {
-    const caller = await vspCaller(ctx, xsrf, request);
-    return { status: await render(await namedJob(caller, request.body.jobId.id)) };
+    const caller = callerOf(request);
+    return { status: await render(caller, await namedJob(caller, request.body.jobId.id)) };
   });
 
   app.post('/jobs/cancel', { schema: { hide: true, body: JobIdBody } }, async (request) => {
-    const caller = await vspCaller(ctx, xsrf, request);
+    const caller = callerOf(request);
     const id = request.body.jobId.id;
     await namedJob(caller, id);
     // Cancelling is idempotent (a cancelling job stays cancelling), so a transient failure is retried.
-    const { job } = await transientAware(ctx.store, () => ctx.jobs.cancel(caller, id), CANCEL_ATTEMPTS);
-    return { status: await render(job) };
+    const { job } = await rerunWhenBusy(() => ctx.jobs.cancel(caller, id), CANCEL_ATTEMPTS);
+    return { status: await render(caller, job) };
   });
 };

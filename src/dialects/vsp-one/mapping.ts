@@ -6,7 +6,7 @@
  */
 import type { Job, JobStatus } from '../../domain/jobs.js';
 import { isoTime } from '../../api/iso-time.js';
-import { renderJobParams } from './job-params.js';
+import { renderJobParams, type BucketNames } from './job-params.js';
 
 export const VSP_JOB_TYPES = ['BATCH_REPLICATE', 'LIFECYCLE_UPDATE', 'METRIC_RECONCILIATION', 'TRIGGER_RECONCILIATION'] as const;
 export type VspJobType = (typeof VSP_JOB_TYPES)[number];
@@ -61,9 +61,6 @@ export interface VspJob {
   jobStats: { processed: number; failed: number };
   bucketName: string;
 }
-
-/** Library id → name, for `bucketName` and the target bucket in `jobParams`. */
-export type BucketNames = ReadonlyMap<string, string>;
 
 /** The job as VSP shows it; times the job does not have yet are left out. Only for jobs `vspJobTypeOf` names. */
 export function vspJob(job: Job, names: BucketNames): VspJob {

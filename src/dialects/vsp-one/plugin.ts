@@ -7,9 +7,9 @@
  * Routes are hidden from the native OpenAPI document.
  */
 import type { FastifyInstance } from 'fastify';
-import crypto from 'node:crypto';
 import type { ApiContext } from '../../api/context.js';
-import { installVspErrorHandler, installVspNotFound } from './errors.js';
+import { installErrorSurface, installNotFound } from '../kit/index.js';
+import { VSP_ERRORS } from './errors.js';
 import { vspJobRoutes } from './job-routes.js';
 import { oidcRoutes, TOKEN_PREFIX } from './oidc-routes.js';
 import { addCsrfRoute } from './csrf-route.js';
@@ -18,18 +18,17 @@ import { XsrfTokens } from './xsrf.js';
 export async function vspOnePlugin(app: FastifyInstance, { ctx }: { ctx: ApiContext }): Promise<void> {
   // One signing key per deployment, kept in the database: a token one API process issued
   // passes on any other (several `batchyard serve` behind a load balancer).
-  const key = await ctx.store.serverKeyGetOrCreate({ name: 'vsp-one-xsrf', fresh: crypto.randomBytes(32).toString('base64url'), now: Date.now() });
-  const xsrf = new XsrfTokens(Buffer.from(key, 'base64url'));
+  const xsrf = new XsrfTokens(await ctx.auth.signingKey('vsp-one-xsrf'));
 
   await app.register(async (scope) => {
-    installVspErrorHandler(scope);
+    installErrorSurface(scope, VSP_ERRORS);
     addCsrfRoute(scope, '/csrf', xsrf);
   });
   for (const prefix of ['/v1', '/mapi/v1']) {
     await app.register(
       async (scope) => {
-        installVspErrorHandler(scope);
-        installVspNotFound(scope);
+        installErrorSurface(scope, VSP_ERRORS);
+        installNotFound(scope, VSP_ERRORS);
         if (prefix === '/mapi/v1') addCsrfRoute(scope, '/csrf', xsrf);
         await scope.register(vspJobRoutes, { ctx, xsrf });
       },

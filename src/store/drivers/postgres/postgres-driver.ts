@@ -48,6 +48,16 @@ export function describeConnection(connectionString: string): string {
   }
 }
 
+/**
+ * SQLSTATEs worth another try: serialization failure, deadlock, lock not available
+ * (lock_timeout, NOWAIT), too many connections, administrator or crash shutdown,
+ * cannot connect now; class 08 (connection exceptions) is matched by prefix.
+ */
+const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '55P03', '53300', '57P01', '57P02', '57P03']);
+const TRANSIENT_SOCKET_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE']);
+/** pg and pg-pool errors that carry no code: the pool's connect timeout, a connection that died. */
+const POOL_UNAVAILABLE = /^(timeout exceeded when trying to connect|Connection terminated( unexpectedly| due to connection timeout)|Client has encountered a connection error)/;
+
 export async function createPostgresDriver(options: PostgresDriverOptions): Promise<Driver> {
   const schema = options.schema === undefined ? undefined : assertSchemaName(options.schema);
   if (schema !== undefined) {
@@ -75,9 +85,8 @@ export async function createPostgresDriver(options: PostgresDriverOptions): Prom
     notifier: listenNotifyNotifier(options.connectionString, schema),
     isTransient(error: unknown) {
       const code = (error as { code?: unknown } | null)?.code;
-      if (typeof code !== 'string') return false;
-      // serialization failure, deadlock, lock timeout, too many connections, admin shutdown, connection errors
-      return ['40001', '40P01', '55P03', '53300', '57P01', '57P03'].includes(code) || code.startsWith('08') || code === 'ECONNRESET' || code === 'ECONNREFUSED';
+      if (typeof code !== 'string') return POOL_UNAVAILABLE.test(error instanceof Error ? error.message : '');
+      return TRANSIENT_SQLSTATES.has(code) || code.startsWith('08') || TRANSIENT_SOCKET_CODES.has(code);
     },
     migrations: postgresMigrations,
     refreshStaleStatistics: () => analyzeStaleTables(db),

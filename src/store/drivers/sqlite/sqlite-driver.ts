@@ -47,8 +47,9 @@ export function createSqliteDriver(options: SqliteDriverOptions): Driver {
     capabilities,
     notifier,
     isTransient(error: unknown) {
+      // better-sqlite3 reports extended codes (SQLITE_BUSY_SNAPSHOT, SQLITE_LOCKED_SHAREDCACHE, SQLITE_IOERR_…).
       const code = (error as { code?: unknown } | null)?.code;
-      return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_IOERR' || code === 'SQLITE_FULL';
+      return typeof code === 'string' && (/^SQLITE_(BUSY|LOCKED|IOERR)(_|$)/.test(code) || code === 'SQLITE_FULL');
     },
     migrations: sqliteMigrations,
     async lockForMigration() {
