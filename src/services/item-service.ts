@@ -220,7 +220,7 @@ export class ItemService {
       paths.push(...page.items.map((item) => item.path));
       cursor = page.nextCursor ?? undefined;
     } while (cursor !== undefined && paths.length <= max);
-    if (paths.length === 0) throw new InvalidArgumentError(`libraryId: library '${libraryId}' is empty; nothing to select`, { field: 'libraryId' });
+    if (paths.length === 0) throw new InvalidArgumentError('libraryId: the library is empty; nothing to select', { field: 'libraryId' });
     if (paths.length > max) throw new InvalidArgumentError(`paths: the library has more than ${max} top-level entries; select paths`, { field: 'paths' });
     return paths;
   }
