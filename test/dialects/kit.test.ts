@@ -1,7 +1,7 @@
 /** The dialect kit's renameField: a service error about a service field, in a vendor's names. */
 import { describe, expect, it } from 'vitest';
 import { renameField } from '../../src/dialects/kit/index.js';
-import { BatchyardError, ForbiddenError, InvalidArgumentError, TransientError, UnprocessableError } from '../../src/domain/errors.js';
+import { ForbiddenError, InvalidArgumentError, TransientError, UnprocessableError, type BatchyardError } from '../../src/domain/errors.js';
 
 describe('renameField', () => {
   it("names the vendor's field in the details and at the head of the message, with the service's word for it", () => {
