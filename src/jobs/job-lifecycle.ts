@@ -45,7 +45,8 @@ export async function finishIfDone(tx: Store, job: Job, now: number): Promise<Jo
   const done = await transition(tx, job, status, ACTIVE_STATUSES, now, { finished: true });
   if (done) {
     await tx.eventPruneProgress({ jobId: job.id });
-    await tx.targetDeleteForJob({ jobId: job.id });
+    // Root placements stay while failures may be retried: a retry's subtree chunks follow them.
+    if (done.counts.failed === 0) await tx.targetDeleteForJob({ jobId: job.id });
   }
   return done;
 }

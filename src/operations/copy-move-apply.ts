@@ -123,8 +123,24 @@ async function applyRoots(r: Run, entries: RootRef[], destination: string): Prom
   return out;
 }
 
+/**
+ * Where a root was placed: by this job or, for a retry, by the job it retries
+ * (a retry replays failed subtree chunks whose root the original placed).
+ */
+async function placementOf(r: Run, rootId: number): Promise<{ targetId: number; targetPath: string } | undefined> {
+  let jobId: number | null = r.job.id;
+  let retryOf: number | null = r.job.retryOf;
+  while (jobId !== null) {
+    const placed = await r.tx.targetGet({ jobId, sourceId: rootId });
+    if (placed) return placed;
+    jobId = retryOf;
+    retryOf = jobId === null ? null : ((await r.tx.jobGetById(jobId))?.retryOf ?? null);
+  }
+  return undefined;
+}
+
 async function applyMembers(r: Run, context: MembersContext, ids: number[]): Promise<TaskOutcome> {
-  const placed = await r.tx.targetGet({ jobId: r.job.id, sourceId: context.root });
+  const placed = await placementOf(r, context.root);
   if (!placed) return { succeeded: 0, skipped: ids.length, failures: [] };
   const newPrefix = `${placed.targetPath}/`;
   if (r.move && !r.cross) {
@@ -208,7 +224,7 @@ async function applyFinal(r: Run, entries: RootRef[]): Promise<TaskOutcome> {
   for (const entry of entries) {
     const item = await resolveRoot(r, entry);
     if (!item || item.kind !== 'folder') continue;
-    if (!(await r.tx.targetGet({ jobId: r.job.id, sourceId: item.id }))) continue;
+    if (!(await placementOf(r, item.id))) continue;
     const left = await r.tx.itemListSubtreeLive({ libraryId: r.source.id, prefix: `${item.path}/`, limit: 1 });
     if (left.length === 0) await deleteSources(r, [item.id]);
   }

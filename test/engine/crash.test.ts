@@ -10,22 +10,11 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { driverFactories } from '../support/drivers.js';
 import { engineFixture, type EngineFixture } from '../support/engine.js';
-import { childEnv, kill9, spawnWorker, stop, type WorkerProcess } from '../support/worker-process.js';
-import { FINAL_STATUSES, type Job } from '../../src/domain/jobs.js';
+import { childEnv, stop, type WorkerProcess } from '../support/worker-process.js';
+import { expectClean, runThroughCrashes as runTrial, snapshot as snapshotOf } from './crash-trial.js';
 
 const factories = await driverFactories();
 const KILLS = 3;
-
-/** A small deterministic PRNG, so a failing trial can be replayed from its seed. */
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 for (const factory of factories) {
   describe(`crash safety on ${factory.name}`, { timeout: 180_000 }, () => {
@@ -50,47 +39,8 @@ for (const factory of factories) {
       fs.rmSync(secondDir, { recursive: true, force: true });
     });
 
-    /** Runs `job` in worker processes killed KILLS times at random points; returns the finished job. */
-    async function runThroughCrashes(jobId: number, seed: number): Promise<Job> {
-      const random = mulberry32(seed);
-      let midJob = 0;
-      for (let kill = 0; kill < KILLS; kill++) {
-        const worker = await spawnWorker(env);
-        workers.push(worker);
-        const wait = 50 + Math.floor(random() * 400);
-        await new Promise((resolve) => setTimeout(resolve, wait));
-        await kill9(worker);
-        workers.splice(workers.indexOf(worker), 1);
-        const state = (await f.app.store.jobGetById(jobId))!;
-        if (!FINAL_STATUSES.includes(state.status)) midJob++;
-      }
-      // Otherwise the trial proved nothing: at least one kill must land while the job runs.
-      expect(midJob, `seed ${seed}`).toBeGreaterThan(0);
-      const last = await spawnWorker(env);
-      workers.push(last);
-      try {
-        return await f.waitFor(jobId, 120_000);
-      } catch (error) {
-        const tasks = await f.app.driver.db.selectFrom('job_tasks').select(['id', 'phase', 'kind', 'state', 'attempts', 'run_after', 'fence', 'lease_owner', 'lease_until']).execute();
-        throw new Error(`${(error as Error).message}\nnow ${Date.now()} tasks: ${JSON.stringify(tasks)}\nworker output:\n${last.output().slice(-3000)}`);
-      }
-    }
-
-    function expectClean(job: Job, total: number, seed: number) {
-      const context = `seed ${seed}: ${JSON.stringify(job.counts)}`;
-      expect(job.status, context).toBe('completed');
-      expect(job.counts, context).toMatchObject({ total, succeeded: total, failed: 0, skipped: 0, remaining: 0 });
-    }
-
-    async function snapshot(libraryId: string) {
-      const rows = await f.app.driver.db
-        .selectFrom('items')
-        .select(['id', 'path', 'kind', 'sha256', 'trashed_at', 'trash_root_id'])
-        .where('library_id', '=', libraryId)
-        .orderBy('id')
-        .execute();
-      return rows.map((r) => ({ id: Number(r.id), path: r.path, kind: r.kind, sha256: r.sha256, trashed: r.trashed_at !== null, root: r.trash_root_id === null ? null : Number(r.trash_root_id) }));
-    }
+    const runThroughCrashes = (jobId: number, seed: number) => runTrial({ f, env, workers }, jobId, seed, KILLS);
+    const snapshot = (libraryId: string) => snapshotOf(f, libraryId);
 
     it('trash then restore of a 20k-item tree survive kill -9', async () => {
       const seed = Date.now() % 100_000;
