@@ -89,7 +89,12 @@ export async function openApp(config: Config, options: { logger?: Logger; driver
     const items = new ItemService(store, libraries, blobStores, config.maxUploadBytes);
     const operations = createOperationRegistry({ enableBenchJobs: config.enableBenchJobs });
     const jobs = new JobService(store, libraries, operations, { enableBenchJobs: config.enableBenchJobs });
-    const events = new EventFeedService(store, jobs);
+    const events = new EventFeedService(store, jobs, (stall) =>
+      logger.warn(
+        { waitedMs: stall.forMs, oldestRunningXid: stall.xmin },
+        'job event streams are held back by a transaction open on the database server (see pg_stat_activity.backend_xid)',
+      ),
+    );
     const resumed = chores ? await libraries.resumeUnfinished() : 0;
     if (resumed > 0) logger.info({ resumed }, 'finished library creations/deletions interrupted by a crash');
     return { config, driver, store, blobStores, operations, logger, auth, users, libraries, items, jobs, events, close: () => driver.close() };

@@ -26,6 +26,14 @@ const FIRST_DELAY_MS = 5;
 const MAX_DELAY_MS = 250;
 /** At most one checkpoint (one transaction id) per this interval, however fast the log grows. */
 const CHECKPOINT_INTERVAL_MS = 20;
+/** Ids unsettled this long: something holds the horizon back (`onStall` hears of it once). */
+const STALL_REPORT_MS = 30_000;
+
+/** What holds a horizon back: ids seen for `forMs` that cannot settle while transaction `xmin` (the oldest running) is open. */
+export interface HorizonStall {
+  forMs: number;
+  xmin: number | undefined;
+}
 
 /** Where a feed "from now" starts: after `after`, plus (commits out of order) what was in flight at `inFlight`. */
 export interface FeedStart {
@@ -43,9 +51,23 @@ export class CommitHorizon {
   private timer: NodeJS.Timeout | undefined;
   private delay = FIRST_DELAY_MS;
   private lastCheckpointAt = 0;
+  private lastXmin: number | undefined;
+  /** Since when ids seen have waited to settle (0: none wait), and whether that was reported. */
+  private waitingSince = 0;
+  private stallReported = false;
   private readonly watchers = new Set<() => void>();
 
-  constructor(private readonly store: Store) {}
+  private readonly onStall: (stall: HorizonStall) => void;
+  private readonly stallReportMs: number;
+
+  /** `onStall` hears once when ids seen have not settled for `stallReportMs` (30 s). */
+  constructor(
+    private readonly store: Store,
+    options: { onStall?: (stall: HorizonStall) => void; stallReportMs?: number } = {},
+  ) {
+    this.onStall = options.onStall ?? (() => {});
+    this.stallReportMs = options.stallReportMs ?? STALL_REPORT_MS;
+  }
 
   /** Every event id up to this one is visible or will never exist. */
   get settled(): number {
@@ -135,6 +157,7 @@ export class CommitHorizon {
   /** Notes a read: the highest id seen, and the checkpoints its `xmin` settles. */
   private record(maxId: number, xmin: number): void {
     this.seenId = Math.max(this.seenId, maxId);
+    this.lastXmin = xmin;
     const open: typeof this.checkpoints = [];
     for (const c of this.checkpoints) {
       if (xmin >= c.clock) this.settledId = Math.max(this.settledId, c.maxId);
@@ -148,8 +171,19 @@ export class CommitHorizon {
       this.delay = FIRST_DELAY_MS;
       for (const watcher of [...this.watchers]) watcher();
     }
-    if (this.seenId <= this.settledId) this.delay = FIRST_DELAY_MS;
-    else if (this.watchers.size > 0) this.poll();
+    if (this.seenId <= this.settledId) {
+      this.delay = FIRST_DELAY_MS;
+      this.waitingSince = 0;
+      this.stallReported = false;
+      return;
+    }
+    if (this.settledId > before || this.waitingSince === 0) this.waitingSince = Date.now();
+    const waited = Date.now() - this.waitingSince;
+    if (waited >= this.stallReportMs && !this.stallReported) {
+      this.stallReported = true;
+      this.onStall({ forMs: waited, xmin: this.lastXmin });
+    }
+    if (this.watchers.size > 0) this.poll();
   }
 
   /** Ids seen are in flight elsewhere: look again shortly, backing off while they stay so. */

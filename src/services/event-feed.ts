@@ -17,7 +17,7 @@ import type { EventScope, JobEvent } from '../store/queries/job-events.js';
 import type { HintOf } from '../store/hints.js';
 import type { Principal } from '../domain/types.js';
 import { FINAL_STATUSES, type Job, type JobStatus } from '../domain/jobs.js';
-import { CommitHorizon, type FeedStart } from './commit-horizon.js';
+import { CommitHorizon, type FeedStart, type HorizonStall } from './commit-horizon.js';
 
 export type { JobEvent };
 
@@ -49,11 +49,13 @@ interface FeedSource {
 export class EventFeedService {
   private readonly horizon: CommitHorizon;
 
+  /** `onStall`: events have waited long for a transaction still open on the database server (say so to the operator). */
   constructor(
     private readonly store: Store,
     private readonly jobs: JobVisibilityCheck,
+    onStall?: (stall: HorizonStall) => void,
   ) {
-    this.horizon = new CommitHorizon(store);
+    this.horizon = new CommitHorizon(store, { onStall });
   }
 
   /**

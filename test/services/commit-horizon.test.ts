@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { driverFactories, useMigratedStore } from '../support/drivers.js';
-import { CommitHorizon } from '../../src/services/commit-horizon.js';
+import { CommitHorizon, type HorizonStall } from '../../src/services/commit-horizon.js';
 import type { Store } from '../../src/store/store.js';
 
 const factories = await driverFactories();
@@ -49,7 +49,8 @@ for (const factory of factories) {
     it.runIf(factory.name === 'postgres')('does not pass an id drawn by a transaction still open, however often it looks', async () => {
       const { store } = db;
       const job = await seedJob(store);
-      const horizon = new CommitHorizon(store);
+      const stalls: HorizonStall[] = [];
+      const horizon = new CommitHorizon(store, { onStall: (stall) => stalls.push(stall), stallReportMs: 100 });
       let release!: () => void;
       const held = new Promise<void>((resolve) => (release = resolve));
       let drawn!: (id: number) => void;
@@ -69,6 +70,10 @@ for (const factory of factories) {
           await new Promise((resolve) => setTimeout(resolve, 10));
         }
         expect(horizon.seen).toBe(high);
+        // Held back that long: reported, once, with the oldest transaction still running.
+        expect(stalls).toHaveLength(1);
+        expect(stalls[0]!.forMs).toBeGreaterThanOrEqual(100);
+        expect(stalls[0]!.xmin).toEqual(expect.any(Number));
         // Where a feed "from now" would start: past the high id, remembering what was in flight.
         const start = await horizon.start();
         expect(start.after).toBe(high);
@@ -78,6 +83,7 @@ for (const factory of factories) {
         await slow;
       }
       await advanceUntil(horizon, () => horizon.settled === high);
+      expect(stalls).toHaveLength(1);
     });
   });
 }
