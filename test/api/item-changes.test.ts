@@ -191,8 +191,13 @@ for (const factory of factories) {
       expect(badName.body.error.details.field).toBe('name');
       const both = await t.call('PATCH', files('a.txt'), { json: { name: 'c.txt', path: '/c.txt' } });
       expect(both.status).toBe(400);
+      expect(both.body.error).toMatchObject({ message: expect.stringContaining('not both'), details: { field: 'name' } });
       const neither = await t.call('PATCH', files('a.txt'), { json: {} });
       expect(neither.status).toBe(400);
+      expect(neither.body.error).toMatchObject({ message: 'path: give path (to move the item) or name (to rename it)', details: { field: 'path' } });
+      const unknown = await t.call('PATCH', files('a.txt'), { json: { to: '/c.txt' } });
+      expect(unknown.status).toBe(400);
+      expect(unknown.body.error.details.field).toBe('to');
       const toRoot = await t.call('PATCH', files('a.txt'), { json: { path: '/' } });
       expect(toRoot.status).toBe(400);
       expect(toRoot.body.error.details.field).toBe('path');

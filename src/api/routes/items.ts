@@ -9,6 +9,7 @@ import { itemView, jobView } from '../views.js';
 import { FileParams, filePathFromUrl } from './files.js';
 import { parentPath, parsePath, joinPath } from '../../domain/item-path.js';
 import { INLINE_SUBTREE_LIMIT } from '../../services/item-service.js';
+import { InvalidArgumentError } from '../../domain/errors.js';
 import { DownloadQuery, downloadResponses, sendFile } from '../send-file.js';
 
 const ItemIdParams = Type.Object({
@@ -96,6 +97,10 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async 
       const caller = principalOf(request);
       const { libraryId } = request.params;
       const { path, name } = request.body;
+      if ((path === undefined) === (name === undefined)) {
+        const field = path === undefined ? 'path' : 'name';
+        throw new InvalidArgumentError(`${field}: give path (to move the item) or name (to rename it)${path === undefined ? '' : ', not both'}`, { field });
+      }
       const target = name !== undefined ? { name } : { path: path ?? '' };
       const change = await ctx.items.move(caller, libraryId, filePathFromUrl(request.raw.url ?? ''), target);
       if (!change.deferred) return reply.status(200).send(itemView(change.item));

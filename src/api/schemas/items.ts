@@ -37,5 +37,5 @@ export const MoveItemBody = Type.Object(
     path: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: 'the new path in the same library (missing parent folders are created)' })),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'a new name in the same folder' })),
   },
-  { additionalProperties: false, minProperties: 1, maxProperties: 1, description: 'exactly one of `path` (move) or `name` (rename)' },
+  { additionalProperties: false, description: 'exactly one of `path` (move) or `name` (rename)' },
 );
