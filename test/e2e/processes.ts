@@ -75,7 +75,12 @@ export interface Proc {
 }
 
 export function spawnBatchyard(args: string[], env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [main, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnNode(main, args, env);
+}
+
+/** A Node script of the test suite (e.g. server-child.mjs) as a process, like spawnBatchyard. */
+export function spawnNode(script: string, args: string[], env: Record<string, string>): Proc {
+  const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -95,8 +100,8 @@ export function spawnBatchyard(args: string[], env: Record<string, string>): Pro
       for (;;) {
         const found = logs().find(match);
         if (found) return found;
-        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`batchyard ${args[0]} exited (${child.exitCode ?? child.signalCode}) before the expected log line:\n${out}`);
-        if (Date.now() > deadline) throw new Error(`batchyard ${args[0]}: no expected log line after ${timeoutMs} ms:\n${out}`);
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${path.basename(script)} ${args[0] ?? ''} exited (${child.exitCode ?? child.signalCode}) before the expected log line:\n${out}`);
+        if (Date.now() > deadline) throw new Error(`${path.basename(script)} ${args[0] ?? ''}: no expected log line after ${timeoutMs} ms:\n${out}`);
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
     },
