@@ -177,6 +177,8 @@ describe('the built CLI without a server', { timeout: 120_000 }, () => {
     const commands = [
       [], ['serve'], ['worker'], ['migrate'], ['user', 'add'], ['token', 'create'], ['library', 'create'], ['library', 'list'], ['ls'], ['put'], ['get'],
       ['job'], ['job', 'submit'], ['job', 'list'], ['job', 'show'], ['job', 'watch'], ['job', 'cancel'], ['job', 'retry'], ['job', 'failures'],
+      ['user', 'list'], ['token', 'list'], ['token', 'revoke'], ['library', 'show'], ['library', 'rename'], ['library', 'delete'], ['library', 'permissions'],
+      ['rm'], ['mv'], ['trash'], ['admin-token'],
     ];
     const helps = await Promise.all(commands.map((command) => cli([...command, '--help'])));
     for (const [i, help] of helps.entries()) {
