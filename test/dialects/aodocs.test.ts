@@ -568,10 +568,31 @@ for (const factory of factories) {
         }));
         await t.app.store.itemInsertMany(files);
       }
-      // Each task takes a while, so the job is seen running (and cancelling) between reads.
-      engine = await startEngine(t.app, { ...FAST_ENGINE, concurrency: 1, hooks: { beforeApply: async () => { await sleep(50); } } });
+      // Each task takes a while, and once the job runs, each of its tasks waits for the test's
+      // leave (one at a time until some items are done, then all once the cancel is sent): the
+      // job is caught running, with work done, however slow the machine.
+      let jobId: number | undefined;
+      let permits = 0;
+      let wake = () => {};
+      const grant = (n: number) => {
+        permits += n;
+        wake();
+      };
+      const hooks = {
+        // Outside the task's transaction: on SQLite a wait inside it would hold the one connection the test reads through.
+        beforePrepare: async () => {
+          if (jobId === undefined || (await t.app.store.jobGetById(jobId))?.status !== 'running') return;
+          while (permits === 0) await new Promise<void>((resolve) => (wake = resolve));
+          permits--;
+        },
+        beforeApply: async () => {
+          await sleep(50);
+        },
+      };
+      engine = await startEngine(t.app, { ...FAST_ENGINE, concurrency: 1, hooks });
       try {
         const job = await submit('trash', big, { paths: ['/big'] });
+        jobId = job.id;
         /** Samples the dialect between two native reads; `status` is the native one when both reads agree. */
         const sample = async () => {
           const before = (await nativeJob(job.id)).status;
@@ -592,11 +613,13 @@ for (const factory of factories) {
             expect(s.one.completed).toBe(false);
             expect(s.listed, s.status).toEqual([String(job.id)]);
           }
+          if (s.status === 'running' && s.one.succeededTasks === 0 && permits === 0) grant(1);
           if (s.status === 'running' && (s.one.succeededTasks > 0 || seen.has('cancelling'))) {
             if (!seen.has('cancelling')) {
               const cancelled = await aodocs('ApiJob', 'POST', `/api/job/v1/${job.id}/cancel`);
               expect(['IN_PROGRESS', 'CANCELLED']).toContain(cancelled.status);
               seen.add('cancel sent');
+              grant(Number.POSITIVE_INFINITY);
             }
           }
         }
@@ -609,6 +632,7 @@ for (const factory of factories) {
         expect(idsOf(await aodocs('ApiJobList', 'GET', listUrl(big, 'status=IN_PROGRESS')))).toEqual([]);
         expect(idsOf(await aodocs('ApiJobList', 'GET', listUrl(big, 'status=CANCELLED')))).toEqual([String(job.id)]);
       } finally {
+        grant(Number.POSITIVE_INFINITY);
         await engine.stop();
         engine = undefined;
       }
