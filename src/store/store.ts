@@ -209,7 +209,7 @@ export class Store {
 
   /** Appends an event (recording its transaction's id where commits can be out of id order); returns its id. */
   eventInsert(e: Omit<events.JobEvent, 'id'>) {
-    return events.eventInsert(this.db, { ...e, recordXid: this.capabilities.commitSnapshots });
+    return this.guard(events.eventInsert(this.db, { ...e, recordXid: this.capabilities.commitSnapshots }));
   }
   readonly eventListForJob = this.run(events.eventListForJob);
   readonly eventListForDomain = this.run(events.eventListForDomain);
@@ -221,12 +221,12 @@ export class Store {
    */
   eventHorizon(p: { checkpoint: boolean }) {
     if (p.checkpoint && this.inTransaction) throw new Error('eventHorizon: a checkpoint must not run inside a transaction');
-    return events.eventHorizon(this.db, { snapshots: this.capabilities.commitSnapshots, checkpoint: p.checkpoint });
+    return this.guard(events.eventHorizon(this.db, { snapshots: this.capabilities.commitSnapshots, checkpoint: p.checkpoint }));
   }
   /** Events up to `upToId` a checkpoint's snapshot did not see (in flight then); none where commits are serialized. */
   eventListInFlightAt(p: Parameters<typeof events.eventListInFlightAt>[1]) {
     if (!this.capabilities.commitSnapshots) return Promise.resolve([]);
-    return events.eventListInFlightAt(this.db, p);
+    return this.guard(events.eventListInFlightAt(this.db, p));
   }
   readonly eventPruneProgress = this.run(events.eventPruneProgress);
 
