@@ -6,6 +6,20 @@ export interface BlobWriteResult {
   size: number;
   /** false when identical content was already stored (nothing new written). */
   created: boolean;
+  /** With `pin`: the written bytes, kept aside until the caller releases them. */
+  pin?: BlobPin;
+}
+
+/**
+ * A written blob's bytes kept aside until its reference is committed: the
+ * collector may remove the stored copy of content whose last reference went
+ * (refcount 0) between the write and the commit; `restore` puts it back.
+ */
+export interface BlobPin {
+  /** Stores the bytes at their address again if they are gone. */
+  restore(): Promise<void>;
+  /** Drops the kept bytes (call once the reference is committed, or given up). */
+  release(): Promise<void>;
 }
 
 export interface ByteRange {
@@ -26,9 +40,10 @@ export interface BlobStore {
    * Streams `source` into the store while hashing it. Rejects with
    * PayloadTooLargeError past `maxBytes` and with TransientError when the
    * source ends early (client disconnect); in every failure the temp file
-   * is removed and nothing becomes visible.
+   * is removed and nothing becomes visible. With `pin`, the result may carry
+   * a BlobPin (where the store can keep the bytes aside).
    */
-  write(source: Readable, options: { maxBytes: number }): Promise<BlobWriteResult>;
+  write(source: Readable, options: { maxBytes: number; pin?: boolean }): Promise<BlobWriteResult>;
   /** Stores a buffer (used by tests and small internal writes). */
   writeBuffer(content: Buffer): Promise<BlobWriteResult>;
   /** Opens a stored blob for reading, optionally a byte range. NotFoundError if absent. */

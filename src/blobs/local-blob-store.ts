@@ -17,7 +17,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Readable } from 'node:stream';
-import type { BlobStore, BlobWriteResult, ByteRange } from './blob-store.js';
+import type { BlobPin, BlobStore, BlobWriteResult, ByteRange } from './blob-store.js';
 import { BatchyardError, InvalidArgumentError, NotFoundError, PayloadTooLargeError, TransientError } from '../domain/errors.js';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -35,6 +35,8 @@ const orNullIfAbsent = (error: unknown): null => {
   throw error;
 };
 const ignore = () => {};
+/** Errors of a filesystem that has no hard links (a pinned write then commits unpinned). */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EMLINK']);
 
 /** Writes every byte of `chunk` at the current position (a write may be partial). */
 function writeFully(fd: number, chunk: Buffer): void {
@@ -131,10 +133,10 @@ export class LocalBlobStore implements BlobStore {
     return path.join(this.objectsDir, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
   }
 
-  async write(source: Readable, options: { maxBytes: number }): Promise<BlobWriteResult> {
+  async write(source: Readable, options: { maxBytes: number; pin?: boolean }): Promise<BlobWriteResult> {
     const { maxBytes } = options;
     if (!(maxBytes >= 0)) throw new InvalidArgumentError(`maxBytes must be a non-negative number, not ${maxBytes}`);
-    return this.viaTemp((fd) => receive(source, fd, maxBytes), true);
+    return this.viaTemp((fd) => receive(source, fd, maxBytes), true, options.pin === true);
   }
 
   async writeBuffer(content: Buffer): Promise<BlobWriteResult> {
@@ -207,24 +209,84 @@ export class LocalBlobStore implements BlobStore {
    * Fills a fresh temp file, fsyncs it and commits it. On any failure the temp
    * file is removed. Recreates `tmp/` if it vanished since it was made.
    */
-  private async viaTemp(fill: (fd: number) => Promise<{ sha256: string; size: number }>, checkExisting: boolean): Promise<BlobWriteResult> {
+  private async viaTemp(fill: (fd: number) => Promise<{ sha256: string; size: number }>, checkExisting: boolean, pin = false): Promise<BlobWriteResult> {
     const tmpPath = path.join(this.tmpDir, `${crypto.randomUUID()}.tmp`);
     const fd = await this.openTemp(tmpPath);
     this.activeTemps.add(tmpPath);
     let open = true;
+    let pinned = false;
     try {
       const { sha256, size } = await fill(fd);
       await fsync(fd);
       open = false;
       fs.closeSync(fd);
+      if (pin) {
+        const result = await this.linkPinned(tmpPath, sha256, size);
+        pinned = result.pin !== undefined;
+        return result;
+      }
       return await this.commitTemp(tmpPath, sha256, size, checkExisting);
     } catch (error) {
       if (open) fs.closeSync(fd);
       fs.rmSync(tmpPath, { force: true });
       throw error;
     } finally {
-      this.activeTemps.delete(tmpPath);
+      if (!pinned) this.activeTemps.delete(tmpPath);
     }
+  }
+
+  /**
+   * Stores a complete, synced temp file at its address by a hard link (unless
+   * the content is stored already) and keeps the temp file as the pin: the
+   * same bytes, which `restore` links back if the stored copy was removed.
+   * Where hard links are refused, commits as an unpinned write.
+   */
+  private async linkPinned(tmpPath: string, sha256: string, size: number): Promise<BlobWriteResult> {
+    let created: boolean;
+    try {
+      created = await this.linkInto(tmpPath, sha256);
+    } catch (error) {
+      if (!NO_HARD_LINKS.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+      return this.commitTemp(tmpPath, sha256, size, true);
+    }
+    const pin: BlobPin = {
+      restore: async () => {
+        await this.linkInto(tmpPath, sha256);
+      },
+      release: async () => {
+        this.activeTemps.delete(tmpPath);
+        await fsp.rm(tmpPath, { force: true });
+      },
+    };
+    return { sha256, size, created, pin };
+  }
+
+  /** Hard-links `file` at the blob's address; false when something is stored there already. */
+  private async linkInto(file: string, sha256: string): Promise<boolean> {
+    const target = this.objectPath(sha256);
+    const dir = path.dirname(target);
+    await this.ensureObjectDir(dir);
+    const link = (): boolean => {
+      try {
+        fs.linkSync(file, target);
+        return true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+        throw error;
+      }
+    };
+    let created: boolean;
+    try {
+      created = link();
+    } catch (error) {
+      if (!isEnoent(error) || !this.knownDirs.has(dir)) throw error;
+      // The cached directory was removed behind our back: make it again, once.
+      this.knownDirs.delete(dir);
+      await this.ensureObjectDir(dir);
+      created = link();
+    }
+    if (created) await syncDir(dir);
+    return created;
   }
 
   private async ensureObjectDir(dir: string): Promise<void> {

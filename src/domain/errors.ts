@@ -107,6 +107,13 @@ export class TransientError extends BatchyardError {
 }
 
 /**
+ * A blob reference could not be added because the collector is removing (or
+ * has just removed) that content: a writer holding the bytes puts them back
+ * and tries again.
+ */
+export class BlobCollectedError extends TransientError {}
+
+/**
  * The database could not do it now (SQLite busy or locked, a PostgreSQL serialization
  * failure, deadlock, lock timeout or lost connection): the Store throws this in place of
  * the driver's error (kept as `cause`). Worth another try: the engine retries it, the

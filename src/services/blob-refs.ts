@@ -2,12 +2,12 @@
  * Adding blob references safely against the collector: a reference that
  * takes a blob from nothing (a new row, or a row at 0) checks that the bytes
  * are still there — the collector may have removed them between our write
- * and our reference. Missing bytes are a transient error: the caller retries
- * and writes them again.
+ * and our reference. Missing bytes are a BlobCollectedError (transient): the
+ * caller puts the bytes back (or writes them again) and retries.
  */
 import type { Store } from '../store/store.js';
 import type { BlobStore } from '../blobs/blob-store.js';
-import { TransientError } from '../domain/errors.js';
+import { BlobCollectedError } from '../domain/errors.js';
 
 export async function addBlobRef(
   tx: Store,
@@ -17,6 +17,6 @@ export async function addBlobRef(
   const count = p.count ?? 1;
   const refcount = await tx.blobAddRef({ storage: blobs.name, sha256: p.sha256, size: p.size, count, now: p.now });
   if (refcount === count && !(await blobs.stat(p.sha256))) {
-    throw new TransientError(`blob ${p.sha256.slice(0, 12)}… was collected before it was referenced; retry`);
+    throw new BlobCollectedError(`blob ${p.sha256.slice(0, 12)}… was collected before it was referenced; retry`);
   }
 }

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import type { Store } from '../store/store.js';
 import type { Item, Library, Principal } from '../domain/types.js';
 import type { BlobStore } from '../blobs/blob-store.js';
-import { ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError, PayloadTooLargeError, PreconditionFailedError } from '../domain/errors.js';
+import { BlobCollectedError, ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError, PayloadTooLargeError, PreconditionFailedError } from '../domain/errors.js';
 import { assertWritable, canDownload } from '../domain/library-rules.js';
 import { joinPath, parsePath, validateName } from '../domain/item-path.js';
 import { decodeCursor, encodeCursor } from '../domain/cursor.js';
@@ -24,6 +24,15 @@ export { INLINE_SUBTREE_LIMIT, type ItemChange } from './item-changes.js';
 export interface BlobStoreLookup {
   get(name: string): BlobStore;
 }
+
+/**
+ * How long an upload waits for the collector to finish with its content (a
+ * row being collected refuses references until it is gone; then the upload
+ * stores its bytes again). The collector takes milliseconds; one that died
+ * half-way leaves the row to its next pass, and the upload answers 503.
+ */
+const COLLECTED_WAIT_MS = 10_000;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export interface Page<T> {
   items: T[];
@@ -69,9 +78,27 @@ export class ItemService {
         limit: this.maxUploadBytes,
       });
     }
-    const blob = await this.blobs.get(library.storage).write(body, { maxBytes: this.maxUploadBytes });
-    // Bytes are stored (idempotently); now the catalog, atomically. A blob
-    // orphaned by a failure here has no reference and is reclaimed by the collector.
+    // The bytes are kept aside (pinned) until the catalog commit: identical content whose last
+    // reference went may be collected meanwhile, and the upload then stores them again.
+    const blob = await this.blobs.get(library.storage).write(body, { maxBytes: this.maxUploadBytes, pin: true });
+    try {
+      const deadline = Date.now() + COLLECTED_WAIT_MS;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.commitFile(libraryId, segments, contentType, blob, options);
+        } catch (error) {
+          if (!(error instanceof BlobCollectedError) || !blob.pin || Date.now() > deadline) throw error;
+          await sleep(Math.min(250, 10 * 2 ** attempt));
+          await blob.pin.restore();
+        }
+      }
+    } finally {
+      await blob.pin?.release();
+    }
+  }
+
+  /** The catalog side of an upload whose bytes are stored: parent folders, the item, the blob's reference, atomically. */
+  private commitFile(libraryId: string, segments: string[], contentType: string, blob: { sha256: string; size: number }, options: PutFileOptions) {
     return this.commits.run(async (tx) => {
       const current = await tx.libraryGetForContentChange(libraryId);
       if (!current) throw new NotFoundError(`library '${libraryId}' not found`);

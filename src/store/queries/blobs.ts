@@ -1,12 +1,12 @@
 /** Blob reference counts: a blob with refcount 0 may be reclaimed by the collector. */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
-import { TransientError } from '../../domain/errors.js';
+import { BlobCollectedError } from '../../domain/errors.js';
 
 /**
  * Adds references to a blob; returns the new count. A row the collector is
- * deleting (-1) refuses new references with TransientError: the caller
- * retries after the collector is done, writing the bytes again.
+ * deleting (-1) refuses new references with BlobCollectedError (transient):
+ * the caller retries after the collector is done, writing the bytes again.
  */
 export async function blobAddRef(
   db: Kysely<Database>,
@@ -24,7 +24,7 @@ export async function blobAddRef(
     )
     .returning('refcount')
     .executeTakeFirst();
-  if (!row) throw new TransientError(`blob ${p.sha256.slice(0, 12)}… is being garbage-collected; retry`);
+  if (!row) throw new BlobCollectedError(`blob ${p.sha256.slice(0, 12)}… is being garbage-collected; retry`);
   return Number(row.refcount);
 }
 
