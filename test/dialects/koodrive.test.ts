@@ -1,7 +1,7 @@
 /**
  * KooDrive dialect conformance over HTTP, on every driver: the page's sample
  * request against seeded jobs (run by the engine: completed, partly failed,
- * failed, cancelled, queued), every JobInfo field and type, the DESIGN.md
+ * failed, cancelled, queued), every JobInfo field and type, the docs/dialects/README.md
  * enum mappings, type/status filters, only the caller's own tasks, offset
  * pages to the end while tasks are being created, create and read, the
  * X-Traceid echo, and every error in KooDrive's `{code, msg}` shape.
@@ -42,7 +42,7 @@ function kooTimeOf(iso: string): string {
   return `${p(d.getUTCFullYear(), 4)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`;
 }
 
-/** DESIGN.md's KooDrive columns. */
+/** docs/dialects/README.md's KooDrive columns. */
 const TYPES: Record<string, [number, number]> = {
   copy: [1, 101],
   trash: [2, 201],
@@ -266,7 +266,7 @@ for (const factory of factories) {
       expect(spaced.body).toEqual(res.body);
     });
 
-    it('renders every task with the DESIGN.md mappings, field by field', async () => {
+    it('renders every task with the docs/dialects/README.md mappings, field by field', async () => {
       const data = await listAll();
       expect(data.map((info: Json) => info.taskId)).toEqual(seeded.map((job) => String(job.id)));
       for (const [i, info] of data.entries()) {
@@ -393,8 +393,11 @@ for (const factory of factories) {
           { taskType: 3, actionType: 301, taskInfo: { srcContainerId: lib, fileInfo: [{ filePath: '/p.txt' }], newFilePath: '/elsewhere' }, dstContainerId: lib2 },
           { type: 'move', targetLibraryId: lib2, params: { paths: ['/p.txt'], destination: '/elsewhere' } },
         ],
-        // A fileId alone names the item for an operation that takes paths.
-        [{ taskType: 2, taskInfo: { srcContainerId: lib, fileInfo: [{ fileId: String(c.id) }] } }, { type: 'trash', params: { paths: ['/docs/c.txt'] } }],
+        // File ids go straight through, for every type (no id → path → id round trip).
+        [{ taskType: 2, taskInfo: { srcContainerId: lib, fileInfo: [{ fileId: String(c.id) }] } }, { type: 'trash', params: { itemIds: [c.id] } }],
+        // An id that names no item is accepted; once planned it is that item's NOT_FOUND failure, as for an
+        // item that vanished after submission (test/engine/item-ids.test.ts runs that).
+        [{ taskType: 2, taskInfo: { srcContainerId: lib, fileInfo: [{ fileId: '999999' }] } }, { type: 'trash', params: { itemIds: [999999] } }],
         [{ taskType: 2, actionType: 202, taskInfo: { srcContainerId: lib, fileInfo: [{ filePath: '/docs/c.txt' }] } }, { type: 'purge', params: { paths: ['/docs/c.txt'] } }],
         [{ taskType: 4, actionType: 401, taskInfo: { srcContainerId: lib, fileInfo: [{ fileId: c.id }] } }, { type: 'restore', params: { itemIds: [c.id] } }],
         [{ taskType: 4, taskInfo: { srcContainerId: lib, fileInfo: [{ filePath: '/docs/c.txt' }] } }, { type: 'restore', params: { paths: ['/docs/c.txt'] } }],
@@ -534,7 +537,7 @@ for (const factory of factories) {
       await refused({ taskType: 4, taskInfo: { srcContainerId: lib, fileInfo: [{ fileId: 'abc' }] } }, 400, 'taskInfo.fileInfo[0].fileId');
       await refused({ taskType: 4, taskInfo: { srcContainerId: lib, fileInfo: [{ fileId: '1' }, { fileId: true }] } }, 400, 'taskInfo.fileInfo[1].fileId');
       await refused({ taskType: 4, taskInfo: { srcContainerId: lib, fileInfo: [{ fileId: '0' }] } }, 400, 'taskInfo.fileInfo[0].fileId');
-      await refused({ taskType: 2, taskInfo: { srcContainerId: lib, fileInfo: [{ fileId: '999999' }] } }, 404, 'item 999999');
+      await refused({ taskType: 2, taskInfo: { srcContainerId: lib, fileInfo: [{ fileId: '7' }, { filePath: '/docs/c.txt' }] } }, 400, 'taskInfo.fileInfo[0].filePath');
       await refused({ taskType: 1, taskInfo: info, dstContainerId: lib2 }, 400, 'taskInfo.newFilePath');
       await refused({ taskType: 1, taskInfo: { ...info, newFilePath: '/docs/a.txt/inside' } }, 400, 'taskInfo.newFilePath');
       await refused({ taskType: 2, taskInfo: info, dstContainerId: lib2 }, 400, 'dstContainerId');

@@ -61,8 +61,8 @@ const routes: FastifyPluginAsyncTypebox<KooDriveOptions> = async (scope, { ctx, 
     { schema: { hide: true, body: CreateJobBody, response: { 200: CreateJobResponse, ...errorResponses } } },
     async (request) => {
       const caller = callerOf(request);
-      const created = await toSubmitJob(request.body, async (libraryId, id) => (await ctx.items.get(caller, libraryId, { id })).path)
-        .then((submit) => ctx.jobs.submit(caller, submit))
+      const created = await Promise.resolve()
+        .then(() => ctx.jobs.submit(caller, toSubmitJob(request.body)))
         .catch((error: unknown) => {
           throw renameField(error, kooFieldOf);
         });

@@ -3,14 +3,15 @@
  * native field names → the KooDrive ones the client sent (kooFieldOf). Per task type:
  * - 1 copy (101) / 3 move (301): fileInfo → paths, newFilePath → destination,
  *   dstContainerId (or containerId) other than srcContainerId → targetLibraryId;
- * - 2 deletion: 201 (default) → trash {paths}, 202 → purge {itemIds} or {paths};
+ * - 2 deletion: 201 (default) → trash, 202 → purge, {itemIds} or {paths};
  * - 4 restore (401): {itemIds} or {paths} (items in the recycle bin);
  * - 7 empty the recycle bin (701): no fileInfo;
  * - 5 extract, 6 package download: no such job type on this server → 400.
- * A fileInfo entry names its item by `filePath` (the item's path) or `fileId`
- * (its id). Operations that take only paths (copy, move, trash) use
- * `filePath`, else look the id up (`pathOf`); restore and purge take ids when
- * every entry has one, else paths.
+ * A fileInfo entry names its item by `fileId` (its id) or `filePath` (its
+ * path). Every job type takes either: ids go straight through when every
+ * entry has one (an unknown id fails as that item's NOT_FOUND when the task
+ * is planned, as any vanished item does), else paths when every entry has
+ * one; a mix of the two is a 400 naming the entry.
  */
 import type { Static } from '@sinclair/typebox';
 import type { SubmitJob } from '../../services/job-service.js';
@@ -29,9 +30,6 @@ const TASK_NAMES: Record<number, string> = {
   6: 'package download',
   7: 'recycle bin clearance',
 };
-
-/** The item path of an item id in a library (the caller must be able to read it). */
-export type PathOf = (libraryId: string, itemId: number, field: string) => Promise<string>;
 
 function itemIdOf(raw: string | number, field: string): number {
   const id = typeof raw === 'number' ? raw : /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
@@ -63,7 +61,7 @@ function targetSpaceOf(body: CreateJob): string | undefined {
   return dstContainerId ?? containerId;
 }
 
-export async function toSubmitJob(body: CreateJob, pathOf: PathOf): Promise<SubmitJob> {
+export function toSubmitJob(body: CreateJob): SubmitJob {
   const type = nativeTypeOf(body);
   const info = body.taskInfo;
   const source = info.srcContainerId;
@@ -83,17 +81,18 @@ export async function toSubmitJob(body: CreateJob, pathOf: PathOf): Promise<Subm
   if (files.length === 0) throw new InvalidArgumentError('taskInfo.fileInfo: required, at least one {fileId, filePath}', { field: 'taskInfo.fileInfo' });
 
   const field = (i: number, leaf: 'fileId' | 'filePath') => `taskInfo.fileInfo[${i}].${leaf}`;
+  const hasId = (f: (typeof files)[number]) => f.fileId !== undefined && f.fileId !== '';
+  const hasPath = (f: (typeof files)[number]) => f.filePath !== undefined && f.filePath !== '';
   let selection: { paths: string[] } | { itemIds: number[] };
-  if ((type === 'restore' || type === 'purge') && files.every((f) => f.fileId !== undefined && f.fileId !== '')) {
+  if (files.every(hasId)) {
     selection = { itemIds: files.map((f, i) => itemIdOf(f.fileId!, field(i, 'fileId'))) };
+  } else if (files.every(hasPath)) {
+    selection = { paths: files.map((f) => f.filePath!) };
   } else {
-    const paths: string[] = [];
-    for (const [i, f] of files.entries()) {
-      if (f.filePath !== undefined && f.filePath !== '') paths.push(f.filePath);
-      else if (f.fileId !== undefined && f.fileId !== '') paths.push(await pathOf(source, itemIdOf(f.fileId, field(i, 'fileId')), field(i, 'fileId')));
-      else throw new InvalidArgumentError(`taskInfo.fileInfo[${i}]: give its fileId or filePath`, { field: `taskInfo.fileInfo[${i}]` });
-    }
-    selection = { paths };
+    const i = files.findIndex((f) => !hasId(f) && !hasPath(f));
+    if (i >= 0) throw new InvalidArgumentError(`taskInfo.fileInfo[${i}]: give its fileId or filePath`, { field: `taskInfo.fileInfo[${i}]` });
+    const j = files.findIndex((f) => !hasPath(f));
+    throw new InvalidArgumentError(`taskInfo.fileInfo[${j}].filePath: required; name every entry by fileId or every entry by filePath`, { field: `taskInfo.fileInfo[${j}].filePath` });
   }
 
   if (!crossSpace) return { type, libraryId: source, params: selection };
