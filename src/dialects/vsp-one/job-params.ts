@@ -109,14 +109,20 @@ export function renderJobParams(job: Job, names: BucketNames): Record<string, st
   const target = names.get(job.targetLibraryId ?? job.libraryId) ?? '';
   if (job.type === 'copy') {
     const paths = Array.isArray(params.paths) ? (params.paths as string[]) : [];
+    // A copy submitted natively by item ids (not through VSP) names no prefixes: show its ids.
+    const selection: Record<string, string> = Array.isArray(params.itemIds)
+      ? { sourceItemIds: JSON.stringify(params.itemIds) }
+      : paths.length === 1
+        ? { sourcePrefix: prefixOf(paths[0]!) }
+        : { sourcePrefixes: JSON.stringify(paths.map(prefixOf)) };
     return {
-      ...(paths.length === 1 ? { sourcePrefix: prefixOf(paths[0]!) } : { sourcePrefixes: JSON.stringify(paths.map(prefixOf)) }),
+      ...selection,
       targetBucket: target,
       targetPrefix: prefixOf(typeof params.destination === 'string' ? params.destination : '/'),
       ...(typeof params.onConflict === 'string' ? { onConflict: params.onConflict } : {}),
     };
   }
-  // The native replicate type is planned (DESIGN.md), not yet in JobType: compare as text.
+  // The native replicate type is not in JobType yet (it comes with the transfer jobs): compare as text.
   const replicate = (job.type as string) === 'replicate';
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(params)) {
