@@ -7,7 +7,7 @@
  * (AODocs pageToken, AvePoint nextLink URLs, KooDrive offsets, VSP One
  * pageToken in the POST body; native cursors) and keeping the position at
  * every page start: pages of 50 are then requested from those positions,
- * shuffled. A dialect lists only the job types it can name (DESIGN.md), so
+ * shuffled. A dialect lists only the job types it can name (docs/dialects/README.md), so
  * each filter below is one that returns full pages over the bench's seeded
  * jobs (copy, move, trash, restore, purge, empty_trash); a sample of each
  * pool is fetched once before its load to check that.

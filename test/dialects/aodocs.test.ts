@@ -2,7 +2,7 @@
  * AODocs dialect conformance, over HTTP on every driver: the seed pages' own sample
  * requests replayed against real jobs (run by the engine to completed, completed with
  * errors, failed and cancelled), every response validated against AODocs' OpenAPI
- * documents (seeds/openapi) and compared field by field with the native job; DESIGN.md's
+ * documents (seeds/openapi) and compared field by field with the native job; docs/dialects/README.md's
  * enum mappings; filters, orders and pages to the end while jobs are being created; the
  * library resource with include/updateLastAccessed; job get, cancel and events; and every
  * error in AODocs' Google-style shape.
@@ -29,7 +29,7 @@ interface CallOptions {
   headers?: Record<string, string>;
 }
 
-/** DESIGN.md, "Dialects (from seeds/)": native type → AODocs type. */
+/** docs/dialects/README.md: native type → AODocs type. */
 const TYPE_TABLE: Record<string, string> = {
   copy: 'COPY_FILE',
   move: 'MOVE_DOCUMENTS_AND_FOLDERS',
@@ -47,7 +47,7 @@ const TYPE_TABLE: Record<string, string> = {
   report: 'LIBRARY_PERMISSION_EXTRACTION',
   verify: 'REFRESH_INDEX_STAT',
 };
-/** DESIGN.md: native status → AODocs status. */
+/** docs/dialects/README.md: native status → AODocs status. */
 const STATUS_TABLE: Record<string, string> = {
   queued: 'IN_PROGRESS',
   planning: 'IN_PROGRESS',
@@ -249,7 +249,7 @@ for (const factory of factories) {
     /** The jobs of `lib` this dialect lists (every nameable type). */
     const libJobs = () => Object.values(jobs).filter((j) => j.libraryId === lib && j.type !== 'noop');
 
-    /** The AODocs job a native job must render as (DESIGN.md's field notes). */
+    /** The AODocs job a native job must render as (docs/dialects/README.md's field notes). */
     function expectedApiJob(native: Json): Json {
       return {
         kind: 'aodocs#job',
@@ -317,7 +317,7 @@ for (const factory of factories) {
       expect((await aodocs('ApiJob', 'GET', `/api/job/v1/${jobs.moved.id}`)).requestor).toBe('alice@example.com');
     });
 
-    it("maps types and statuses as DESIGN.md's tables say, within AODocs' enums", async () => {
+    it("maps types and statuses as docs/dialects/README.md's tables say, within AODocs' enums", async () => {
       const types = schemaEnum('aodocs-job', 'ApiJob', 'type');
       const statuses = schemaEnum('aodocs-job', 'ApiJob', 'status');
       for (const value of Object.values(TYPE_TABLE)) expect(types).toContain(value);
@@ -355,7 +355,7 @@ for (const factory of factories) {
       await expectIds('status=FAILED', [jobs.failed]);
       await expectIds('status=CANCELLED', [jobs.cancelled]);
       await expectIds('status=IN_PROGRESS', [jobs.queued, jobs.queuedCopy]);
-      // Each AODocs status is every native status DESIGN.md maps to it: the same as the native listing of those.
+      // Each AODocs status is every native status docs/dialects/README.md maps to it: the same as the native listing of those.
       for (const status of ['IN_PROGRESS', 'COMPLETED', 'FAILED', 'CANCELLED']) {
         const natives = Object.keys(STATUS_TABLE).filter((n) => STATUS_TABLE[n] === status);
         const native = await ok('GET', `/api/v1/jobs?libraryId=${lib}&limit=1000&${natives.map((n) => `status=${n}`).join('&')}`);

@@ -1,7 +1,7 @@
 /**
  * AvePoint conformance (seeds/002_…, `GET /backup/google/admin/jobs`) over HTTP, on every
  * driver: the page's own sample request replayed against seeded jobs, every field and type
- * of its response sample, DESIGN.md's enum mappings, each filter, case-insensitive names,
+ * of its response sample, docs/dialects/README.md's enum mappings, each filter, case-insensitive names,
  * nextLink pages to the end while jobs are being created, and every error as `{status, message}`.
  *
  * Jobs are real: submitted through the native API (a domain admin's are `admin`, a plain
@@ -28,7 +28,7 @@ const SAMPLE_QUERY = 'pageindex=0&pagesize=10&apptype=1&jobtype=1&status=2&start
 const AVE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?\+00:00$/;
 const JOB_KEYS = ['jobId', 'appType', 'jobType', 'dataSource', 'status', 'progress', 'startTime', 'finishTime', 'operator'].sort();
 
-// DESIGN.md, "Dialects (from seeds/)": the binding tables, written out independently of the code.
+// docs/dialects/README.md: the binding tables, written out independently of the code.
 const DESIGN_JOB_TYPE: Record<string, number | undefined> = {
   copy: undefined, move: undefined, trash: 4, purge: 4, restore: undefined, empty_trash: 4, export: 3, import: undefined, extract: undefined,
   replicate: undefined, backup: 1, restore_backup: 2, retention: 5, report: 6, verify: undefined, noop: undefined,
@@ -236,7 +236,7 @@ for (const factory of factories) {
       ]);
     });
 
-    it("renders every job's fields with the page's types and DESIGN.md's mappings", async () => {
+    it("renders every job's fields with the page's types and docs/dialects/README.md's mappings", async () => {
       const admin = await listAll('');
       const recenter = await listAll('datasource=2');
       const byId = new Map([...admin, ...recenter].map((j) => [Number(j.jobId), j]));
@@ -281,7 +281,7 @@ for (const factory of factories) {
       expect(Object.keys(doc.paths).filter((path) => path.startsWith('/backup'))).toEqual([]);
     });
 
-    it('maps its enums as DESIGN.md binds them', () => {
+    it('maps its enums as docs/dialects/README.md binds them', () => {
       for (const [native, code] of Object.entries(DESIGN_JOB_TYPE)) {
         const named = Object.entries(JOB_TYPE_TO_NATIVE).filter(([, natives]) => natives.includes(native)).map(([c]) => Number(c));
         expect(named, native).toEqual(code === undefined ? [] : [code]);

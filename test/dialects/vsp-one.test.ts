@@ -22,7 +22,7 @@ const PREFIXES = ['/v1', '/mapi/v1'] as const;
 const JOB_KEYS = ['jobId', 'jobState', 'jobType', 'startTime', 'completeTime', 'jobParams', 'jobStats', 'bucketName'];
 const PASSWORD = 'correct horse battery';
 
-/** DESIGN.md's status table. */
+/** docs/dialects/README.md's status table. */
 const STATE_OF: Record<JobStatus, string> = {
   queued: 'EXAMINING',
   planning: 'PROCESSING',

@@ -1,5 +1,5 @@
 /**
- * AODocs ⇄ native translation of jobs (DESIGN.md, "Dialects (from seeds/)"):
+ * AODocs ⇄ native translation of jobs (docs/dialects/README.md):
  * the job `type` and `status` enums both ways, the `orderBy` syntax, and the
  * ApiJob rendering (aodocs-job.json). Pure functions: no I/O, no state.
  */
@@ -28,7 +28,7 @@ export const AODOCS_TYPES = [
 ] as const;
 export type AodocsType = (typeof AODOCS_TYPES)[number];
 
-/** DESIGN.md's type table, AODocs column. Native types absent here (noop) are not served by this dialect. */
+/** The type table of docs/dialects/README.md, AODocs column. Native types absent here (noop) are not served by this dialect. */
 export const AODOCS_TYPE_BY_NATIVE: Readonly<Record<string, AodocsType>> = Object.freeze({
   copy: 'COPY_FILE',
   move: 'MOVE_DOCUMENTS_AND_FOLDERS',
@@ -50,7 +50,7 @@ export const AODOCS_TYPE_BY_NATIVE: Readonly<Record<string, AodocsType>> = Objec
 /** Every native type this dialect can name: the listing's `types` when no type filter is given. */
 export const NAMEABLE_NATIVE_TYPES: readonly string[] = Object.freeze(Object.keys(AODOCS_TYPE_BY_NATIVE));
 
-/** DESIGN.md's status table, AODocs column. */
+/** The status table of docs/dialects/README.md, AODocs column. */
 export const AODOCS_STATUS_BY_NATIVE: Readonly<Record<JobStatus, AodocsStatus>> = Object.freeze({
   queued: 'IN_PROGRESS',
   planning: 'IN_PROGRESS',

@@ -1,5 +1,5 @@
 /**
- * AvePoint ⇄ batchyard enums (DESIGN.md, "Dialects"): jobType ⇄ native job
+ * AvePoint ⇄ batchyard enums (docs/dialects/README.md): jobType ⇄ native job
  * types, status ⇄ native statuses, dataSource ⇄ origins, appType flags.
  * Pure tables and functions, no I/O.
  */

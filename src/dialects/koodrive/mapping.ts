@@ -1,5 +1,5 @@
 /**
- * KooDrive ↔ native translation (DESIGN.md, "Dialects"): task types and
+ * KooDrive ↔ native translation (docs/dialects/README.md): task types and
  * action types, statuses and result codes, `yyyyMMddHHmmss` UTC times, and
  * the JobInfo rendering of a job. No I/O.
  */

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md's VSP One mapping: native job type ↔ `jobType`, native status →
+ * The VSP One mapping of docs/dialects/README.md: native job type ↔ `jobType`, native status →
  * `jobState`, and a native job → VSP's job object (`jobId.id` the integer id,
  * `bucketName` the library's name, `jobStats.processed` = succeeded + failed,
  * times as ISO 8601 UTC, `jobParams` as VSP's string map).
