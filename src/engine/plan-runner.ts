@@ -10,7 +10,7 @@ import type { Operation } from '../jobs/operation.js';
 import { finishIfDone, markPlanning, markRunning } from '../jobs/job-lifecycle.js';
 import { hintWork } from '../jobs/events.js';
 import { LeaseLostError, type RunnerDeps } from './task-runner.js';
-import { planRetry } from './retry-planner.js';
+import { planRetry, type RetryCursor } from './retry-planner.js';
 
 /** How long a planner keeps its worker slot before re-queuing itself. */
 const PLAN_SLICE_MS = 50;
@@ -25,7 +25,7 @@ export async function runPlanTask(deps: RunnerDeps, op: Operation, initial: Job,
   let cursor: unknown = (JSON.parse(task.payload) as { cursor: unknown }).cursor ?? null;
   for (;;) {
     if (stopping()) return;
-    const step = job.retryOf !== null ? await planRetry(store, job, cursor as { afterId: number } | null) : await op.plan(ctx, job, cursor);
+    const step = job.retryOf !== null ? await planRetry(ctx, op, job, cursor as RetryCursor | null) : await op.plan(ctx, job, cursor);
     const done = step.cursor === null;
     const carryOn = await store.transaction(async (tx) => {
       const now = deps.now();

@@ -101,6 +101,13 @@ export interface Operation<S extends ParamsSchema = ParamsSchema, Cursor = unkno
   readonly params: S;
   /** The right the job needs on its own library (WRITER for changes, READER for reads). */
   readonly sourceRight: 'READER' | 'WRITER';
+  /**
+   * Subtrees follow their roots (their chunks are skipped when the root
+   * failed): a retry plans failed roots afresh, with their subtrees, instead
+   * of replaying the root alone. Needs a `paths`/`itemIds` selection, and
+   * subtree chunks whose context names their `root`.
+   */
+  readonly replanFailedRoots?: boolean;
   /** What the schema cannot say: normalizes (400 naming the field), applies rules (422) and checks rights on other libraries. */
   validate(params: Static<S>, ctx: SubmitContext): Promise<ValidatedJob<Static<S>>>;
   plan(ctx: OperationContext, job: JobOf<Static<S>>, cursor: Cursor | null): Promise<PlanStep<Cursor>>;

@@ -83,6 +83,7 @@ function operation(kind: 'copy' | 'move'): Operation<typeof CopyMoveParams, Subt
     type: kind,
     params: CopyMoveParams,
     sourceRight: kind === 'move' ? 'WRITER' : 'READER',
+    replanFailedRoots: true,
     validate: (params, ctx) => validate(kind, params, ctx),
     async plan(ctx, job, cursor) {
       const selection = new SelectionResolver(ctx.store, await ctx.library(job.libraryId, ctx.store), job.params, { verb: kind === 'move' ? 'moved' : 'copied' });
