@@ -33,7 +33,7 @@ export interface DriverFactory {
 let pgReachable: Promise<string | undefined> | undefined;
 
 /** CI providers set CI to `true`, `1` or a name: any non-empty value but `false`/`0` means CI. */
-export function isCI(value: string | undefined = process.env.CI): boolean {
+export function isCI(value: string | undefined): boolean {
   const v = (value ?? '').trim().toLowerCase();
   return v !== '' && v !== 'false' && v !== '0';
 }
