@@ -205,13 +205,19 @@ export async function* paginate<T>(client: ApiClient, apiPath: string, key: stri
   } while (cursor !== undefined);
 }
 
+/** A whole paged listing as one array (what `paginate` yields, collected). */
+export async function listAll<T>(client: ApiClient, apiPath: string, key: string, query: Record<string, QueryValue> = {}): Promise<T[]> {
+  const all: T[] = [];
+  for await (const element of paginate<T>(client, apiPath, key, query)) all.push(element);
+  return all;
+}
+
 /**
  * Display names of the libraries the caller can find, by id, from one paged
  * listing: the name, or `name (id)` where several share it.
  */
 export async function libraryNamesById(client: ApiClient): Promise<Map<string, string>> {
-  const libraries: Library[] = [];
-  for await (const library of paginate<Library>(client, '/libraries', 'libraries')) libraries.push(library);
+  const libraries = await listAll<Library>(client, '/libraries', 'libraries');
   const uses = new Map<string, number>();
   for (const l of libraries) uses.set(l.name, (uses.get(l.name) ?? 0) + 1);
   return new Map(libraries.map((l): [string, string] => [l.libraryId, uses.get(l.name)! > 1 ? `${l.name} (${l.libraryId})` : l.name]));

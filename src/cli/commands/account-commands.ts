@@ -1,7 +1,7 @@
 /** `me`, `user add`, `user list`, `token create`, `token list`, `token revoke`. */
 import { Option, type Command } from 'commander';
 import { cell, printJson, printTable, shortTime } from '../output.js';
-import { paginate } from '../client.js';
+import { listAll } from '../client.js';
 import { usageError } from '../errors.js';
 import { clientFor, globalsOf, parseIntegerFlag, readAll, type ResolvedIO } from './context.js';
 
@@ -79,8 +79,7 @@ export function registerAccountCommands(program: Command, io: ResolvedIO): void 
     .option('--domain <name>', "another domain's users (super admins)")
     .option('--json', 'print a JSON array')
     .action(async (options: { domain?: string }, command: Command) => {
-      const users: User[] = [];
-      for await (const u of paginate<User>(clientFor(command), '/users', 'users', { domain: options.domain })) users.push(u);
+      const users = await listAll<User>(clientFor(command), '/users', 'users', { domain: options.domain });
       if (globalsOf(command).json) {
         printJson(io.stdout, users);
         return;
@@ -115,8 +114,7 @@ export function registerAccountCommands(program: Command, io: ResolvedIO): void 
     .option('--json', 'print a JSON array')
     .action(async (options: { userId?: string; all?: boolean }, command: Command) => {
       const query = { userId: parseIntegerFlag(options.userId, '--user-id'), includeInactive: options.all ? true : undefined };
-      const tokens: TokenInfo[] = [];
-      for await (const t of paginate<TokenInfo>(clientFor(command), '/tokens', 'tokens', query)) tokens.push(t);
+      const tokens = await listAll<TokenInfo>(clientFor(command), '/tokens', 'tokens', query);
       if (globalsOf(command).json) {
         printJson(io.stdout, tokens);
         return;

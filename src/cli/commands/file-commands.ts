@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { filePath, paginate, resolveLibrary } from '../client.js';
+import { filePath, listAll, resolveLibrary } from '../client.js';
 import { CliError, EXIT, usageError } from '../errors.js';
 import { humanSize, printJson, printTable, shortTime } from '../output.js';
 import { clientFor, globalsOf, type ResolvedIO } from './context.js';
@@ -27,9 +27,7 @@ export function registerFileCommands(program: Command, io: ResolvedIO): void {
     .action(async (libraryArg: string, folder: string | undefined, _options: unknown, command: Command) => {
       const client = clientFor(command);
       const library = await resolveLibrary(client, libraryArg);
-      const items: Item[] = [];
-      const listing = `/libraries/${encodeURIComponent(library.libraryId)}/items`;
-      for await (const item of paginate<Item>(client, listing, 'items', { path: joinRemote(folder ?? '/') })) items.push(item);
+      const items = await listAll<Item>(client, `/libraries/${encodeURIComponent(library.libraryId)}/items`, 'items', { path: joinRemote(folder ?? '/') });
       if (globalsOf(command).json) {
         printJson(io.stdout, items);
         return;

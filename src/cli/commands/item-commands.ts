@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ApiError, filePath, paginate, resolveLibrary, type ApiClient, type RequestOptions } from '../client.js';
+import { ApiError, filePath, listAll, resolveLibrary, type ApiClient, type RequestOptions } from '../client.js';
 import { usageError } from '../errors.js';
 import { humanSize, printJson, printTable, shortTime } from '../output.js';
 import { clientFor, globalsOf, type ResolvedIO } from './context.js';
@@ -94,8 +94,7 @@ export function registerItemCommands(program: Command, io: ResolvedIO): void {
     .action(async (libraryArg: string, _options: unknown, command: Command) => {
       const client = clientFor(command);
       const library = await resolveLibrary(client, libraryArg);
-      const items: Item[] = [];
-      for await (const item of paginate<Item>(client, `/libraries/${encodeURIComponent(library.libraryId)}/trash`, 'items')) items.push(item);
+      const items = await listAll<Item>(client, `/libraries/${encodeURIComponent(library.libraryId)}/trash`, 'items');
       if (globalsOf(command).json) {
         printJson(io.stdout, items);
         return;

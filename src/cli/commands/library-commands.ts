@@ -1,6 +1,6 @@
 /** `library create`, `list`, `show`, `rename`, `delete`, `permissions`. */
 import { Option, type Command } from 'commander';
-import { paginate, resolveLibrary, type Library } from '../client.js';
+import { listAll, resolveLibrary, type Library } from '../client.js';
 import { cell, printJson, printTable } from '../output.js';
 import { clientFor, globalsOf, parseIntegerFlag, type ResolvedIO } from './context.js';
 import { usageError } from '../errors.js';
@@ -57,8 +57,7 @@ export function registerLibraryCommands(program: Command, io: ResolvedIO): void 
     .option('--json', 'print a JSON array')
     .action(async (_options: unknown, command: Command) => {
       const client = clientFor(command);
-      const libraries: Library[] = [];
-      for await (const lib of paginate<Library>(client, '/libraries', 'libraries')) libraries.push(lib);
+      const libraries = await listAll<Library>(client, '/libraries', 'libraries');
       if (globalsOf(command).json) {
         printJson(io.stdout, libraries);
         return;
