@@ -10,7 +10,7 @@ import type { Store } from '../store/store.js';
 import type { Principal, User } from '../domain/types.js';
 import type { Job, JobOrder, JobOrigin, JobStatus } from '../domain/jobs.js';
 import { ACTIVE_STATUSES, JOB_ORDERS, JOB_STATUSES, JOB_TYPES } from '../domain/jobs.js';
-import { InvalidArgumentError, NotFoundError, UnprocessableError } from '../domain/errors.js';
+import { DatabaseBusyError, InvalidArgumentError, NotFoundError, UnprocessableError } from '../domain/errors.js';
 import { isDomainAdmin } from '../domain/user-rules.js';
 import { decodeCursor, encodeCursor } from '../domain/cursor.js';
 import type { OperationRegistry } from '../jobs/operation-registry.js';
@@ -21,6 +21,9 @@ import { hintWork, recordJobEvent } from '../jobs/events.js';
 import { cancelJob } from '../jobs/job-lifecycle.js';
 import type { LibraryService } from './library-service.js';
 import { systemClock, type Clock } from './clock.js';
+
+/** How often an idempotent job cancel is tried when the database is busy before the caller sees a 503. */
+const CANCEL_ATTEMPTS = 3;
 
 export interface SubmitJob {
   type: string;
@@ -225,6 +228,19 @@ export class JobService {
 
   /** Stops a job: queued work is dropped, running tasks finish; 422 if it has already ended. */
   async cancel(caller: Principal, id: number): Promise<JobWithRequestor> {
+    // Cancelling is idempotent (a cancelling job stays cancelling) and a busy database rolled the
+    // attempt back, so it is tried again before the caller sees a 503: on PostgreSQL a cancel can
+    // meet a worker's claim and be chosen as the deadlock victim. Every surface gets this here.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.cancelOnce(caller, id);
+      } catch (error) {
+        if (!(error instanceof DatabaseBusyError) || attempt >= CANCEL_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private async cancelOnce(caller: Principal, id: number): Promise<JobWithRequestor> {
     await this.visibleJob(caller, id);
     const job = await this.store.transaction(async (tx) => {
       const current = await tx.jobGetForUpdate(id);

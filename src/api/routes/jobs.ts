@@ -7,7 +7,6 @@ import { errorResponses, PageQuery } from '../schemas/common.js';
 import { documentedJobInput, FailurePage, JobBody, JobIdParams, JobInput, JobPage, ListJobsQuery } from '../schemas/jobs.js';
 import { jobView } from '../views.js';
 import { InvalidArgumentError } from '../../domain/errors.js';
-import { CANCEL_ATTEMPTS, rerunWhenBusy } from '../transient.js';
 import type { JobWithRequestor } from '../../services/job-service.js';
 
 /** RFC 3339 date-time with an explicit zone: a zoneless time would depend on the server's clock settings. */
@@ -88,8 +87,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (
       },
     },
     async (request, reply) => {
-      // Cancelling is idempotent (a cancelling job stays cancelling), so a transient failure is retried here.
-      const cancelled = await rerunWhenBusy(() => ctx.jobs.cancel(principalOf(request), request.params.jobId), CANCEL_ATTEMPTS);
+      const cancelled = await ctx.jobs.cancel(principalOf(request), request.params.jobId);
       return reply.status(202).send(view(cancelled));
     },
   );

@@ -7,7 +7,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ApiContext } from '../../api/context.js';
 import type { Principal } from '../../domain/types.js';
 import { ForbiddenError, InvalidArgumentError, NotFoundError } from '../../domain/errors.js';
-import { CANCEL_ATTEMPTS, rerunWhenBusy } from '../../api/transient.js';
 import type { JobWithRequestor } from '../../services/job-service.js';
 import { renameField } from '../kit/index.js';
 import { callerIn } from './auth.js';
@@ -88,8 +87,7 @@ export const aodocsJobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = a
       if (error instanceof NotFoundError) throw new ForbiddenError('only the administrators of the library may cancel its jobs');
       throw error;
     }
-    // A cancel can meet a worker's claim and lose a deadlock; it is idempotent, so it is run again.
-    const cancelled = await rerunWhenBusy(() => ctx.jobs.cancel(caller, job.id), CANCEL_ATTEMPTS);
+    const cancelled = await ctx.jobs.cancel(caller, job.id);
     return toApiJob(cancelled.job, cancelled.requestor);
   });
 

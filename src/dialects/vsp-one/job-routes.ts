@@ -11,7 +11,6 @@ import type { Principal } from '../../domain/types.js';
 import type { Job } from '../../domain/jobs.js';
 import { JOB_TYPES } from '../../domain/jobs.js';
 import { ForbiddenError, InvalidArgumentError, NotFoundError } from '../../domain/errors.js';
-import { CANCEL_ATTEMPTS, rerunWhenBusy } from '../../api/transient.js';
 import { isDomainAdmin } from '../../domain/user-rules.js';
 import { callerOf, installPrincipal, renameField } from '../kit/index.js';
 import { CreateJobBody, DEFAULT_PAGE_SIZE, JobIdBody, ListJobsBody } from './schemas.js';
@@ -136,8 +135,7 @@ export const vspJobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext; xsrf: Xs
     const caller = callerOf(request);
     const id = request.body.jobId.id;
     await namedJob(caller, id);
-    // Cancelling is idempotent (a cancelling job stays cancelling), so a transient failure is retried.
-    const { job } = await rerunWhenBusy(() => ctx.jobs.cancel(caller, id), CANCEL_ATTEMPTS);
+    const { job } = await ctx.jobs.cancel(caller, id);
     return { status: await render(caller, job) };
   });
 };
