@@ -28,6 +28,23 @@ export interface Config {
    * its transaction, so crash tests can kill a process in the middle of a job.
    */
   readonly testTaskDelayMs: number;
+  /** Directories an import may read (BATCHYARD_IMPORT_ROOTS, comma-separated absolute paths); none by default. */
+  readonly importRoots: readonly string[];
+  /** How long a job's artifact (an export's zip, a report) is kept after the job ends (BATCHYARD_ARTIFACT_TTL, default 7d). */
+  readonly artifactTtlMs: number;
+  /** How long an unfinished tus upload is kept (BATCHYARD_UPLOAD_TTL, default 24h). */
+  readonly uploadTtlMs: number;
+  /** What an archive may unpack to (extract, import of an upload): a zip bomb stops at the first limit it passes. */
+  readonly archiveLimits: ArchiveLimits;
+}
+
+export interface ArchiveLimits {
+  /** Total uncompressed bytes of one archive (BATCHYARD_ARCHIVE_MAX_BYTES, default 64GiB). */
+  readonly maxTotalBytes: number;
+  /** Entries of one archive (BATCHYARD_ARCHIVE_MAX_ENTRIES, default 1000000). */
+  readonly maxEntries: number;
+  /** Uncompressed bytes per compressed byte of an entry, checked past 1 MiB (BATCHYARD_ARCHIVE_MAX_RATIO, default 200). */
+  readonly maxRatio: number;
 }
 
 /** Flags given on the command line; each overrides its environment variable. */
@@ -56,6 +73,27 @@ export function parseByteSize(text: string, what: string): number {
   const bytes = Math.floor(Number(match[1]) * unit);
   if (bytes < 1) throw new InvalidArgumentError(`${what}: must be at least 1 byte`);
   return bytes;
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses `3600` (seconds), `90s`, `30m`, `12h`, `7d` into milliseconds. */
+export function parseDuration(text: string, what: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$/i.exec(text);
+  if (!match) throw new InvalidArgumentError(`${what}: '${text}' is not a duration (e.g. 3600, 90s, 30m, 12h, 7d)`);
+  const ms = Math.round(Number(match[1]) * DURATION_UNITS[(match[2] || 's').toLowerCase()]!);
+  if (ms < 1000 || ms > 3650 * 86_400_000) throw new InvalidArgumentError(`${what}: '${text}' must be from 1 second to 3650 days`);
+  return ms;
+}
+
+/** BATCHYARD_IMPORT_ROOTS: absolute directories, comma-separated. */
+export function parseImportRoots(text: string | undefined): string[] {
+  if (text === undefined || text.trim() === '') return [];
+  return text.split(',').map((raw) => {
+    const dir = raw.trim();
+    if (!path.isAbsolute(dir)) throw new InvalidArgumentError(`BATCHYARD_IMPORT_ROOTS: '${dir}' is not an absolute path`);
+    return path.resolve(dir);
+  });
 }
 
 function parseInteger(value: string | number, what: string, min: number, max: number): number {
@@ -91,5 +129,13 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Con
     enableBenchJobs: env.BATCHYARD_ENABLE_BENCH_JOBS === '1',
     engineThread: !['0', 'false', 'off'].includes((env.BATCHYARD_ENGINE_THREAD ?? '1').toLowerCase()),
     testTaskDelayMs: parseInteger(env.BATCHYARD_TEST_TASK_DELAY_MS ?? 0, 'BATCHYARD_TEST_TASK_DELAY_MS', 0, 60_000),
+    importRoots: Object.freeze(parseImportRoots(env.BATCHYARD_IMPORT_ROOTS)),
+    artifactTtlMs: parseDuration(env.BATCHYARD_ARTIFACT_TTL ?? '7d', 'BATCHYARD_ARTIFACT_TTL'),
+    uploadTtlMs: parseDuration(env.BATCHYARD_UPLOAD_TTL ?? '24h', 'BATCHYARD_UPLOAD_TTL'),
+    archiveLimits: Object.freeze({
+      maxTotalBytes: parseByteSize(env.BATCHYARD_ARCHIVE_MAX_BYTES ?? '64GiB', 'BATCHYARD_ARCHIVE_MAX_BYTES'),
+      maxEntries: parseInteger(env.BATCHYARD_ARCHIVE_MAX_ENTRIES ?? 1_000_000, 'BATCHYARD_ARCHIVE_MAX_ENTRIES', 1, 100_000_000),
+      maxRatio: parseInteger(env.BATCHYARD_ARCHIVE_MAX_RATIO ?? 200, 'BATCHYARD_ARCHIVE_MAX_RATIO', 2, 1_000_000),
+    }),
   });
 }

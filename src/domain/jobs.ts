@@ -1,6 +1,20 @@
 /** Jobs as the core sees them: types, statuses, counters, and the rules on them. */
 
-export const JOB_TYPES = ['copy', 'move', 'trash', 'restore', 'purge', 'empty_trash', 'noop'] as const;
+export const JOB_TYPES = [
+  'copy',
+  'move',
+  'trash',
+  'restore',
+  'purge',
+  'empty_trash',
+  'export',
+  'import',
+  'extract',
+  'replicate',
+  'report',
+  'verify',
+  'noop',
+] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 
 export const JOB_STATUSES = [

@@ -9,8 +9,10 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { JobType } from '../jobs.js';
 import { itemPath, libraryRef, OnConflict, selection } from './selection.js';
+import { ExportParams, ExtractParams, ImportParams, ReplicateParams, ReportParams, VerifyParams } from './transfer.js';
 
 export { MAX_SELECTION, REFERS_TO, branchesOf, type RefersTo } from './selection.js';
+export { ExportParams, ExtractParams, ImportParams, ReplicateParams, ReportParams, VerifyParams } from './transfer.js';
 
 const DAY_LIMIT = 36_500;
 export const MAX_NOOP_COUNT = 100_000_000;
@@ -46,6 +48,12 @@ export const JOB_PARAMS = {
   restore: RestoreParams,
   purge: PurgeParams,
   empty_trash: EmptyTrashParams,
+  export: ExportParams,
+  import: ImportParams,
+  extract: ExtractParams,
+  replicate: ReplicateParams,
+  report: ReportParams,
+  verify: VerifyParams,
   noop: NoopParams,
 } as const satisfies Record<JobType, TSchema>;
 
