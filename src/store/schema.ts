@@ -183,6 +183,18 @@ export interface JobTargetsTable {
   target_path: string;
 }
 
+/** A tus upload (bytes under `<dataDir>/uploads/<id>`): its owner, optional library, declared size, expiry, the import job consuming it. */
+export interface UploadsTable {
+  id: string;
+  user_id: number;
+  library_id: string | null;
+  /** The declared Upload-Length; NULL while deferred. */
+  size: number | null;
+  created_at: number;
+  expires_at: number;
+  job_id: number | null;
+}
+
 export interface EngineDomainTurnsTable {
   domain_id: number;
   last_claim_at: number;
@@ -211,5 +223,6 @@ export interface Database {
   engine_domain_turns: EngineDomainTurnsTable;
   job_targets: JobTargetsTable;
   server_keys: ServerKeysTable;
+  uploads: UploadsTable;
   batchyard_migrations: MigrationsTable;
 }

@@ -32,6 +32,7 @@ import * as serverKeys from './queries/server-keys.js';
 import * as events from './queries/job-events.js';
 import * as bulk from './queries/items-bulk.js';
 import * as targets from './queries/job-targets.js';
+import * as uploads from './queries/uploads.js';
 
 type Rest<F> = F extends (db: Kysely<Database>, ...rest: infer R) => unknown ? R : never;
 type Ret<F> = F extends (...args: never[]) => infer R ? R : never;
@@ -206,6 +207,12 @@ export class Store {
   readonly failureList = this.run(failures.failureList);
 
   readonly serverKeyGetOrCreate = this.run(serverKeys.serverKeyGetOrCreate);
+
+  readonly uploadInsert = this.unique(uploads.uploadInsert, 'an upload with this id already exists');
+  readonly uploadGetById = this.run(uploads.uploadGetById);
+  readonly uploadBindJob = this.run(uploads.uploadBindJob);
+  readonly uploadListSweepable = this.run(uploads.uploadListSweepable);
+  readonly uploadDelete = this.run(uploads.uploadDelete);
 
   /** Appends an event (recording its transaction's id where commits can be out of id order); returns its id. */
   eventInsert(e: Omit<events.JobEvent, 'id'>) {
