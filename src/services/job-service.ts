@@ -43,6 +43,8 @@ export interface JobListQuery {
   type?: string;
   /** Any of these native types (a dialect's type that maps to several, or the types it can name). */
   types?: string[];
+  /** Jobs of `variant.type` only when their params' `key` is the string `value` (a dialect naming one variant of a type with flat params); other types unaffected. */
+  variant?: { type: string; key: string; value: string };
   origins?: JobOrigin[];
   /** Jobs on a library with any of these `appType`s. */
   libraryAppTypes?: number[];
@@ -205,6 +207,7 @@ export class JobService {
       libraryId: q.libraryId,
       statuses,
       types,
+      variant: q.variant,
       origins: q.origins && q.origins.length > 0 ? [...new Set(q.origins)] : undefined,
       libraryAppTypes: q.libraryAppTypes && q.libraryAppTypes.length > 0 ? [...new Set(q.libraryAppTypes)] : undefined,
       requestorId,

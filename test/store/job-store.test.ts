@@ -119,6 +119,31 @@ for (const factory of factories) {
       expect(foreign).toEqual([]);
     });
 
+    it('jobList variant keeps the jobs of one type whose params hold key: value, exactly, and leaves other types alone', async () => {
+      const store = db.store;
+      const d = await store.domainCreate({ name: 'variants.example', now: 1 });
+      const job = (type: string, params: Record<string, unknown>) =>
+        store.jobInsert({ domainId: d.id, libraryId: 'lib', targetLibraryId: null, type, requestorId: 1, origin: 'admin', params, priority: 0, retryOf: null, now: 5 });
+      const permissions = await job('report', { format: 'csv', kind: 'permissions' });
+      await job('report', { format: 'csv', kind: 'inventory' });
+      await job('report', { format: 'json' });
+      // Near misses: the value inside another string, a longer value, another key, another case.
+      await job('report', { path: '/"kind":"permissions"', format: 'csv' });
+      await job('report', { kind: 'permissionsX', format: 'csv' });
+      await job('report', { xkind: 'permissions', format: 'csv' });
+      await job('report', { kind: 'PERMISSIONS', format: 'csv' });
+      const trash = await job('trash', { paths: ['/kind'] });
+      const list = async (p: { types?: string[]; offset?: number; limit?: number }) =>
+        (
+          await store.jobList({ visibility: { domainId: d.id, all: true }, order: 'created_asc', limit: 10, variant: { type: 'report', key: 'kind', value: 'permissions' }, ...p })
+        ).map((j) => j.id);
+      expect(await list({})).toEqual([permissions.id, trash.id]);
+      expect(await list({ types: ['report'] })).toEqual([permissions.id]);
+      expect(await list({ types: ['report', 'trash'], offset: 1, limit: 5 })).toEqual([trash.id]);
+      // Without the variant every report is there.
+      expect(await store.jobList({ visibility: { domainId: d.id, all: true }, order: 'created_asc', limit: 20, types: ['report'] })).toHaveLength(7);
+    });
+
     it.runIf(factory.name === 'postgres')('concurrent claimers take disjoint tasks (SKIP LOCKED)', async () => {
       const job = await seedJob(db.store);
       await db.store.taskInsertMany(Array.from({ length: 40 }, () => ({ jobId: job.id, phase: 1, kind: 'items' as const, payload: '{}', itemCount: 1, runAfter: 0 })));

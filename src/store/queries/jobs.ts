@@ -73,6 +73,14 @@ export interface JobListParams {
   libraryId?: string;
   statuses?: JobStatus[];
   types?: string[];
+  /**
+   * Jobs of `variant.type` only when their params hold the string `variant.value` under
+   * `variant.key` (a dialect that names one variant of a type, e.g. AODocs' permissions
+   * reports); jobs of other types are unaffected. Matched in the params' JSON text, where
+   * `"key":"value"` can only be that pair (quotes inside strings are escaped): for types
+   * whose params are flat.
+   */
+  variant?: { type: string; key: string; value: string };
   origins?: JobOrigin[];
   /** Jobs whose library has one of these `appType`s (a library of the visibility domain). */
   libraryAppTypes?: number[];
@@ -128,6 +136,7 @@ function shapeOf(p: JobListParams): string {
     p.libraryId === undefined ? '' : 'L',
     p.statuses === undefined ? '' : `S${p.statuses.length}`,
     p.types === undefined ? '' : `T${p.types.length}`,
+    p.variant === undefined ? '' : 'V',
     p.origins === undefined ? '' : `O${p.origins.length}`,
     p.libraryAppTypes === undefined ? '' : `A${p.libraryAppTypes.length}`,
     p.requestorId === undefined ? '' : 'R',
@@ -155,6 +164,11 @@ function buildList(p: JobListParams) {
     if (p.libraryId !== undefined) q = q.where('library_id', '=', v.libraryId as string);
     if (p.statuses !== undefined) q = q.where('status', 'in', p.statuses.map((_, i) => v[`status${i}`] as string));
     if (p.types !== undefined) q = q.where('type', 'in', p.types.map((_, i) => v[`type${i}`] as string));
+    if (p.variant !== undefined) {
+      // replace() is in both databases, exact and case-sensitive (LIKE is neither everywhere).
+      const needle = v.variantNeedle as string;
+      q = q.where((eb) => eb.or([eb('type', '<>', v.variantType as string), sql<boolean>`replace(params, ${needle}, '') <> params`]));
+    }
     if (p.origins !== undefined) q = q.where('origin', 'in', p.origins.map((_, i) => v[`origin${i}`] as JobOrigin));
     if (p.libraryAppTypes !== undefined) {
       const appTypes = p.libraryAppTypes.map((_, i) => v[`appType${i}`] as number);
@@ -185,6 +199,7 @@ function buildList(p: JobListParams) {
   if (p.libraryId !== undefined) keys.push('libraryId');
   p.statuses?.forEach((_, i) => keys.push(`status${i}`));
   p.types?.forEach((_, i) => keys.push(`type${i}`));
+  if (p.variant !== undefined) keys.push('variantType', 'variantNeedle');
   p.origins?.forEach((_, i) => keys.push(`origin${i}`));
   p.libraryAppTypes?.forEach((_, i) => keys.push(`appType${i}`));
   if (p.requestorId !== undefined) keys.push('requestorId');
@@ -210,6 +225,8 @@ export async function jobList(db: Kysely<Database>, p: JobListParams): Promise<J
   values.libraryId = p.libraryId;
   p.statuses?.forEach((s, i) => (values[`status${i}`] = s));
   p.types?.forEach((t, i) => (values[`type${i}`] = t));
+  values.variantType = p.variant?.type;
+  values.variantNeedle = p.variant === undefined ? undefined : `${JSON.stringify(p.variant.key)}:${JSON.stringify(p.variant.value)}`;
   p.origins?.forEach((o, i) => (values[`origin${i}`] = o));
   p.libraryAppTypes?.forEach((a, i) => (values[`appType${i}`] = a));
   values.requestorId = p.requestorId;
