@@ -14,11 +14,10 @@ import { normalizeSelection } from './params.js';
 import { SelectionResolver } from './selection.js';
 import { planSubtrees, type MembersContext, type RootRef, type SubtreeCursor } from './subtree-planner.js';
 import { applyCopyMove } from './copy-move-apply.js';
+import { copyMissingBlobs } from './blob-copy.js';
 
 type Context = MembersContext | { final: true } | null;
 type Entry = number | RootRef;
-
-const COPY_PARALLELISM = 8;
 
 async function validate(kind: 'copy' | 'move', params: Static<typeof CopyMoveParams>, ctx: SubmitContext) {
   const selection = normalizeSelection(params);
@@ -62,20 +61,8 @@ async function prepare(ctx: OperationContext, job: Job, task: TaskBody<Context, 
     }
   }
   const items = await ctx.store.itemGetMany({ ids });
-  const shas = [...new Set(items.filter((i) => i.kind === 'file' && i.sha256 !== null).map((i) => i.sha256!))];
-  const from = ctx.blobs.get(source.storage);
-  const to = ctx.blobs.get(target.storage);
-  let next = 0;
-  const worker = async () => {
-    while (next < shas.length) {
-      ctx.signal?.throwIfAborted(); // the job was cancelled: copy nothing more
-      const sha = shas[next++]!;
-      if (await to.stat(sha)) continue;
-      const written = await to.write(await from.openRead(sha), { maxBytes: Number.MAX_SAFE_INTEGER });
-      if (written.sha256 !== sha) throw new UnprocessableError(`blob ${sha} is corrupt in storage '${source.storage}' (reads back as ${written.sha256})`);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(COPY_PARALLELISM, shas.length) }, worker));
+  const shas = items.filter((i) => i.kind === 'file' && i.sha256 !== null).map((i) => i.sha256!);
+  await copyMissingBlobs(ctx, source.storage, target.storage, shas);
 }
 
 function operation(kind: 'copy' | 'move'): Operation<typeof CopyMoveParams, SubtreeCursor, Context, Entry> {

@@ -1,0 +1,33 @@
+/**
+ * Bytes between storage locations, for the operations that put a library's
+ * content into a library on another location (copy, move, replicate): the
+ * blobs the target lacks are copied there, a few at a time, before the task's
+ * catalog commit. Idempotent (content-addressed); stops between blobs when
+ * the job is cancelled.
+ */
+import type { OperationContext } from '../jobs/operation.js';
+import { UnprocessableError } from '../domain/errors.js';
+
+const COPY_PARALLELISM = 8;
+
+/** Copies each of `shas` that storage `to` lacks from storage `from`; returns the bytes written. */
+export async function copyMissingBlobs(ctx: Pick<OperationContext, 'blobs' | 'signal'>, from: string, to: string, shas: Iterable<string>): Promise<number> {
+  const wanted = [...new Set(shas)];
+  if (from === to || wanted.length === 0) return 0;
+  const source = ctx.blobs.get(from);
+  const target = ctx.blobs.get(to);
+  let next = 0;
+  let bytes = 0;
+  const worker = async () => {
+    while (next < wanted.length) {
+      ctx.signal?.throwIfAborted(); // the job was cancelled: copy nothing more
+      const sha = wanted[next++]!;
+      if (await target.stat(sha)) continue;
+      const written = await target.write(await source.openRead(sha), { maxBytes: Number.MAX_SAFE_INTEGER });
+      if (written.sha256 !== sha) throw new UnprocessableError(`blob ${sha} is corrupt in storage '${from}' (reads back as ${written.sha256})`);
+      bytes += written.size;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(COPY_PARALLELISM, wanted.length) }, worker));
+  return bytes;
+}
