@@ -23,8 +23,7 @@ import { isWorking, JobStoppedError, LeaseLostError, runItemsTask, type EngineHo
 import { runPlanTask } from './plan-runner.js';
 import { finishIfDone } from '../jobs/job-lifecycle.js';
 import { collectBlobs } from './blob-collector.js';
-import { expireArtifacts } from './artifact-expiry.js';
-import { DEFAULT_ARTIFACT_TTL_MS, JobArtifacts } from '../jobs/artifacts.js';
+import { foldLibraryUsage } from './usage-folder.js';
 
 export interface EngineOptions {
   store: Store;
@@ -39,10 +38,8 @@ export interface EngineOptions {
   progressIntervalMs?: number;
   /** While tasks run, how often the engine checks whether their jobs were cancelled (then it stops them between chunks). */
   cancelCheckMs?: number;
-  /** How often unreferenced blobs are collected (expired job artifacts deleted first); 0 disables. */
+  /** How often unreferenced blobs are collected; 0 disables. */
   blobCollectMs?: number;
-  /** How long a job's result (an export's zip, a report) is kept once written (BATCHYARD_ARTIFACT_TTL). */
-  artifactTtlMs?: number;
   hooks?: EngineHooks;
   workerId?: string;
   now?: () => number;
@@ -54,6 +51,8 @@ export type EngineOverrides = Partial<Omit<EngineOptions, 'store' | 'operations'
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 /** How often the engine checks whether bulk work left planner statistics stale (a cheap catalog read). */
 const STATISTICS_CHECK_MS = 5_000;
+/** How often library usage rows (deltas the items triggers append) are folded, one per library. */
+const USAGE_FOLD_MS = 5_000;
 
 export class Engine {
   readonly workerId: string;
@@ -85,7 +84,6 @@ export class Engine {
         return library;
       },
       now,
-      artifacts: new JobArtifacts({ store: options.store, blobs: options.blobs, now, ttlMs: options.artifactTtlMs ?? DEFAULT_ARTIFACT_TTL_MS }),
     };
     this.deps = {
       store: options.store,
@@ -114,6 +112,7 @@ export class Engine {
     this.every(this.options.cancelCheckMs ?? 250, () => this.stopCancelled());
     const gcMs = this.options.blobCollectMs ?? 30_000;
     if (gcMs > 0) this.every(gcMs, () => this.collect());
+    this.every(USAGE_FOLD_MS, () => foldLibraryUsage(this.store));
     this.every(STATISTICS_CHECK_MS, async () => {
       const analyzed = await this.store.refreshStaleStatistics();
       if (analyzed.length > 0) this.options.logger.info({ analyzed }, 'refreshed planner statistics after bulk changes');
@@ -296,14 +295,8 @@ export class Engine {
     }
   }
 
-  /** Deletes expired job artifacts, then collects unreferenced blobs now (also runs on a timer). Returns how many blobs were removed. */
-  async collect(): Promise<number> {
-    await this.expireArtifacts();
+  /** Collects unreferenced blobs now (also runs on a timer). Returns how many were removed. */
+  collect(): Promise<number> {
     return collectBlobs(this.store, this.options.blobs, this.options.logger);
-  }
-
-  /** Deletes job results past their expiry and the parts of ended jobs, releasing their blobs. Returns how many. */
-  expireArtifacts(): Promise<number> {
-    return expireArtifacts(this.store, this.deps.now(), this.options.logger);
   }
 }

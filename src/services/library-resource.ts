@@ -7,6 +7,7 @@
 import type { Library, LibraryPermission } from '../domain/types.js';
 import type { LibraryRight } from '../domain/library-rules.js';
 import type { LibraryUserState } from '../store/queries/library-access.js';
+import type { LibraryUsage } from '../store/queries/library-usage.js';
 import { SETTING_DEFAULTS, sectionDefaults, withSectionDefaults } from '../domain/library/resource-defaults.js';
 
 export interface LibraryView {
@@ -16,6 +17,8 @@ export interface LibraryView {
   userState: LibraryUserState;
   domainName: string;
   creatorEmail: string;
+  /** Items (all but the root folder, live and trashed) and the bytes of their files. */
+  usage: LibraryUsage;
 }
 
 export function toLibraryResource(view: LibraryView): Record<string, unknown> {
@@ -30,6 +33,7 @@ export function toLibraryResource(view: LibraryView): Record<string, unknown> {
     ...settings,
     ...withSectionDefaults(sections, library.config),
     appType: library.appType,
+    usage: { items: view.usage.items, bytes: view.usage.bytes },
     state: library.state,
     domainName: view.domainName,
     creator: view.creatorEmail,

@@ -126,10 +126,11 @@ export class LibraryService {
 
   async view(caller: Principal, access: LibraryAccess, store: Store = this.store): Promise<LibraryView> {
     const { library } = access;
-    const [permissions, userState, creator] = await Promise.all([
+    const [permissions, userState, creator, usage] = await Promise.all([
       store.libraryPermissionsGet(library.id),
       store.libraryUserStateGet({ libraryId: library.id, userId: caller.user.id }),
       store.userGetById(library.creatorId),
+      store.libraryUsageGet({ libraryId: library.id }),
     ]);
     const domain = library.domainId === caller.domain.id ? caller.domain : await store.domainGetById(library.domainId);
     return {
@@ -139,6 +140,7 @@ export class LibraryService {
       userState,
       domainName: domain?.name ?? '',
       creatorEmail: creator?.email ?? '',
+      usage,
     };
   }
 

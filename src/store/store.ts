@@ -32,7 +32,7 @@ import * as serverKeys from './queries/server-keys.js';
 import * as events from './queries/job-events.js';
 import * as bulk from './queries/items-bulk.js';
 import * as targets from './queries/job-targets.js';
-import * as artifacts from './queries/job-artifacts.js';
+import * as usage from './queries/library-usage.js';
 import * as uploads from './queries/uploads.js';
 
 type Rest<F> = F extends (db: Kysely<Database>, ...rest: infer R) => unknown ? R : never;
@@ -209,12 +209,17 @@ export class Store {
 
   readonly serverKeyGetOrCreate = this.run(serverKeys.serverKeyGetOrCreate);
 
-  /** Records or replaces a job's artifact part; returns the replaced row (lock the job row first: jobs/artifacts.ts does). */
-  readonly artifactPut = this.run(artifacts.artifactPut);
-  readonly artifactGet = this.run(artifacts.artifactGet);
-  readonly artifactListParts = this.run(artifacts.artifactListParts);
-  readonly artifactListExpired = this.run(artifacts.artifactListExpired);
-  readonly artifactDelete = this.run(artifacts.artifactDelete);
+  /** A library's usage (items, bytes): the sum of its delta rows, which triggers on `items` keep. */
+  readonly libraryUsageGet = this.run(usage.libraryUsageGet);
+  readonly libraryUsageListUnfolded = this.run(usage.libraryUsageListUnfolded);
+  /** Folds up to `limit` of a library's usage rows into one (in its own transaction, or the caller's). */
+  libraryUsageFold(p: { libraryId: string; limit: number }): Promise<number> {
+    return this.transaction((tx) => tx.guard(usage.libraryUsageFold(tx.db, p)));
+  }
+  /** The recorded usage and the catalog's, from one snapshot. */
+  readonly libraryUsageCheck = this.run(usage.libraryUsageCheck);
+  /** Appends the difference between the catalog's usage and the recorded one; returns it. */
+  readonly libraryUsageRepair = this.run(usage.libraryUsageRepair);
 
   readonly uploadInsert = this.unique(uploads.uploadInsert, 'an upload with this id already exists');
   readonly uploadGetById = this.run(uploads.uploadGetById);
