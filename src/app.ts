@@ -55,6 +55,7 @@ export async function startEngine(app: App, overrides: EngineOverrides = {}): Pr
     logger: app.logger.child({ component: 'engine' }),
     concurrency: app.config.workerConcurrency,
     leaseMs: app.config.leaseSeconds * 1000,
+    artifactTtlMs: app.config.artifactTtlMs,
     ...overrides,
   });
   await engine.start();

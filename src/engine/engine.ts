@@ -24,6 +24,8 @@ import { runPlanTask } from './plan-runner.js';
 import { finishIfDone } from '../jobs/job-lifecycle.js';
 import { collectBlobs } from './blob-collector.js';
 import { foldLibraryUsage } from './usage-folder.js';
+import { expireArtifacts } from './artifact-expiry.js';
+import { DEFAULT_ARTIFACT_TTL_MS, JobArtifacts } from '../jobs/artifacts.js';
 
 export interface EngineOptions {
   store: Store;
@@ -38,8 +40,10 @@ export interface EngineOptions {
   progressIntervalMs?: number;
   /** While tasks run, how often the engine checks whether their jobs were cancelled (then it stops them between chunks). */
   cancelCheckMs?: number;
-  /** How often unreferenced blobs are collected; 0 disables. */
+  /** How often unreferenced blobs are collected (expired job artifacts deleted first); 0 disables. */
   blobCollectMs?: number;
+  /** How long a job's result (an export's zip, a report) is kept once written (BATCHYARD_ARTIFACT_TTL). */
+  artifactTtlMs?: number;
   hooks?: EngineHooks;
   workerId?: string;
   now?: () => number;
@@ -84,6 +88,7 @@ export class Engine {
         return library;
       },
       now,
+      artifacts: new JobArtifacts({ store: options.store, blobs: options.blobs, now, ttlMs: options.artifactTtlMs ?? DEFAULT_ARTIFACT_TTL_MS }),
     };
     this.deps = {
       store: options.store,
@@ -295,8 +300,14 @@ export class Engine {
     }
   }
 
-  /** Collects unreferenced blobs now (also runs on a timer). Returns how many were removed. */
-  collect(): Promise<number> {
+  /** Deletes expired job artifacts, then collects unreferenced blobs now (also runs on a timer). Returns how many blobs were removed. */
+  async collect(): Promise<number> {
+    await this.expireArtifacts();
     return collectBlobs(this.store, this.options.blobs, this.options.logger);
+  }
+
+  /** Deletes job results past their expiry and the parts of ended jobs, releasing their blobs. Returns how many. */
+  expireArtifacts(): Promise<number> {
+    return expireArtifacts(this.store, this.deps.now(), this.options.logger);
   }
 }

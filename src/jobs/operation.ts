@@ -12,6 +12,7 @@ import type { Job, JobType } from '../domain/jobs.js';
 import type { Library, Principal } from '../domain/types.js';
 import type { BlobStore } from '../blobs/blob-store.js';
 import type { LibraryAccess } from '../domain/library-rules.js';
+import type { ArtifactWriter } from './artifacts.js';
 
 /** Items (entries) planned together, with what they share (context); serialized into one task. */
 export interface TaskBody<C = unknown, E = unknown> {
@@ -62,6 +63,8 @@ export interface OperationContext {
    */
   library(id: string, via: Store): Promise<Library>;
   now(): number;
+  /** Stores what a job produces (an export's zip, a report) as its result: see jobs/artifacts.ts. */
+  artifacts: ArtifactWriter;
   /**
    * Aborted when the job is cancelled while this task runs: a long `prepare`
    * checks it between chunks (e.g. blob copies) and stops with `signal.reason`;

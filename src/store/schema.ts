@@ -195,6 +195,22 @@ export interface UploadsTable {
   job_id: number | null;
 }
 
+/** A blob a job produced: part 0 its result (until `expires_at`), parts 1.. pieces it assembles the result from. */
+export interface JobArtifactsTable {
+  job_id: number;
+  part: number;
+  storage: string;
+  sha256: string;
+  size: number;
+  name: string;
+  media_type: string;
+  /** JSON the producing operation needs to assemble a part (NULL for results). */
+  meta: string | null;
+  created_at: number;
+  /** Epoch ms after which the housekeeping deletes it; NULL for parts (they go when the job has ended). */
+  expires_at: number | null;
+}
+
 /** Library usage deltas (items, bytes): a library's usage is the sum of its rows; triggers on `items` append, housekeeping folds. */
 export interface LibraryUsageTable {
   id: Generated<number>;
@@ -231,6 +247,7 @@ export interface Database {
   engine_domain_turns: EngineDomainTurnsTable;
   job_targets: JobTargetsTable;
   server_keys: ServerKeysTable;
+  job_artifacts: JobArtifactsTable;
   uploads: UploadsTable;
   library_usage: LibraryUsageTable;
   batchyard_migrations: MigrationsTable;

@@ -33,6 +33,7 @@ import * as events from './queries/job-events.js';
 import * as bulk from './queries/items-bulk.js';
 import * as targets from './queries/job-targets.js';
 import * as usage from './queries/library-usage.js';
+import * as artifacts from './queries/job-artifacts.js';
 import * as uploads from './queries/uploads.js';
 
 type Rest<F> = F extends (db: Kysely<Database>, ...rest: infer R) => unknown ? R : never;
@@ -220,6 +221,13 @@ export class Store {
   readonly libraryUsageCheck = this.run(usage.libraryUsageCheck);
   /** Appends the difference between the catalog's usage and the recorded one; returns it. */
   readonly libraryUsageRepair = this.run(usage.libraryUsageRepair);
+
+  /** Records or replaces a job's artifact part; returns the replaced row (lock the job row first: jobs/artifacts.ts does). */
+  readonly artifactPut = this.run(artifacts.artifactPut);
+  readonly artifactGet = this.run(artifacts.artifactGet);
+  readonly artifactListParts = this.run(artifacts.artifactListParts);
+  readonly artifactListExpired = this.run(artifacts.artifactListExpired);
+  readonly artifactDelete = this.run(artifacts.artifactDelete);
 
   readonly uploadInsert = this.unique(uploads.uploadInsert, 'an upload with this id already exists');
   readonly uploadGetById = this.run(uploads.uploadGetById);

@@ -7,6 +7,7 @@ import * as m0004 from './0004-job-targets.js';
 import * as m0005 from './0005-server-keys-failure-times.js';
 import * as m0006 from './0006-job-listing-cover.js';
 import * as m0007 from './0007-event-xid-job-clocks.js';
+import * as m0008 from './0008-job-artifacts.js';
 import * as m0009 from './0009-uploads.js';
 import * as m0010 from './0010-library-usage.js';
 
@@ -18,6 +19,7 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 5, ...m0005 },
   { version: 6, ...m0006 },
   { version: 7, ...m0007 },
+  { version: 8, ...m0008 },
   { version: 9, ...m0009 },
   { version: 10, ...m0010 },
 ];
