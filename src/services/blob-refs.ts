@@ -20,3 +20,25 @@ export async function addBlobRef(
     throw new BlobCollectedError(`blob ${p.sha256.slice(0, 12)}… was collected before it was referenced; retry`);
   }
 }
+
+/**
+ * addBlobRef for many blobs of one storage in one statement per 500: a blob
+ * whose count went from nothing must still have its bytes (else
+ * BlobCollectedError, as above).
+ */
+export async function addBlobRefs(
+  tx: Store,
+  blobs: BlobStore,
+  refs: ReadonlyArray<{ sha256: string; size: number; count: number }>,
+  now: number,
+): Promise<void> {
+  if (refs.length === 0) return;
+  const counts = await tx.blobAddRefMany({ storage: blobs.name, blobs: refs, now });
+  const added = new Map<string, number>();
+  for (const r of refs) added.set(r.sha256, (added.get(r.sha256) ?? 0) + r.count);
+  for (const { sha256, refcount } of counts) {
+    if (refcount === added.get(sha256) && !(await blobs.stat(sha256))) {
+      throw new BlobCollectedError(`blob ${sha256.slice(0, 12)}… was collected before it was referenced; retry`);
+    }
+  }
+}

@@ -88,3 +88,44 @@ export async function blobMarkCollecting(db: Kysely<Database>, p: { storage: str
 export async function blobDeleteCollected(db: Kysely<Database>, p: { storage: string; sha256: string }): Promise<void> {
   await db.deleteFrom('blobs').where('storage', '=', p.storage).where('sha256', '=', p.sha256).where('refcount', '=', -1).execute();
 }
+
+/**
+ * Adds references to many blobs of one storage in one statement per 500
+ * (rows locked in hash order, as blobReleaseMany); returns each blob's new
+ * count. A row the collector is deleting (-1) refuses: BlobCollectedError
+ * (transient), and the statement's other additions roll back with the caller's transaction.
+ */
+export async function blobAddRefMany(
+  db: Kysely<Database>,
+  p: { storage: string; blobs: ReadonlyArray<{ sha256: string; size: number; count: number }>; now: number },
+): Promise<Array<{ sha256: string; refcount: number }>> {
+  const merged = new Map<string, { size: number; count: number }>();
+  for (const b of p.blobs) {
+    const seen = merged.get(b.sha256);
+    if (seen) seen.count += b.count;
+    else merged.set(b.sha256, { size: b.size, count: b.count });
+  }
+  const sorted = [...merged].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const out: Array<{ sha256: string; refcount: number }> = [];
+  for (let k = 0; k < sorted.length; k += 500) {
+    const part = sorted.slice(k, k + 500);
+    const rows = await db
+      .insertInto('blobs')
+      .values(part.map(([sha256, b]) => ({ storage: p.storage, sha256, size: b.size, refcount: b.count, created_at: p.now })))
+      .onConflict((oc) =>
+        oc
+          .columns(['storage', 'sha256'])
+          .doUpdateSet({ refcount: sql<number>`blobs.refcount + excluded.refcount` })
+          .where('blobs.refcount', '>=', 0),
+      )
+      .returning(['sha256', 'refcount'])
+      .execute();
+    if (rows.length < part.length) {
+      const added = new Set(rows.map((r) => r.sha256));
+      const refused = part.find(([sha256]) => !added.has(sha256))![0];
+      throw new BlobCollectedError(`blob ${refused.slice(0, 12)}… is being garbage-collected; retry`);
+    }
+    for (const r of rows) out.push({ sha256: r.sha256, refcount: Number(r.refcount) });
+  }
+  return out;
+}
