@@ -142,6 +142,11 @@ export class JobService {
     await hintWork(tx, job.id);
   }
 
+  /** Whether this server runs jobs of `type` (a dialect names vendor types whose job type may be absent here). */
+  isAvailable(type: string): boolean {
+    return this.operations.has(type);
+  }
+
   /** The job if the caller may see it; 404 otherwise (another domain's job does not exist for them). */
   async get(caller: Principal, id: number): Promise<JobWithRequestor> {
     const job = await this.visibleJob(caller, id);

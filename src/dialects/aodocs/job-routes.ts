@@ -11,7 +11,7 @@ import type { JobWithRequestor } from '../../services/job-service.js';
 import { renameField } from '../kit/index.js';
 import { callerIn } from './auth.js';
 import { listJobEvents } from './events.js';
-import { isNameable, NAMEABLE_NATIVE_TYPES, nativeOrderOf, nativeStatusesOf, nativeTypesOf, toApiJob } from './mapping.js';
+import { isNameable, NAMEABLE_NATIVE_TYPES, nativeOrderOf, nativeStatusesOf, nativeTypesOf, REPORT_VARIANT, toApiJob } from './mapping.js';
 import { CommonQuery, JobEventsQuery, JobIdParams, LibraryJobsParams, ListJobsQuery } from './schemas.js';
 
 const DEFAULT_PAGE_SIZE = 50;
@@ -32,7 +32,7 @@ export const aodocsJobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = a
   /** A job the caller may see and this dialect can name (jobs of other types do not exist here). */
   async function visibleJob(caller: Principal, rawId: string): Promise<JobWithRequestor> {
     const found = await ctx.jobs.get(caller, jobIdOf(rawId));
-    if (!isNameable(found.job.type)) throw new NotFoundError(`job '${rawId}' not found`);
+    if (!isNameable(found.job)) throw new NotFoundError(`job '${rawId}' not found`);
     return found;
   }
 
@@ -55,6 +55,7 @@ export const aodocsJobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = a
           libraryId: request.params.libraryId,
           status,
           types,
+          variant: REPORT_VARIANT,
           requestor: q.user,
           order,
           limit: q.pageSize ?? DEFAULT_PAGE_SIZE,

@@ -2,8 +2,11 @@
  * AODocs ⇄ native translation of jobs (docs/dialects/README.md):
  * the job `type` and `status` enums both ways, the `orderBy` syntax, and the
  * ApiJob rendering (aodocs-job.json). Pure functions: no I/O, no state.
+ * A report is LIBRARY_PERMISSION_EXTRACTION only of kind `permissions`: AODocs has
+ * no name for an inventory report, which this dialect therefore does not list or show.
  */
 import type { Job, JobOrder, JobStatus } from '../../domain/jobs.js';
+import type { JobListQuery } from '../../services/job-service.js';
 import { FINAL_STATUSES } from '../../domain/jobs.js';
 import type { User } from '../../domain/types.js';
 import { InvalidArgumentError } from '../../domain/errors.js';
@@ -50,6 +53,12 @@ export const AODOCS_TYPE_BY_NATIVE: Readonly<Record<string, AodocsType>> = Objec
 /** Every native type this dialect can name: the listing's `types` when no type filter is given. */
 export const NAMEABLE_NATIVE_TYPES: readonly string[] = Object.freeze(Object.keys(AODOCS_TYPE_BY_NATIVE));
 
+/**
+ * The one kind of report AODocs names (LIBRARY_PERMISSION_EXTRACTION): every listing
+ * passes it, so inventory reports are never listed here (other types are unaffected).
+ */
+export const REPORT_VARIANT: NonNullable<JobListQuery['variant']> = Object.freeze({ type: 'report', key: 'kind', value: 'permissions' });
+
 /** The status table of docs/dialects/README.md, AODocs column. */
 export const AODOCS_STATUS_BY_NATIVE: Readonly<Record<JobStatus, AodocsStatus>> = Object.freeze({
   queued: 'IN_PROGRESS',
@@ -65,8 +74,15 @@ export const AODOCS_STATUS_BY_NATIVE: Readonly<Record<JobStatus, AodocsStatus>> 
 const AODOCS_TYPE_SET = new Set<string>(AODOCS_TYPES);
 const AODOCS_STATUS_SET = new Set<string>(AODOCS_STATUSES);
 
-export function isNameable(nativeType: string): boolean {
-  return Object.hasOwn(AODOCS_TYPE_BY_NATIVE, nativeType);
+/** The AODocs `type` of a job, or undefined for a job this dialect cannot name (an inventory report, a noop). */
+export function aodocsTypeOf(job: Pick<Job, 'type' | 'params'>): AodocsType | undefined {
+  if (!Object.hasOwn(AODOCS_TYPE_BY_NATIVE, job.type)) return undefined;
+  if (job.type === REPORT_VARIANT.type && job.params[REPORT_VARIANT.key] !== REPORT_VARIANT.value) return undefined;
+  return AODOCS_TYPE_BY_NATIVE[job.type];
+}
+
+export function isNameable(job: Pick<Job, 'type' | 'params'>): boolean {
+  return aodocsTypeOf(job) !== undefined;
 }
 
 /** The native statuses an AODocs `status` filter stands for (IN_PROGRESS is four of them). 400 naming `status` if unknown. */
@@ -133,7 +149,7 @@ export interface ApiJob {
 }
 
 export function toApiJob(job: Job, requestor: Pick<User, 'email'>): ApiJob {
-  const type = AODOCS_TYPE_BY_NATIVE[job.type];
+  const type = aodocsTypeOf(job);
   if (type === undefined) throw new Error(`job ${job.id}: type '${job.type}' has no AODocs name`); // callers filter these out first
   return {
     kind: 'aodocs#job',

@@ -42,13 +42,13 @@ export const ACTIONS_BY_TASK_TYPE: Readonly<Record<number, ReadonlyArray<readonl
   ],
   3: [[301, 'move']],
   4: [[401, 'restore']],
-  // 501 previews an archive, 502 extracts all of it, 503 part of it: no extract job type exists here yet.
+  // 501 previews an archive (not served), 502 extracts all of it, 503 the listed entries.
   5: [
-    [502, null],
+    [502, 'extract'],
     [501, null],
-    [503, null],
+    [503, 'extract'],
   ],
-  6: [[601, null]],
+  6: [[601, 'export']],
   7: [[701, 'empty_trash']],
 });
 
@@ -97,7 +97,8 @@ export function resultCodeOf(job: Pick<Job, 'status' | 'counts' | 'error'>): num
  * folded away); a task without a selection (emptying the trash) counts the
  * items it found.
  */
-export function contentNumOf(job: Pick<Job, 'params' | 'counts'>): number {
+export function contentNumOf(job: Pick<Job, 'type' | 'params' | 'counts'>): number {
+  if (job.type === 'extract') return 1; // the archive
   const selection = job.params.paths ?? job.params.itemIds;
   return Array.isArray(selection) ? selection.length : job.counts.total;
 }
@@ -117,9 +118,16 @@ export interface JobInfo {
   createTime: string;
 }
 
+/** `taskType` and `actionType` of a job; an extract of listed entries is a partial decompression (503). */
+export function kooTypeOf(job: Pick<Job, 'type' | 'params'>): { taskType: number; actionType: number } | undefined {
+  const type = Object.hasOwn(TYPE_BY_NATIVE, job.type) ? TYPE_BY_NATIVE[job.type] : undefined;
+  if (type && job.type === 'extract' && Array.isArray(job.params.entries)) return { taskType: type.taskType, actionType: 503 };
+  return type;
+}
+
 /** A job as KooDrive's JobInfo; undefined for a type KooDrive cannot name. Times absent until they happen. */
 export function jobInfo(job: Job, tenantId: string): JobInfo | undefined {
-  const type = TYPE_BY_NATIVE[job.type];
+  const type = kooTypeOf(job);
   if (!type) return undefined;
   const info: JobInfo = {
     taskId: String(job.id),

@@ -5,14 +5,17 @@
  *   name, oldest first so that offset pages never skip or repeat a task while
  *   new ones are created: new tasks only append at the end);
  * - `POST /jobs` creates a batch task (JobService.submit) → `data` = taskId;
- * - `GET /{jobId}` reads one task (JobService.get) → `data.jobInfo`.
+ *   decompression and package download first turn file ids into paths
+ *   (ItemService.get: transfer-request.ts);
+ * - `GET /{jobId}` reads one task (JobService.get) → `data.jobInfo` and
+ *   `data.taskInfos` (its files and how each went: task-detail.ts).
  * Translation only: the services hold the data and the rules. Its own error
  * handler and authentication are encapsulated to this scope.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../../api/context.js';
-import { NotFoundError } from '../../domain/errors.js';
+import { InvalidArgumentError, NotFoundError } from '../../domain/errors.js';
 import { progressOf } from '../../domain/jobs.js';
 import { systemClock, type Clock } from '../../services/clock.js';
 import { callerOf, installErrorSurface, installNotFound, installPrincipal, renameField } from '../kit/index.js';
@@ -20,7 +23,9 @@ import { kooAuthentication } from './auth.js';
 import { KOODRIVE_ERRORS } from './errors.js';
 import { jobInfo, NAMEABLE_TYPES, nativeStatusesOf, nativeTypesOf } from './mapping.js';
 import { CreateJobBody, CreateJobResponse, errorResponses, JobDetailResponse, JobIdParams, ListJobsQuery, ListJobsResponse } from './schemas.js';
-import { kooFieldOf, toSubmitJob } from './task-request.js';
+import { kooFieldOf, nativeTypeOf, taskNameOf, toSubmitJob } from './task-request.js';
+import { toTransferJob } from './transfer-request.js';
+import { taskInfosOf } from './task-detail.js';
 
 export const KOODRIVE_PREFIX = '/koodrive/ose/v1';
 
@@ -61,10 +66,25 @@ const routes: FastifyPluginAsyncTypebox<KooDriveOptions> = async (scope, { ctx, 
     { schema: { hide: true, body: CreateJobBody, response: { 200: CreateJobResponse, ...errorResponses } } },
     async (request) => {
       const caller = callerOf(request);
+      const body = request.body;
+      const type = nativeTypeOf(body);
+      if (!ctx.jobs.isAvailable(type)) {
+        throw new InvalidArgumentError(`taskType: ${body.taskType} (${taskNameOf(body.taskType)}) is not supported by this server`, { field: 'taskType' });
+      }
+      let byId = false;
       const created = await Promise.resolve()
-        .then(() => ctx.jobs.submit(caller, toSubmitJob(request.body)))
+        .then(async () => {
+          if (type !== 'extract' && type !== 'export') return ctx.jobs.submit(caller, toSubmitJob(body));
+          const transfer = await toTransferJob(body, type, async (libraryId, id) => (await ctx.items.get(caller, libraryId, { id })).path);
+          byId = transfer.byId;
+          return ctx.jobs.submit(caller, transfer.job);
+        })
         .catch((error: unknown) => {
-          throw renameField(error, kooFieldOf);
+          // Paths a transfer looked up from file ids are the ids the client sent.
+          throw renameField(error, (field) => {
+            const index = byId ? /^params\.paths\[(\d+)\]$/.exec(field)?.[1] : undefined;
+            return index !== undefined ? `taskInfo.fileInfo[${index}].fileId` : kooFieldOf(field);
+          });
         });
       return { ...OK, data: String(created.job.id) };
     },
@@ -79,7 +99,8 @@ const routes: FastifyPluginAsyncTypebox<KooDriveOptions> = async (scope, { ctx, 
       const info = jobInfo(job, caller.domain.name);
       // A job of a type KooDrive cannot name is not a KooDrive task.
       if (!info) throw new NotFoundError(`task ${job.id} not found`);
-      return { ...OK, data: { jobInfo: { ...info, userId: String(job.requestorId), progress: progressOf(job) } } };
+      const taskInfos = await taskInfosOf(job, (cursor) => ctx.jobs.failures(caller, job.id, { limit: 1000, cursor }));
+      return { ...OK, data: { jobInfo: { ...info, userId: String(job.requestorId), progress: progressOf(job) }, taskInfos } };
     },
   );
 };

@@ -32,12 +32,14 @@ export const CreateJobBody = Type.Object({
     fileInfo: Type.Optional(Type.Array(FileInfo, { maxItems: 10_000 })),
     newFilePath: Type.Optional(Type.String({ maxLength: 4096, description: 'The destination folder of a copy or move.' })),
     srcContainerId: SpaceId,
-    uncompressFilePaths: Type.Optional(Type.Array(Type.String())),
+    uncompressFilePaths: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), { maxItems: 10_000, description: 'The entries a partial decompression (503) unpacks: their full paths in the archive.' }),
+    ),
   }),
   dstContainerId: Type.Optional(SpaceId),
   /** The listing's name for the target space, accepted as a synonym of dstContainerId. */
   containerId: Type.Optional(SpaceId),
-  password: Type.Optional(Type.String()),
+  password: Type.Optional(Type.String({ maxLength: 1024, description: 'A compressed package password (encrypted archives are refused).' })),
 });
 
 const Time = Type.String({ pattern: '^\\d{14}$', description: 'yyyyMMddHHmmss, UTC' });
@@ -57,14 +59,29 @@ export const JobInfoBody = Type.Object({
   createTime: Time,
 });
 
-export const JobDetailBody = Type.Composite([JobInfoBody, Type.Object({ userId: Type.String(), progress: Type.Integer() })]);
+export const JobDetailBody = Type.Composite([
+  JobInfoBody,
+  Type.Object({
+    userId: Type.String(),
+    progress: Type.Integer(),
+    downloadUrl: Type.Optional(Type.String({ description: 'A package download (6) that has ended with its package: a signed link to it, valid for a limited time.' })),
+  }),
+]);
+
+/** One file the task request named, and how it went (task-detail.ts). */
+export const TaskInfoBody = Type.Object({
+  fileId: Type.Optional(Type.String()),
+  filePath: Type.Optional(Type.String()),
+  srcContainerId: Type.String(),
+  status: Type.String({ description: '"0" not done yet, "1" done, "2" failed, "3" cancelled' }),
+});
 
 /** Successful bodies carry the sample's numeric `code` 0 and `msg` "OK". */
 const Ok = { code: Type.Integer(), msg: Type.String() };
 
 export const ListJobsResponse = Type.Object({ ...Ok, data: Type.Array(JobInfoBody) });
 export const CreateJobResponse = Type.Object({ ...Ok, data: Type.String({ description: 'The new task id.' }) });
-export const JobDetailResponse = Type.Object({ ...Ok, data: Type.Object({ jobInfo: JobDetailBody }) });
+export const JobDetailResponse = Type.Object({ ...Ok, data: Type.Object({ jobInfo: JobDetailBody, taskInfos: Type.Array(TaskInfoBody) }) });
 
 export const KooErrorBody = Type.Object({ code: Type.String(), msg: Type.String() });
 

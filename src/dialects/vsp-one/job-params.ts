@@ -1,6 +1,8 @@
 /**
  * `jobParams`, VSP's map of strings, both ways. A BATCH_REPLICATE is a native
- * `copy`: `bucketName` the source library, and in `jobParams`
+ * `copy` unless `replicationMode` is MIRROR (then a native `replicate`:
+ * mirror-params.ts): `bucketName` the source library, and in `jobParams`
+ *   replicationMode  COPY (default) or MIRROR
  *   sourcePrefix     what to copy: a folder or file, as an object-store prefix
  *                    (`docs/2026/`; a leading `/` is accepted); absent or empty:
  *                    the whole bucket (its top-level entries)
@@ -9,8 +11,9 @@
  *   targetPrefix     the folder to copy into (default: the bucket's root)
  *   onConflict       fail | skip | overwrite | rename (default fail)
  *   replicationFilter  VSP's own filter: only ALL (everything selected) is served
- * Rendering turns a job's native params back into those names; a job of
- * another type shows its params as strings.
+ * Rendering turns a job's native params back into those names (a replicate
+ * shows replicationMode MIRROR, a verify its `prefix`); a job of another type
+ * shows its params as strings.
  */
 import type { Job } from '../../domain/jobs.js';
 import { InvalidArgumentError } from '../../domain/errors.js';
@@ -27,9 +30,10 @@ export interface ReplicateRequest {
   onConflict: string | undefined;
 }
 
-const REPLICATE_KEYS = ['sourcePrefix', 'sourcePrefixes', 'targetBucket', 'targetPrefix', 'onConflict', 'replicationFilter'];
+const REPLICATE_KEYS = ['replicationMode', 'sourcePrefix', 'sourcePrefixes', 'targetBucket', 'targetPrefix', 'onConflict', 'replicationFilter'];
 
-function text(params: Record<string, unknown>, key: string): string | undefined {
+/** A string-valued `jobParams` entry (absent or null: undefined); 400 naming it otherwise. */
+export function text(params: Record<string, unknown>, key: string): string | undefined {
   const value = params[key];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw new InvalidArgumentError(`jobParams.${key}: must be a string`, { field: `jobParams.${key}` });
@@ -37,7 +41,7 @@ function text(params: Record<string, unknown>, key: string): string | undefined 
 }
 
 /** A prefix as a library path: `docs/a/` → `/docs/a`, `` → `/`. */
-function pathOf(prefix: string, field: string): string {
+export function pathOf(prefix: string, field: string): string {
   return normalizePath(prefix, field);
 }
 
@@ -58,6 +62,16 @@ function readSourcePrefixes(params: Record<string, unknown>): string[] | undefin
   return (value as string[]).map((p, i) => pathOf(p, `${field}[${i}]`));
 }
 
+/** `replicationFilter`: VSP's own object filter; only ALL (everything selected) is served. */
+export function readReplicationFilter(params: Record<string, unknown>): void {
+  const filter = text(params, 'replicationFilter');
+  if (filter !== undefined && filter.toUpperCase() !== 'ALL') {
+    throw new InvalidArgumentError(`jobParams.replicationFilter: '${filter.slice(0, 64)}' is not served (only ALL; select with sourcePrefix)`, {
+      field: 'jobParams.replicationFilter',
+    });
+  }
+}
+
 export function readReplicateParams(raw: Record<string, unknown> | null | undefined): ReplicateRequest {
   const params = raw ?? {};
   for (const key of Object.keys(params)) {
@@ -65,12 +79,7 @@ export function readReplicateParams(raw: Record<string, unknown> | null | undefi
       throw new InvalidArgumentError(`jobParams.${key}: not a BATCH_REPLICATE parameter (known: ${REPLICATE_KEYS.join(', ')})`, { field: `jobParams.${key}` });
     }
   }
-  const filter = text(params, 'replicationFilter');
-  if (filter !== undefined && filter.toUpperCase() !== 'ALL') {
-    throw new InvalidArgumentError(`jobParams.replicationFilter: '${filter.slice(0, 64)}' is not served (only ALL; select with sourcePrefix)`, {
-      field: 'jobParams.replicationFilter',
-    });
-  }
+  readReplicationFilter(params);
   const single = text(params, 'sourcePrefix');
   const several = readSourcePrefixes(params);
   if (single !== undefined && several !== undefined) {
@@ -91,7 +100,9 @@ export function readReplicateParams(raw: Record<string, unknown> | null | undefi
 /** The native params field an error names → the VSP field a client sent. */
 export function vspFieldOf(nativeField: string): string {
   if (/^params\.paths(\[\d+\])?$/.test(nativeField)) return 'jobParams.sourcePrefix';
-  if (nativeField === 'params.destination') return 'jobParams.targetPrefix';
+  if (nativeField === 'params.sourcePath') return 'jobParams.sourcePrefix';
+  if (nativeField === 'params.destination' || nativeField === 'params.targetPath') return 'jobParams.targetPrefix';
+  if (nativeField === 'params.path') return 'jobParams.prefix';
   if (nativeField === 'params.targetLibraryId') return 'jobParams.targetBucket';
   if (nativeField.startsWith('params.')) return `jobParams.${nativeField.slice('params.'.length)}`;
   return nativeField;
@@ -122,14 +133,15 @@ export function renderJobParams(job: Job, names: BucketNames): Record<string, st
       ...(typeof params.onConflict === 'string' ? { onConflict: params.onConflict } : {}),
     };
   }
-  // The native replicate type is not in JobType yet (it comes with the transfer jobs): compare as text.
-  const replicate = (job.type as string) === 'replicate';
-  const out: Record<string, string> = {};
+  const replicate = job.type === 'replicate';
+  const verify = job.type === 'verify';
+  const out: Record<string, string> = replicate ? { replicationMode: 'MIRROR' } : {};
   for (const [key, value] of Object.entries(params)) {
     if (value === undefined || value === null) continue;
     if (replicate && key === 'targetLibraryId') out.targetBucket = target;
     else if (replicate && key === 'sourcePath' && typeof value === 'string') out.sourcePrefix = prefixOf(value);
     else if (replicate && key === 'targetPath' && typeof value === 'string') out.targetPrefix = prefixOf(value);
+    else if (verify && key === 'path' && typeof value === 'string') out.prefix = prefixOf(value);
     else out[key] = asText(value);
   }
   return out;

@@ -9,13 +9,13 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../../api/context.js';
 import type { Principal } from '../../domain/types.js';
 import type { Job } from '../../domain/jobs.js';
-import { JOB_TYPES } from '../../domain/jobs.js';
 import { ForbiddenError, InvalidArgumentError, NotFoundError } from '../../domain/errors.js';
 import { isDomainAdmin } from '../../domain/user-rules.js';
 import { callerOf, installPrincipal, renameField } from '../kit/index.js';
 import { CreateJobBody, DEFAULT_PAGE_SIZE, JobIdBody, ListJobsBody } from './schemas.js';
-import { isVspJobType, LISTED_TYPES, NATIVE_TYPE_OF, VSP_JOB_TYPES, vspJob, vspJobTypeOf, type VspJob } from './mapping.js';
+import { isVspJobType, LISTED_TYPES, NATIVE_TYPE_OF, VSP_JOB_TYPES, vspJob, vspJobTypeOf, type VspJob, type VspJobType } from './mapping.js';
 import { readReplicateParams, vspFieldOf } from './job-params.js';
+import { readMirrorParams, readReconciliationParams, replicationModeOf } from './mirror-params.js';
 import { vspAuthentication } from './credentials.js';
 import { parseAnyBodyAsJson } from './body-parsers.js';
 import type { XsrfTokens } from './xsrf.js';
@@ -57,7 +57,7 @@ export const vspJobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext; xsrf: Xs
   /** A job VSP can name, visible to the caller; 404 otherwise (as for another domain's job). */
   async function namedJob(caller: Principal, id: number): Promise<Job> {
     const { job } = await ctx.jobs.get(caller, id);
-    if (vspJobTypeOf(job.type) === undefined) throw new NotFoundError(`jobId.id: job ${id} not found`, { field: 'jobId.id' });
+    if (vspJobTypeOf(job) === undefined) throw new NotFoundError(`jobId.id: job ${id} not found`, { field: 'jobId.id' });
     return job;
   }
 
@@ -89,38 +89,70 @@ export const vspJobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext; xsrf: Xs
     return { jobs: jobs.map((job) => vspJob(job, names)), pageToken: page.nextCursor ?? '' };
   });
 
+  type Bucket = Awaited<ReturnType<typeof bucket>>;
+
+  /** The native job a VSP create means: its type and params (buckets resolved, VSP's strings read). */
+  async function nativeJob(caller: Principal, jobType: VspJobType, source: Bucket, jobParams: Record<string, unknown> | null | undefined) {
+    if (jobType === 'METRIC_RECONCILIATION' || jobType === 'TRIGGER_RECONCILIATION') {
+      const { path } = readReconciliationParams(jobParams);
+      return { type: 'verify', params: { ...(path !== undefined ? { path } : {}), repair: jobType === 'TRIGGER_RECONCILIATION' } };
+    }
+    if (jobType !== 'BATCH_REPLICATE') return { type: NATIVE_TYPE_OF[jobType], params: jobParams ?? {} };
+    if (replicationModeOf(jobParams) === 'MIRROR') {
+      const mirror = readMirrorParams(jobParams);
+      const target = mirror.targetBucket === undefined ? source : await bucket(caller, mirror.targetBucket, 'jobParams.targetBucket');
+      return {
+        type: 'replicate',
+        params: {
+          targetLibraryId: target.library.id,
+          ...(mirror.sourcePath !== undefined ? { sourcePath: mirror.sourcePath } : {}),
+          ...(mirror.targetPath !== undefined ? { targetPath: mirror.targetPath } : {}),
+          ...(mirror.deleteExtraneous !== undefined ? { deleteExtraneous: mirror.deleteExtraneous } : {}),
+          ...(mirror.dryRun !== undefined ? { dryRun: mirror.dryRun } : {}),
+        },
+      };
+    }
+    const wanted = readReplicateParams(jobParams);
+    const target = wanted.targetBucket === undefined ? source : await bucket(caller, wanted.targetBucket, 'jobParams.targetBucket');
+    const paths =
+      wanted.sources === 'whole-bucket'
+        ? await ctx.items.selectAll(caller, source.library.id, MAX_BUCKET_ENTRIES).catch((error: unknown) => {
+            throw renameField(error, { libraryId: 'bucketName', paths: 'jobParams.sourcePrefix' });
+          })
+        : wanted.sources;
+    return {
+      type: 'copy',
+      params: {
+        paths,
+        destination: wanted.targetPath,
+        ...(target.library.id !== source.library.id ? { targetLibraryId: target.library.id } : {}),
+        ...(wanted.onConflict !== undefined ? { onConflict: wanted.onConflict } : {}),
+      },
+    };
+  }
+
   app.post('/jobs/create', { schema: { hide: true, body: CreateJobBody } }, async (request) => {
     const caller = callerOf(request);
     const { jobType, bucketName, jobParams } = request.body;
     if (!isVspJobType(jobType)) {
       throw new InvalidArgumentError(`jobType: '${jobType}' is not one of ${VSP_JOB_TYPES.join(', ')}`, { field: 'jobType' });
     }
-    const nativeType = NATIVE_TYPE_OF[jobType];
-    if (nativeType === undefined || !(JOB_TYPES as readonly string[]).includes(nativeType)) {
+    const available = VSP_JOB_TYPES.filter((t) => ctx.jobs.isAvailable(NATIVE_TYPE_OF[t]));
+    if (!ctx.jobs.isAvailable(NATIVE_TYPE_OF[jobType])) {
       throw new InvalidArgumentError(
-        `jobType: ${jobType} is not available on this server${nativeType ? ` (its batchyard job type, ${nativeType}, is not implemented yet)` : ''}; BATCH_REPLICATE is`,
+        `jobType: ${jobType} is not available on this server (its batchyard job type, ${NATIVE_TYPE_OF[jobType]}, is not implemented yet); ${available.join(', ')} ${available.length === 1 ? 'is' : 'are'}`,
         { field: 'jobType' },
       );
     }
     const source = await bucket(caller, bucketName, 'bucketName');
-    let params: Record<string, unknown> = jobParams ?? {};
-    if (jobType === 'BATCH_REPLICATE') {
-      const wanted = readReplicateParams(jobParams);
-      const target = wanted.targetBucket === undefined ? source : await bucket(caller, wanted.targetBucket, 'jobParams.targetBucket');
-      const paths =
-        wanted.sources === 'whole-bucket'
-          ? await ctx.items.selectAll(caller, source.library.id, MAX_BUCKET_ENTRIES).catch((error: unknown) => {
-              throw renameField(error, { libraryId: 'bucketName', paths: 'jobParams.sourcePrefix' });
-            })
-          : wanted.sources;
-      params = {
-        paths,
-        destination: wanted.targetPath,
-        ...(target.library.id !== source.library.id ? { targetLibraryId: target.library.id } : {}),
-        ...(wanted.onConflict !== undefined ? { onConflict: wanted.onConflict } : {}),
-      };
+    const { type, params } = await nativeJob(caller, jobType, source, jobParams);
+    // A MIRROR needs the replicate type, which a server may lack while it has copy.
+    if (!ctx.jobs.isAvailable(type)) {
+      throw new InvalidArgumentError(`jobParams.replicationMode: MIRROR is not available on this server (its batchyard job type, ${type}, is not implemented yet)`, {
+        field: 'jobParams.replicationMode',
+      });
     }
-    const created = await ctx.jobs.submit(caller, { type: nativeType, libraryId: source.library.id, params }).catch((error: unknown) => {
+    const created = await ctx.jobs.submit(caller, { type, libraryId: source.library.id, params }).catch((error: unknown) => {
       throw renameField(error, (field) => (field === 'type' ? 'jobType' : field.startsWith('params') ? vspFieldOf(field) : undefined));
     });
     return { jobStatus: await render(caller, created.job) };

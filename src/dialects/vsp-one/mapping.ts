@@ -25,11 +25,16 @@ const JOB_TYPE_OF: Readonly<Record<string, VspJobType>> = Object.freeze({
 /** The native types this dialect lists (the service's `types` filter). */
 export const LISTED_TYPES: readonly string[] = Object.keys(JOB_TYPE_OF);
 
-/** `jobType` → the native type a create submits; TRIGGER_RECONCILIATION has none. */
-export const NATIVE_TYPE_OF: Readonly<Partial<Record<VspJobType, string>>> = Object.freeze({
+/**
+ * `jobType` → the native type a create submits: BATCH_REPLICATE a copy (a replicate with
+ * `replicationMode` MIRROR: mirror-params.ts), the reconciliations a verify (TRIGGER_ with
+ * `repair: true`).
+ */
+export const NATIVE_TYPE_OF: Readonly<Record<VspJobType, string>> = Object.freeze({
   BATCH_REPLICATE: 'copy',
   LIFECYCLE_UPDATE: 'retention',
   METRIC_RECONCILIATION: 'verify',
+  TRIGGER_RECONCILIATION: 'verify',
 });
 
 const JOB_STATE_OF: Readonly<Record<JobStatus, VspJobState>> = Object.freeze({
@@ -43,8 +48,11 @@ const JOB_STATE_OF: Readonly<Record<JobStatus, VspJobState>> = Object.freeze({
   cancelled: 'CANCELLED',
 });
 
-export function vspJobTypeOf(nativeType: string): VspJobType | undefined {
-  return Object.hasOwn(JOB_TYPE_OF, nativeType) ? JOB_TYPE_OF[nativeType] : undefined;
+/** The `jobType` of a job: undefined for a type VSP cannot name; a verify that repairs is a TRIGGER_RECONCILIATION. */
+export function vspJobTypeOf(job: Pick<Job, 'type' | 'params'>): VspJobType | undefined {
+  if (!Object.hasOwn(JOB_TYPE_OF, job.type)) return undefined;
+  if (job.type === 'verify' && job.params.repair === true) return 'TRIGGER_RECONCILIATION';
+  return JOB_TYPE_OF[job.type];
 }
 
 export function isVspJobType(value: string): value is VspJobType {
@@ -64,7 +72,7 @@ export interface VspJob {
 
 /** The job as VSP shows it; times the job does not have yet are left out. Only for jobs `vspJobTypeOf` names. */
 export function vspJob(job: Job, names: BucketNames): VspJob {
-  const jobType = vspJobTypeOf(job.type);
+  const jobType = vspJobTypeOf(job);
   if (jobType === undefined) throw new Error(`vspJob: '${job.type}' has no VSP jobType`);
   return {
     jobId: { id: job.id },
