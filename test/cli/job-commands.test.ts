@@ -92,6 +92,21 @@ describe('submit flags → params', () => {
     expect(buildJobParams('noop', { count: '1000' })).toEqual({ count: 1000 });
   });
 
+  it('one flag for a param two types name differently: --path is paths (repeatable) or path (one); switches; objects only in --params', () => {
+    expect(buildJobParams('extract', { path: ['a.zip'], destination: '/out', entry: ['x/', 'y.txt'] })).toEqual({ path: '/a.zip', destination: '/out', entries: ['x/', 'y.txt'] });
+    expect(buildJobParams('verify', { path: ['/docs'], repair: true })).toEqual({ path: '/docs', repair: true });
+    expect(buildJobParams('export', { path: ['/a', '/b'], format: 'zip' })).toEqual({ paths: ['/a', '/b'], format: 'zip' });
+    expect(buildJobParams('replicate', { targetLibrary: 'Mirror', deleteExtraneous: true, dryRun: true }, 'LIB9')).toEqual({
+      targetLibraryId: 'LIB9',
+      deleteExtraneous: true,
+      dryRun: true,
+    });
+    expect(buildJobParams('import', { destination: 'in', params: '{"source":{"type":"server_path","path":"/srv/in"}}' })).toEqual({
+      destination: '/in',
+      source: { type: 'server_path', path: '/srv/in' },
+    });
+  });
+
   it('merges --params JSON last', () => {
     expect(buildJobParams('copy', { path: ['/a'], destination: '/d', params: '{"destination":"/e","onConflict":"skip"}' })).toEqual({
       paths: ['/a'],
@@ -112,7 +127,11 @@ describe('submit flags → params', () => {
     expect(usage(() => buildJobParams('restore', { itemId: ['x'] }))).toBe("--item-id: expected an integer >= 1, got 'x'");
     expect(usage(() => buildJobParams('noop', { count: '-1' }))).toBe("--count: expected an integer from 0 to 100000000, got '-1'");
     expect(usage(() => buildJobParams('empty_trash', { olderThanDays: '40000' }))).toBe("--older-than-days: expected an integer from 0 to 36500, got '40000'");
-    expect(usage(() => buildJobParams('shred', {}))).toBe("unknown job type 'shred' (copy, move, trash, restore, purge, empty_trash)");
+    expect(usage(() => buildJobParams('shred', {}))).toBe(
+      "unknown job type 'shred' (copy, move, trash, restore, purge, empty_trash, export, import, extract, replicate, report, verify)",
+    );
+    expect(usage(() => buildJobParams('extract', { path: ['/a.zip', '/b.zip'], destination: '/d' }))).toBe('--path: extract takes one, got 2');
+    expect(usage(() => buildJobParams('import', { destination: '/d' }))).toBe(`import needs source, given in --params (e.g. --params '{"source": {…}}')`);
     expect(usage(() => buildJobParams('trash', { params: '[1]' }))).toContain('--params: expected a JSON object');
     expect(usage(() => buildJobParams('trash', { params: '{nope' }))).toMatch(/^--params: not JSON/);
   });
@@ -368,13 +387,13 @@ describe('job commands against a fake API', () => {
       const r = await run(args);
       expect(r.code, args.join(' ')).toBe(0);
       const help = r.stdout.replace(/\s+/g, ' ');
-      expect(help).toContain('type job type: copy, move, trash, restore, purge, empty_trash Options: --library <library>');
+      expect(help).toContain('type job type: copy, move, trash, restore, purge, empty_trash, export, import, extract, replicate, report, verify Options: --library <library>');
       expect(help.indexOf('--path <path>')).toBeLessThan(help.indexOf('--params <json>'));
       for (const flag of ['--path <path>', '--item-id <id>', '--destination <path>', '--target-library <library>', '--on-conflict <conflict>', '--older-than-days <n>']) {
         expect(help, flag).toContain(flag);
       }
       expect(help).toContain('an item id (repeatable): copy, move, trash, restore, purge');
-      expect(help).toContain('the library to copy or move into (default: the same one) (a name or an id): copy, move');
+      expect(help).toContain('copy, move: the library to copy or move into (default: the same one) (a name or an id); replicate: the library that becomes a mirror');
       expect(help).toContain('(choices: "fail", "skip", "overwrite", "rename")');
       expect(help).not.toContain('noop');
       expect(help).not.toContain('--count');
