@@ -3,6 +3,7 @@
  * finishes what a crash interrupted, wires the services, and serves HTTP.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
@@ -18,6 +19,8 @@ import { LibraryService } from './services/library-service.js';
 import { ItemService } from './services/item-service.js';
 import { JobService } from './services/job-service.js';
 import { EventFeedService } from './services/event-feed.js';
+import { UploadService } from './services/upload-service.js';
+import { UploadFiles } from './blobs/upload-files.js';
 import { createOperationRegistry } from './operations/index.js';
 import type { OperationRegistry } from './jobs/operation-registry.js';
 import { Engine, type EngineOverrides } from './engine/engine.js';
@@ -55,6 +58,7 @@ export async function startEngine(app: App, overrides: EngineOverrides = {}): Pr
     logger: app.logger.child({ component: 'engine' }),
     concurrency: app.config.workerConcurrency,
     leaseMs: app.config.leaseSeconds * 1000,
+    uploads: app.uploads.files,
     artifactTtlMs: app.config.artifactTtlMs,
     ...overrides,
   });
@@ -88,7 +92,14 @@ export async function openApp(config: Config, options: { logger?: Logger; driver
     const users = new UserService(store, auth);
     const libraries = new LibraryService(store, blobStores);
     const items = new ItemService(store, libraries, blobStores, config.maxUploadBytes);
-    const operations = createOperationRegistry({ enableBenchJobs: config.enableBenchJobs });
+    const uploads = new UploadService(store, libraries, new UploadFiles(path.join(config.dataDir, 'uploads'), config.uploadTtlMs), {
+      maxBytes: config.tusMaxBytes,
+      ttlMs: config.uploadTtlMs,
+    });
+    const operations = createOperationRegistry({
+      enableBenchJobs: config.enableBenchJobs,
+      importSources: { importRoots: config.importRoots, uploads, archiveLimits: config.archiveLimits },
+    });
     const jobs = new JobService(store, libraries, operations, { enableBenchJobs: config.enableBenchJobs });
     const events = new EventFeedService(store, jobs, (stall) =>
       logger.warn(
@@ -98,7 +109,7 @@ export async function openApp(config: Config, options: { logger?: Logger; driver
     );
     const resumed = chores ? await libraries.resumeUnfinished() : 0;
     if (resumed > 0) logger.info({ resumed }, 'finished library creations/deletions interrupted by a crash');
-    return { config, driver, store, blobStores, operations, logger, auth, users, libraries, items, jobs, events, close: () => driver.close() };
+    return { config, driver, store, blobStores, operations, logger, auth, users, libraries, items, jobs, events, uploads, close: () => driver.close() };
   } catch (error) {
     await driver.close();
     throw error;

@@ -34,6 +34,8 @@ export interface Config {
   readonly artifactTtlMs: number;
   /** How long an unfinished tus upload is kept (BATCHYARD_UPLOAD_TTL, default 24h). */
   readonly uploadTtlMs: number;
+  /** The largest tus upload (an archive to import) accepted (BATCHYARD_TUS_MAX_SIZE, default 64GiB; single-file PUTs keep maxUploadBytes). */
+  readonly tusMaxBytes: number;
   /** What an archive may unpack to (extract, import of an upload): a zip bomb stops at the first limit it passes. */
   readonly archiveLimits: ArchiveLimits;
 }
@@ -132,6 +134,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Con
     importRoots: Object.freeze(parseImportRoots(env.BATCHYARD_IMPORT_ROOTS)),
     artifactTtlMs: parseDuration(env.BATCHYARD_ARTIFACT_TTL ?? '7d', 'BATCHYARD_ARTIFACT_TTL'),
     uploadTtlMs: parseDuration(env.BATCHYARD_UPLOAD_TTL ?? '24h', 'BATCHYARD_UPLOAD_TTL'),
+    tusMaxBytes: parseByteSize(env.BATCHYARD_TUS_MAX_SIZE ?? '64GiB', 'BATCHYARD_TUS_MAX_SIZE'),
     archiveLimits: Object.freeze({
       maxTotalBytes: parseByteSize(env.BATCHYARD_ARCHIVE_MAX_BYTES ?? '64GiB', 'BATCHYARD_ARCHIVE_MAX_BYTES'),
       maxEntries: parseInteger(env.BATCHYARD_ARCHIVE_MAX_ENTRIES ?? 1_000_000, 'BATCHYARD_ARCHIVE_MAX_ENTRIES', 1, 100_000_000),

@@ -22,6 +22,7 @@ import { itemRoutes } from './routes/items.js';
 import { fileRoutes } from './routes/files.js';
 import { jobRoutes } from './routes/jobs.js';
 import { eventRoutes } from './routes/events.js';
+import { uploadRoutes } from './routes/uploads.js';
 import { registerDialects } from '../dialects/index.js';
 
 export interface ServerOptions {
@@ -110,6 +111,8 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
     },
     { prefix: '/api/v1' },
   );
+  // tus uploads authenticate on their own (a CORS preflight carries no token) and parse no body.
+  await app.register(uploadRoutes, { ctx, prefix: '/api/v1' });
   await registerDialects(app, ctx);
   return app;
 }

@@ -23,6 +23,8 @@ import { isWorking, JobStoppedError, LeaseLostError, runItemsTask, type EngineHo
 import { runPlanTask } from './plan-runner.js';
 import { finishIfDone } from '../jobs/job-lifecycle.js';
 import { collectBlobs } from './blob-collector.js';
+import { sweepUploads } from './upload-sweeper.js';
+import type { UploadFiles } from '../blobs/upload-files.js';
 import { foldLibraryUsage } from './usage-folder.js';
 import { expireArtifacts } from './artifact-expiry.js';
 import { DEFAULT_ARTIFACT_TTL_MS, JobArtifacts } from '../jobs/artifacts.js';
@@ -44,6 +46,9 @@ export interface EngineOptions {
   blobCollectMs?: number;
   /** How long a job's result (an export's zip, a report) is kept once written (BATCHYARD_ARTIFACT_TTL). */
   artifactTtlMs?: number;
+  /** tus uploads: consumed and expired ones are removed every `uploadSweepMs` (default 30 s; 0 disables). */
+  uploads?: UploadFiles;
+  uploadSweepMs?: number;
   hooks?: EngineHooks;
   workerId?: string;
   now?: () => number;
@@ -117,6 +122,8 @@ export class Engine {
     this.every(this.options.cancelCheckMs ?? 250, () => this.stopCancelled());
     const gcMs = this.options.blobCollectMs ?? 30_000;
     if (gcMs > 0) this.every(gcMs, () => this.collect());
+    const uploadSweepMs = this.options.uploadSweepMs ?? 30_000;
+    if (this.options.uploads && uploadSweepMs > 0) this.every(uploadSweepMs, () => this.sweepUploads());
     this.every(USAGE_FOLD_MS, () => foldLibraryUsage(this.store));
     this.every(STATISTICS_CHECK_MS, async () => {
       const analyzed = await this.store.refreshStaleStatistics();
@@ -298,6 +305,12 @@ export class Engine {
         if (job) await finishIfDone(tx, job, this.deps.now());
       });
     }
+  }
+
+  /** Removes consumed and expired tus uploads now (also runs on a timer). Returns how many were removed. */
+  sweepUploads(): Promise<number> {
+    if (!this.options.uploads) return Promise.resolve(0);
+    return sweepUploads(this.store, this.options.uploads, this.deps.now(), this.options.logger);
   }
 
   /** Deletes expired job artifacts, then collects unreferenced blobs now (also runs on a timer). Returns how many blobs were removed. */
