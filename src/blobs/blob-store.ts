@@ -6,8 +6,20 @@ export interface BlobWriteResult {
   size: number;
   /** false when identical content was already stored (nothing new written). */
   created: boolean;
-  /** With `pin`: the written bytes, kept aside until the caller releases them. */
+  /** With `pin` (always with `defer`): the written bytes, kept aside until the caller releases them. */
   pin?: BlobPin;
+  /** With `defer`: the bytes are not durable, nor at their address, until `persist` has run for this write. */
+  deferred?: boolean;
+}
+
+/** A stored blob as the orphan sweep sees it (BlobStore.listObjects). */
+export interface StoredObject {
+  sha256: string;
+  size: number;
+  /** When its bytes were last written (a fresh write or copy is spared by the sweep's grace period). */
+  mtimeMs: number;
+  /** This process holds a pin on it: a write whose catalog commit is in flight. */
+  pinned: boolean;
 }
 
 /**
@@ -30,7 +42,8 @@ export interface ByteRange {
 }
 
 /**
- * Content-addressed bytes. Writes are idempotent (temp file, fsync, rename);
+ * Content-addressed bytes. Writes are idempotent (temp file, fsync, link or
+ * rename; or a batch of temp files made durable together, see `defer`);
  * a blob is addressed by the lowercase hex SHA-256 of its content.
  */
 export interface BlobStore {
@@ -42,8 +55,20 @@ export interface BlobStore {
    * source ends early (client disconnect); in every failure the temp file
    * is removed and nothing becomes visible. With `pin`, the result may carry
    * a BlobPin (where the store can keep the bytes aside).
+   *
+   * With `defer`, the write is made durable later, together with others:
+   * the bytes wait (pinned, unsynced) in a temp file until `persist`, which
+   * fsyncs a whole batch in one pass, then links each at its address and
+   * syncs each directory it touched once. A catalog commit that references
+   * the blob comes after `persist`; the caller releases the pin after it.
    */
-  write(source: Readable, options: { maxBytes: number; pin?: boolean }): Promise<BlobWriteResult>;
+  write(source: Readable, options: { maxBytes: number; pin?: boolean; defer?: boolean }): Promise<BlobWriteResult>;
+  /**
+   * Makes deferred writes durable and stores them at their addresses (the
+   * others are already). Concurrent calls share one pass: their fsyncs are
+   * issued together, so the filesystem journals them in one commit.
+   */
+  persist(writes: readonly BlobWriteResult[]): Promise<void>;
   /** Stores a buffer (used by tests and small internal writes). */
   writeBuffer(content: Buffer): Promise<BlobWriteResult>;
   /** Opens a stored blob for reading, optionally a byte range. NotFoundError if absent. */
@@ -58,4 +83,9 @@ export interface BlobStore {
    * location may be writing them (an upload in progress touches its file).
    */
   removeOrphanTempFiles(options?: { olderThanMs?: number }): Promise<number>;
+  /**
+   * Up to `limit` stored blobs in address order, after `after` (a sha256)
+   * or from the start: one chunk of a resumable walk in bounded memory.
+   */
+  listObjects(p: { after?: string; limit: number }): Promise<StoredObject[]>;
 }

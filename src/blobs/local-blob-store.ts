@@ -4,6 +4,13 @@
  * place (or drops the temp file when the content is already stored), so a
  * write is idempotent and a crash leaves at most a temp file behind.
  *
+ * A deferred write (`defer`) stops at its unsynced temp file; `persist`
+ * makes a batch of them durable in one pass (GroupFlush: their fsyncs issued
+ * together), then links each at its address and syncs each directory it
+ * touched once. So a file at its address has always been synced before it
+ * got there, whichever way it was written: a crash never leaves a partial
+ * blob at an address (a later write of the same content would trust it).
+ *
  * Only what can wait for the disk leaves the event loop: fsync, and the
  * opens that create a file or read a directory (they can wait on the
  * filesystem journal). write, close and rename work on the page cache and
@@ -17,8 +24,11 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Readable } from 'node:stream';
-import type { BlobPin, BlobStore, BlobWriteResult, ByteRange } from './blob-store.js';
-import { BatchyardError, InvalidArgumentError, NotFoundError, PayloadTooLargeError, TransientError } from '../domain/errors.js';
+import type { BlobPin, BlobStore, BlobWriteResult, ByteRange, StoredObject } from './blob-store.js';
+import { GroupFlush } from './group-flush.js';
+import { receive, writeFully } from './receive.js';
+import { walkObjects } from './object-walk.js';
+import { InvalidArgumentError, NotFoundError } from '../domain/errors.js';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const fsync = promisify(fs.fsync);
@@ -34,14 +44,29 @@ const orNullIfAbsent = (error: unknown): null => {
   if (isEnoent(error)) return null;
   throw error;
 };
-const ignore = () => {};
 /** Errors of a filesystem that has no hard links (a pinned write then commits unpinned). */
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EMLINK']);
 
-/** Writes every byte of `chunk` at the current position (a write may be partial). */
-function writeFully(fd: number, chunk: Buffer): void {
-  let offset = 0;
-  while (offset < chunk.length) offset += fs.writeSync(fd, chunk, offset);
+/** fsync of a file by its path (its bytes and its inode). */
+async function syncFile(file: string): Promise<void> {
+  const fd = fs.openSync(file, 'r');
+  try {
+    await fsync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** A deferred write waiting for (or past) `persist`: its pinned temp file and how its pass went. */
+interface Deferred {
+  tmpPath: string;
+  sha256: string;
+  /** The pass that makes it durable, once asked for. */
+  durable?: Promise<void>;
+  failure?: unknown;
+  released: boolean;
+  /** Stored by a rename (no hard links here): the pin cannot put the bytes back. */
+  renamed: boolean;
 }
 
 /** fsync of a directory makes its entries durable; best effort (not every platform allows it). */
@@ -61,55 +86,6 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/**
- * Copies `source` into `fd` while hashing and counting. Never destroys the
- * source: on failure the rest is drained (so an HTTP layer can still answer
- * 413); a source error or early close rejects with TransientError.
- */
-function receive(source: Readable, fd: number, maxBytes: number): Promise<{ sha256: string; size: number }> {
-  return new Promise((resolve, reject) => {
-    const hash = crypto.createHash('sha256');
-    let size = 0;
-    let settled = false;
-    const detach = () => {
-      source.off('data', onData).off('end', onEnd).off('error', onError).off('aborted', onAborted).off('close', onClose);
-      source.on('error', ignore); // a late error must not crash the process
-    };
-    const fail = (error: Error) => {
-      if (settled) return;
-      settled = true;
-      detach();
-      source.resume(); // drain and discard the rest (a live HTTP request can still be answered)
-      reject(error);
-    };
-    const onData = (chunk: Buffer | string) => {
-      if (settled) return;
-      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      size += buf.length;
-      if (size > maxBytes) return fail(new PayloadTooLargeError(`the content exceeds the ${maxBytes}-byte limit`, { limit: maxBytes }));
-      hash.update(buf);
-      try {
-        writeFully(fd, buf);
-      } catch (error) {
-        fail(error as Error);
-      }
-    };
-    const onEnd = () => {
-      if (settled) return;
-      settled = true;
-      detach();
-      resolve({ sha256: hash.digest('hex'), size });
-    };
-    const onError = (error: Error) => fail(error instanceof BatchyardError ? error : new TransientError(`upload interrupted: ${error.message}`));
-    const onAborted = () => fail(new TransientError('upload interrupted: the client disconnected'));
-    const onClose = () => fail(new TransientError('upload interrupted: the stream closed before its end'));
-
-    if (source.readableAborted || source.errored) return fail(new TransientError('upload interrupted: the stream was aborted before the upload began'));
-    if (source.readableEnded) return fail(new InvalidArgumentError('the upload stream was already consumed'));
-    source.on('data', onData).on('end', onEnd).on('error', onError).on('aborted', onAborted).on('close', onClose);
-  });
-}
-
 export class LocalBlobStore implements BlobStore {
   private readonly objectsDir: string;
   private readonly tmpDir: string;
@@ -117,6 +93,11 @@ export class LocalBlobStore implements BlobStore {
   private readonly knownDirs = new Set<string>();
   /** Temp files this instance is writing; removeOrphanTempFiles spares them. */
   private readonly activeTemps = new Set<string>();
+  /** Blobs this instance holds a pin on (listObjects flags them: their commit is in flight). */
+  private readonly pinned = new Map<string, number>();
+  /** Deferred writes by their pin (a result may be copied; its pin is the same object). */
+  private readonly deferredByPin = new WeakMap<BlobPin, Deferred>();
+  private readonly flusher = new GroupFlush<Deferred>((batch) => this.flushDeferred(batch));
   private tmpReady = false;
 
   constructor(
@@ -133,10 +114,33 @@ export class LocalBlobStore implements BlobStore {
     return path.join(this.objectsDir, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
   }
 
-  async write(source: Readable, options: { maxBytes: number; pin?: boolean }): Promise<BlobWriteResult> {
+  async write(source: Readable, options: { maxBytes: number; pin?: boolean; defer?: boolean }): Promise<BlobWriteResult> {
     const { maxBytes } = options;
     if (!(maxBytes >= 0)) throw new InvalidArgumentError(`maxBytes must be a non-negative number, not ${maxBytes}`);
-    return this.viaTemp((fd) => receive(source, fd, maxBytes), true, options.pin === true);
+    const mode = options.defer === true ? 'defer' : options.pin === true ? 'pin' : 'commit';
+    return this.viaTemp((fd) => receive(source, fd, maxBytes), true, mode);
+  }
+
+  async persist(writes: readonly BlobWriteResult[]): Promise<void> {
+    const entries: Deferred[] = [];
+    for (const write of writes) {
+      const entry = write.pin && this.deferredByPin.get(write.pin);
+      if (entry) entries.push(entry);
+    }
+    const fresh = entries.filter((e) => e.durable === undefined);
+    if (fresh.length > 0) {
+      const pass = this.flusher.add(fresh);
+      for (const e of fresh) e.durable = pass;
+    }
+    await Promise.all(entries.map((e) => e.durable));
+    const failed = entries.find((e) => e.failure !== undefined);
+    if (failed) throw failed.failure;
+  }
+
+  async listObjects(p: { after?: string; limit: number }): Promise<StoredObject[]> {
+    if (p.after !== undefined) assertSha256(p.after);
+    const found = await walkObjects(this.objectsDir, p);
+    return found.map((o) => ({ ...o, pinned: this.pinned.has(o.sha256) }));
   }
 
   async writeBuffer(content: Buffer): Promise<BlobWriteResult> {
@@ -206,10 +210,14 @@ export class LocalBlobStore implements BlobStore {
   }
 
   /**
-   * Fills a fresh temp file, fsyncs it and commits it. On any failure the temp
-   * file is removed. Recreates `tmp/` if it vanished since it was made.
+   * Fills a fresh temp file, fsyncs it and commits it (or, deferred, leaves it
+   * pinned and unsynced for `persist`). On any failure the temp file is removed. Recreates `tmp/` if it vanished since it was made.
    */
-  private async viaTemp(fill: (fd: number) => Promise<{ sha256: string; size: number }>, checkExisting: boolean, pin = false): Promise<BlobWriteResult> {
+  private async viaTemp(
+    fill: (fd: number) => Promise<{ sha256: string; size: number }>,
+    checkExisting: boolean,
+    mode: 'commit' | 'pin' | 'defer' = 'commit',
+  ): Promise<BlobWriteResult> {
     const tmpPath = path.join(this.tmpDir, `${crypto.randomUUID()}.tmp`);
     const fd = await this.openTemp(tmpPath);
     this.activeTemps.add(tmpPath);
@@ -217,10 +225,16 @@ export class LocalBlobStore implements BlobStore {
     let pinned = false;
     try {
       const { sha256, size } = await fill(fd);
+      if (mode === 'defer') {
+        open = false;
+        fs.closeSync(fd);
+        pinned = true;
+        return this.deferredResult(tmpPath, sha256, size);
+      }
       await fsync(fd);
       open = false;
       fs.closeSync(fd);
-      if (pin) {
+      if (mode === 'pin') {
         const result = await this.linkPinned(tmpPath, sha256, size);
         pinned = result.pin !== undefined;
         return result;
@@ -249,16 +263,108 @@ export class LocalBlobStore implements BlobStore {
       if (!NO_HARD_LINKS.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
       return this.commitTemp(tmpPath, sha256, size, true);
     }
+    this.addPin(sha256);
     const pin: BlobPin = {
       restore: async () => {
         await this.linkInto(tmpPath, sha256);
       },
       release: async () => {
-        this.activeTemps.delete(tmpPath);
+        if (!this.activeTemps.delete(tmpPath)) return;
+        this.dropPin(sha256);
         await fsp.rm(tmpPath, { force: true });
       },
     };
     return { sha256, size, created, pin };
+  }
+
+  /** A complete, unsynced temp file, pinned until released, made durable and stored by `persist`. */
+  private deferredResult(tmpPath: string, sha256: string, size: number): BlobWriteResult {
+    const entry: Deferred = { tmpPath, sha256, released: false, renamed: false };
+    this.addPin(sha256);
+    const pin: BlobPin = {
+      restore: async () => {
+        if (entry.durable === undefined) return this.persist([result]);
+        if (!entry.renamed) await this.linkInto(tmpPath, sha256);
+      },
+      release: async () => {
+        if (entry.released) return;
+        entry.released = true;
+        this.activeTemps.delete(tmpPath);
+        this.dropPin(sha256);
+        await fsp.rm(tmpPath, { force: true });
+      },
+    };
+    this.deferredByPin.set(pin, entry);
+    const result: BlobWriteResult = { sha256, size, created: !fs.existsSync(this.objectPath(sha256)), pin, deferred: true };
+    return result;
+  }
+
+  private addPin(sha256: string): void {
+    this.pinned.set(sha256, (this.pinned.get(sha256) ?? 0) + 1);
+  }
+
+  private dropPin(sha256: string): void {
+    const n = (this.pinned.get(sha256) ?? 1) - 1;
+    if (n > 0) this.pinned.set(sha256, n);
+    else this.pinned.delete(sha256);
+  }
+
+  /**
+   * One pass over a batch of deferred writes: their fsyncs issued together,
+   * then each linked at its address, then each directory whose entries
+   * changed (or that this instance had not yet seen synced) fsynced once.
+   * Records each write's failure on it; never rejects (GroupFlush).
+   */
+  private async flushDeferred(batch: Deferred[]): Promise<void> {
+    const live = () => batch.filter((e) => !e.released && e.failure === undefined);
+    await Promise.all(
+      live().map(async (e) => {
+        try {
+          await syncFile(e.tmpPath);
+        } catch (error) {
+          e.failure = error;
+        }
+      }),
+    );
+    const dirs = new Set<string>();
+    const seen: string[] = [];
+    for (const e of live()) {
+      try {
+        this.linkDeferred(e, dirs, seen);
+      } catch (error) {
+        e.failure = error;
+      }
+    }
+    await Promise.all([...dirs].map(syncDir));
+    for (const dir of seen) this.knownDirs.add(dir);
+  }
+
+  /** Stores a synced deferred write at its address (an existing copy is kept), noting the directories to sync. */
+  private linkDeferred(e: Deferred, dirs: Set<string>, seen: string[]): void {
+    const target = this.objectPath(e.sha256);
+    const dir = path.dirname(target);
+    if (!this.knownDirs.has(dir)) {
+      fs.mkdirSync(dir, { recursive: true });
+      // Made now or by another writer whose sync may still be running: its parents' entries too.
+      dirs.add(path.dirname(dir)).add(path.dirname(path.dirname(dir)));
+      seen.push(dir);
+    }
+    try {
+      fs.linkSync(e.tmpPath, target);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (code === 'ENOENT' && this.knownDirs.has(dir)) {
+        // The cached directory was removed behind our back: make it again, once.
+        this.knownDirs.delete(dir);
+        return this.linkDeferred(e, dirs, seen);
+      }
+      if (NO_HARD_LINKS.has(code)) {
+        fs.renameSync(e.tmpPath, target);
+        e.renamed = true;
+      } else if (code !== 'EEXIST') throw error;
+    }
+    // Also when the content was there: a writer that linked it may not have synced the directory yet.
+    dirs.add(dir);
   }
 
   /** Hard-links `file` at the blob's address; false when something is stored there already. */
@@ -291,12 +397,10 @@ export class LocalBlobStore implements BlobStore {
 
   private async ensureObjectDir(dir: string): Promise<void> {
     if (this.knownDirs.has(dir)) return;
-    const firstCreated = fs.mkdirSync(dir, { recursive: true });
-    if (firstCreated !== undefined) {
-      // New directories: make their own entries durable too.
-      await syncDir(path.dirname(dir));
-      if (firstCreated !== dir) await syncDir(path.dirname(path.dirname(dir)));
-    }
+    fs.mkdirSync(dir, { recursive: true });
+    // Made now, or by a writer whose sync may still be running: make its entry (and its parent's) durable.
+    await syncDir(path.dirname(dir));
+    await syncDir(path.dirname(path.dirname(dir)));
     this.knownDirs.add(dir);
   }
 

@@ -23,6 +23,7 @@ import { isWorking, JobStoppedError, LeaseLostError, runItemsTask, type EngineHo
 import { runPlanTask } from './plan-runner.js';
 import { finishIfDone } from '../jobs/job-lifecycle.js';
 import { collectBlobs } from './blob-collector.js';
+import { DEFAULT_ORPHAN_CHUNK, DEFAULT_ORPHAN_GRACE_MS, OrphanSweeper, type OrphanSweepResult } from './orphan-sweeper.js';
 import { sweepUploads } from './upload-sweeper.js';
 import type { UploadFiles } from '../blobs/upload-files.js';
 import { foldLibraryUsage } from './usage-folder.js';
@@ -32,7 +33,8 @@ import { DEFAULT_ARTIFACT_TTL_MS, JobArtifacts } from '../jobs/artifacts.js';
 export interface EngineOptions {
   store: Store;
   operations: OperationRegistry;
-  blobs: { get(name: string): BlobStore };
+  /** The storage locations; with `names`, orphaned bytes in each are swept (orphan-sweeper.ts). */
+  blobs: { get(name: string): BlobStore; names?(): string[] };
   logger: Logger;
   concurrency: number;
   leaseMs: number;
@@ -44,6 +46,9 @@ export interface EngineOptions {
   cancelCheckMs?: number;
   /** How often unreferenced blobs are collected (expired job artifacts deleted first); 0 disables. */
   blobCollectMs?: number;
+  /** How often a chunk of each location is swept for orphaned bytes (default 10 s; 0 disables), spared when younger than `orphanGraceMs` (default 1 h). */
+  orphanSweepMs?: number;
+  orphanGraceMs?: number;
   /** How long a job's result (an export's zip, a report) is kept once written (BATCHYARD_ARTIFACT_TTL). */
   artifactTtlMs?: number;
   /** tus uploads: consumed and expired ones are removed every `uploadSweepMs` (default 30 s; 0 disables). */
@@ -78,6 +83,7 @@ export class Engine {
   private timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => Promise<void>) | undefined;
   private pendingWake = false;
+  private readonly orphans: OrphanSweeper | undefined;
 
   constructor(options: EngineOptions) {
     this.options = options;
@@ -95,6 +101,12 @@ export class Engine {
       now,
       artifacts: new JobArtifacts({ store: options.store, blobs: options.blobs, now, ttlMs: options.artifactTtlMs ?? DEFAULT_ARTIFACT_TTL_MS }),
     };
+    const { names } = options.blobs;
+    if (names) {
+      const locations = { get: (name: string) => options.blobs.get(name), names: () => names.call(options.blobs) };
+      const sweep = { graceMs: options.orphanGraceMs ?? DEFAULT_ORPHAN_GRACE_MS, chunk: DEFAULT_ORPHAN_CHUNK };
+      this.orphans = new OrphanSweeper(options.store, locations, options.logger, sweep);
+    }
     this.deps = {
       store: options.store,
       ctx,
@@ -122,6 +134,8 @@ export class Engine {
     this.every(this.options.cancelCheckMs ?? 250, () => this.stopCancelled());
     const gcMs = this.options.blobCollectMs ?? 30_000;
     if (gcMs > 0) this.every(gcMs, () => this.collect());
+    const orphanSweepMs = this.options.orphanSweepMs ?? 10_000;
+    if (orphanSweepMs > 0) this.every(orphanSweepMs, () => this.sweepOrphans());
     const uploadSweepMs = this.options.uploadSweepMs ?? 30_000;
     if (this.options.uploads && uploadSweepMs > 0) this.every(uploadSweepMs, () => this.sweepUploads());
     this.every(USAGE_FOLD_MS, () => foldLibraryUsage(this.store));
@@ -317,6 +331,11 @@ export class Engine {
   async collect(): Promise<number> {
     await this.expireArtifacts();
     return collectBlobs(this.store, this.options.blobs, this.options.logger);
+  }
+
+  /** Sweeps one chunk of each storage location for orphaned bytes and stale temp files now (also runs on a timer). */
+  async sweepOrphans(): Promise<OrphanSweepResult> {
+    return (await this.orphans?.sweep(this.deps.now())) ?? { scanned: 0, removed: 0, tempFiles: 0 };
   }
 
   /** Deletes job results past their expiry and the parts of ended jobs, releasing their blobs. Returns how many. */

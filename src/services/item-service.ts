@@ -1,5 +1,6 @@
 /**
- * Items: uploads (bytes first, then the catalog in one transaction), folders,
+ * Items: uploads (bytes first, made durable in a pass shared with concurrent
+ * uploads, then the catalog in one transaction), folders,
  * folder listings with keyset cursors, the trash listing, downloads, and the
  * trash or move of one item (item-changes.ts).
  */
@@ -79,9 +80,12 @@ export class ItemService {
       });
     }
     // The bytes are kept aside (pinned) until the catalog commit: identical content whose last
-    // reference went may be collected meanwhile, and the upload then stores them again.
-    const blob = await this.blobs.get(library.storage).write(body, { maxBytes: this.maxUploadBytes, pin: true });
+    // reference went may be collected meanwhile, and the upload then stores them again. They are
+    // made durable with the other uploads of the moment in one pass (persist), before the commit.
+    const blobs = this.blobs.get(library.storage);
+    const blob = await blobs.write(body, { maxBytes: this.maxUploadBytes, pin: true, defer: true });
     try {
+      await blobs.persist([blob]);
       const deadline = Date.now() + COLLECTED_WAIT_MS;
       for (let attempt = 1; ; attempt++) {
         try {

@@ -24,6 +24,7 @@ import * as libraries from './queries/libraries.js';
 import * as access from './queries/library-access.js';
 import * as items from './queries/items.js';
 import * as blobs from './queries/blobs.js';
+import * as blobOrphans from './queries/blob-orphans.js';
 import * as jobs from './queries/jobs.js';
 import * as jobClocks from './queries/job-clocks.js';
 import * as tasks from './queries/job-tasks.js';
@@ -168,6 +169,9 @@ export class Store {
   readonly blobListUnreferenced = this.run(blobs.blobListUnreferenced);
   readonly blobMarkCollecting = this.run(blobs.blobMarkCollecting);
   readonly blobDeleteCollected = this.run(blobs.blobDeleteCollected);
+  /** The orphan sweep: which stored bytes have a row; a row claiming bytes nothing references, before they are deleted. */
+  readonly blobListKnown = this.run(blobOrphans.blobListKnown);
+  readonly blobClaimOrphan = this.run(blobOrphans.blobClaimOrphan);
 
   readonly jobInsert = this.run(jobs.jobInsert);
   readonly jobGetById = this.run(jobs.jobGetById);
