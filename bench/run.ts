@@ -11,6 +11,7 @@ import { drainTable, runPeersBench } from './peers/run-peers.js';
 import { ENGINE_PARTS, runEngineBench, type EnginePart } from './engine-bench.js';
 import { engineReport } from './engine-report.js';
 import { serverBuild } from './lib/engine-target.js';
+import { replicateTable, runReplicateBench } from './replicate-bench.js';
 
 const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bench/results');
 
@@ -55,11 +56,34 @@ async function engine(args: string[]) {
   process.stdout.write(`${JSON.stringify(run.machine)}\n${engineReport(merged.parts).join('\n')}\n(wrote ${path.relative(process.cwd(), file)})\n`);
 }
 
+/** Issue 10's replicate benchmark: `npm run bench -- replicate [sqlite] [postgres]` (BENCH_REPLICATE_FILES, default 10,000). */
+async function replicate(args: string[]) {
+  const dbs = args.filter((a): a is 'sqlite' | 'postgres' => a === 'sqlite' || a === 'postgres');
+  const unknown = args.filter((a) => a !== 'sqlite' && a !== 'postgres');
+  if (unknown.length > 0) throw new Error(`replicate: unknown argument(s) ${unknown.join(', ')} (databases: sqlite, postgres)`);
+  const env = process.env.BENCH_REPLICATE_FILES ? `BENCH_REPLICATE_FILES=${process.env.BENCH_REPLICATE_FILES} ` : '';
+  const results = await runReplicateBench(dbs.length ? dbs : ['sqlite', 'postgres']);
+  const build = serverBuild();
+  const result = {
+    benchmark: 'replicate',
+    date: new Date().toISOString(),
+    command: `${env}npm run bench -- replicate${args.length ? ' ' + args.join(' ') : ''}`,
+    server: `batchyard ${build.commit}${build.dirtySrc ? ' + uncommitted src changes' : ''}`,
+    machine: describeMachine(),
+    ...results,
+  };
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, 'replicate.json');
+  fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  process.stdout.write(`${JSON.stringify(result.machine)}\n${replicateTable(results).join('\n')}\n(wrote ${path.relative(process.cwd(), file)})\n`);
+}
+
 async function main() {
   const which = process.argv[2] ?? 'platform';
   if (which === 'peers') return peers();
   if (which === 'engine') return engine(process.argv.slice(3));
-  if (which !== 'platform') throw new Error(`unknown benchmark '${which}' (known: platform, peers, engine)`);
+  if (which === 'replicate') return replicate(process.argv.slice(3));
+  if (which !== 'platform') throw new Error(`unknown benchmark '${which}' (known: platform, peers, engine, replicate)`);
   const runs = [];
   for (const db of ['sqlite', 'postgres'] as const) {
     process.stderr.write(`platform benchmark on ${db}…\n`);
