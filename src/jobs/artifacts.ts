@@ -17,8 +17,9 @@
  *
  * `part: n` (n ≥ 1) records instead a piece the job assembles its result from
  * (an export's zip segments) with `meta` describing it; parts do not expire
- * by time but are deleted once the job has ended (`dropPart` after assembly,
- * or the housekeeping for a cancelled or failed job).
+ * by time: the job deletes them with their references once assembled (the
+ * export's assembly task, in its commit), or the housekeeping once the job
+ * has ended (a cancelled or failed job's).
  */
 import type { Readable } from 'node:stream';
 import type { Store } from '../store/store.js';
@@ -47,8 +48,6 @@ export interface ArtifactDescription {
 export interface ArtifactWriter {
   /** Streams `source` into the job's storage and records it (replacing what the job had at that part). */
   write(job: Pick<Job, 'id' | 'libraryId'>, description: ArtifactDescription, source: Readable): Promise<JobArtifact>;
-  /** Deletes a part (once assembled into the result) and releases its blob reference; absent is not an error. */
-  dropPart(job: Pick<Job, 'id'>, part: JobArtifact): Promise<void>;
 }
 
 export interface ArtifactDeps {
@@ -106,13 +105,5 @@ export class JobArtifacts implements ArtifactWriter {
     } finally {
       await written.pin?.release();
     }
-  }
-
-  async dropPart(job: Pick<Job, 'id'>, part: JobArtifact): Promise<void> {
-    await this.deps.store.transaction(async (tx) => {
-      if (await tx.artifactDelete({ jobId: job.id, part: part.part, sha256: part.sha256 })) {
-        await tx.blobRelease({ storage: part.storage, sha256: part.sha256 });
-      }
-    });
   }
 }

@@ -111,6 +111,12 @@ export interface Operation<S extends ParamsSchema = ParamsSchema, Cursor = unkno
    * subtree chunks whose context names their `root`.
    */
   readonly replanFailedRoots?: boolean;
+  /**
+   * false: a retry job is refused (422). For types whose work is one result
+   * (an export's archive), where replaying the failed items alone would make a
+   * partial result: the caller submits the job again instead.
+   */
+  readonly retryable?: boolean;
   /** What the schema cannot say: normalizes (400 naming the field), applies rules (422) and checks rights on other libraries. */
   validate(params: Static<S>, ctx: SubmitContext): Promise<ValidatedJob<Static<S>>>;
   plan(ctx: OperationContext, job: JobOf<Static<S>>, cursor: Cursor | null): Promise<PlanStep<Cursor>>;

@@ -265,6 +265,7 @@ export class JobService {
     if (ACTIVE_STATUSES.includes(original.status)) throw new UnprocessableError(`job ${id} is still ${original.status}; retry it once it has ended`, { status: original.status });
     if (original.counts.failed === 0) throw new UnprocessableError(`job ${id} has no failed items to retry`);
     const op = this.operations.get(original.type);
+    if (op.retryable === false) throw new UnprocessableError(`job ${id}: a ${original.type} job makes one result and is not retried item by item; submit it again`, { type: original.type });
     await this.libraries.access(caller, original.libraryId, op.sourceRight);
     if (original.targetLibraryId !== null) await this.libraries.access(caller, original.targetLibraryId, 'WRITER');
     const job = await this.store.transaction(async (tx) => {

@@ -10,7 +10,7 @@ import { MAX_PATH_BYTES } from '../item-path.js';
 export const ExportParams = Type.Object(
   {
     paths: Paths,
-    format: Type.Literal('zip', { default: 'zip', description: 'the archive format (zip; ZIP64 past 4 GiB or 65,535 entries)' }),
+    format: Type.Optional(Type.Literal('zip', { default: 'zip', description: 'the archive format (zip; ZIP64 past 4 GiB or 65,535 entries)' })),
   },
   { additionalProperties: false },
 );
