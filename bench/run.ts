@@ -84,12 +84,16 @@ async function main() {
   if (which === 'engine') return engine(process.argv.slice(3));
   if (which === 'replicate') return replicate(process.argv.slice(3));
   if (which !== 'platform') throw new Error(`unknown benchmark '${which}' (known: platform, peers, engine, replicate)`);
+  // `platform [sqlite] [postgres]`: the databases to run (default both).
+  const named = process.argv.slice(3);
+  const unknown = named.filter((a) => a !== 'sqlite' && a !== 'postgres');
+  if (unknown.length > 0) throw new Error(`platform: unknown argument(s) ${unknown.join(', ')} (databases: sqlite, postgres)`);
   const runs = [];
-  for (const db of ['sqlite', 'postgres'] as const) {
+  for (const db of named.length ? (named as Array<'sqlite' | 'postgres'>) : (['sqlite', 'postgres'] as const)) {
     process.stderr.write(`platform benchmark on ${db}…\n`);
     runs.push(await runPlatformBench(db));
   }
-  const result = { benchmark: 'platform', date: new Date().toISOString(), command: 'npm run bench -- platform', machine: describeMachine(), runs };
+  const result = { benchmark: 'platform', date: new Date().toISOString(), command: `${process.env.BENCH_UPLOADS ? `BENCH_UPLOADS=${process.env.BENCH_UPLOADS} ` : ''}npm run bench -- platform${named.length ? ' ' + named.join(' ') : ''}`, machine: describeMachine(), runs };
   fs.mkdirSync(resultsDir, { recursive: true });
   const file = path.join(resultsDir, 'platform.json');
   fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
