@@ -9,6 +9,7 @@ import { emptyTrashOperation } from './empty-trash.js';
 import { copyOperation, moveOperation } from './copy-move.js';
 import { exportOperation } from './export.js';
 import { importOperation, type ImportSources } from './import.js';
+import { verifyOperation } from './verify.js';
 import { DEFAULT_ARCHIVE_LIMITS } from '../domain/archive-limits.js';
 import { replicateOperation } from './replicate.js';
 
@@ -18,6 +19,7 @@ export function createOperationRegistry(options: { enableBenchJobs: boolean; imp
   operations.push(exportOperation);
   operations.push(replicateOperation);
   operations.push(importOperation(options.importSources ?? { importRoots: [], archiveLimits: DEFAULT_ARCHIVE_LIMITS }));
+  operations.push(verifyOperation);
   if (options.enableBenchJobs) operations.push(noopOperation);
   return new OperationRegistry(operations);
 }

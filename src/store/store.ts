@@ -35,6 +35,7 @@ import * as bulk from './queries/items-bulk.js';
 import * as targets from './queries/job-targets.js';
 import * as sync from './queries/items-sync.js';
 import * as usage from './queries/library-usage.js';
+import * as catalogCheck from './queries/catalog-check.js';
 import * as artifacts from './queries/job-artifacts.js';
 import * as uploads from './queries/uploads.js';
 
@@ -226,6 +227,14 @@ export class Store {
   readonly libraryUsageCheck = this.run(usage.libraryUsageCheck);
   /** Appends the difference between the catalog's usage and the recorded one; returns it. */
   readonly libraryUsageRepair = this.run(usage.libraryUsageRepair);
+
+  /** Verify's reads and repairs: the blobs a subtree references, their counts against the rows referencing them. */
+  readonly itemListBlobsUnder = this.run(catalogCheck.itemListBlobsUnder);
+  readonly blobCheckRefs = this.run(catalogCheck.blobCheckRefs);
+  /** Sets a blob's count to the rows referencing it, its row locked first where writers run concurrently (inside a transaction). */
+  blobRepairRefcount(p: Omit<Parameters<typeof catalogCheck.blobRepairRefcount>[1], 'lock'>) {
+    return this.guard(catalogCheck.blobRepairRefcount(this.db, { ...p, lock: this.capabilities.concurrentWriters }));
+  }
 
 
   /** Records or replaces a job's artifact part; returns the replaced row (lock the job row first: jobs/artifacts.ts does). */
