@@ -19,6 +19,7 @@ import { LibraryService } from './services/library-service.js';
 import { ItemService } from './services/item-service.js';
 import { JobService } from './services/job-service.js';
 import { EventFeedService } from './services/event-feed.js';
+import { ArtifactService } from './services/artifact-service.js';
 import { UploadService } from './services/upload-service.js';
 import { UploadFiles } from './blobs/upload-files.js';
 import { createOperationRegistry } from './operations/index.js';
@@ -101,6 +102,7 @@ export async function openApp(config: Config, options: { logger?: Logger; driver
       importSources: { importRoots: config.importRoots, uploads, archiveLimits: config.archiveLimits },
     });
     const jobs = new JobService(store, libraries, operations, { enableBenchJobs: config.enableBenchJobs });
+    const artifacts = new ArtifactService(store, jobs, blobStores, auth);
     const events = new EventFeedService(store, jobs, (stall) =>
       logger.warn(
         { waitedMs: stall.forMs, oldestRunningXid: stall.xmin },
@@ -109,7 +111,7 @@ export async function openApp(config: Config, options: { logger?: Logger; driver
     );
     const resumed = chores ? await libraries.resumeUnfinished() : 0;
     if (resumed > 0) logger.info({ resumed }, 'finished library creations/deletions interrupted by a crash');
-    return { config, driver, store, blobStores, operations, logger, auth, users, libraries, items, jobs, events, uploads, close: () => driver.close() };
+    return { config, driver, store, blobStores, operations, logger, auth, users, libraries, items, jobs, events, uploads, artifacts, close: () => driver.close() };
   } catch (error) {
     await driver.close();
     throw error;

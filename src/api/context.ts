@@ -6,6 +6,7 @@ import type { ItemService } from '../services/item-service.js';
 import type { Store } from '../store/store.js';
 import type { JobService } from '../services/job-service.js';
 import type { EventFeedService } from '../services/event-feed.js';
+import type { ArtifactService } from '../services/artifact-service.js';
 import type { UploadService } from '../services/upload-service.js';
 
 export interface ApiContext {
@@ -17,6 +18,8 @@ export interface ApiContext {
   jobs: JobService;
   /** Gap-free job event feeds (the SSE routes). */
   events: EventFeedService;
+  /** Job results (an export's zip, a report) and signed links to them. */
+  artifacts: ArtifactService;
   /** tus uploads (an archive to import): owners, limits, expiry. */
   uploads: UploadService;
 }

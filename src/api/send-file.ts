@@ -36,7 +36,10 @@ function contentDisposition(kind: 'inline' | 'attachment', name: string): string
   return `${kind}; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }
 
-export async function sendFile(request: FastifyRequest, reply: FastifyReply, item: Item, blobStore: BlobStore, asAttachment: boolean) {
+/** What is sent: a file item, or anything shaped like one (a job's result). */
+export type SendableFile = Pick<Item, 'sha256' | 'size' | 'contentType' | 'modifiedAt' | 'name'>;
+
+export async function sendFile(request: FastifyRequest, reply: FastifyReply, item: SendableFile, blobStore: BlobStore, asAttachment: boolean) {
   const sha256 = item.sha256!;
   const etag = quotedEtag(sha256);
   reply.header('etag', etag).header('accept-ranges', 'bytes').header('last-modified', new Date(item.modifiedAt).toUTCString());

@@ -22,6 +22,7 @@ import { itemRoutes } from './routes/items.js';
 import { fileRoutes } from './routes/files.js';
 import { jobRoutes } from './routes/jobs.js';
 import { eventRoutes } from './routes/events.js';
+import { jobResultRoutes, signedResultRoutes } from './routes/job-results.js';
 import { uploadRoutes } from './routes/uploads.js';
 import { registerDialects } from '../dialects/index.js';
 
@@ -107,12 +108,15 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
       await api.register(itemRoutes, { ctx });
       await api.register(fileRoutes, { ctx });
       await api.register(jobRoutes, { ctx });
+      await api.register(jobResultRoutes, { ctx });
       await api.register(eventRoutes, { ctx, heartbeatMs: options.sseHeartbeatMs });
     },
     { prefix: '/api/v1' },
   );
   // tus uploads authenticate on their own (a CORS preflight carries no token) and parse no body.
   await app.register(uploadRoutes, { ctx, prefix: '/api/v1' });
+  // A signed result link is its own credential: no bearer token.
+  await app.register(signedResultRoutes, { ctx, prefix: '/api/v1' });
   await registerDialects(app, ctx);
   return app;
 }
