@@ -1,0 +1,96 @@
+/**
+ * The export's zip writer without a database: segments written from blobs and
+ * assembled into one archive, read back by yauzl and the system `unzip`; the
+ * ZIP64 end records and fields when forced (small archive) and when the entry
+ * count passes 65,535 (70,000 entries across two segments, offsets moved).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { Readable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import yauzl from 'yauzl';
+import { LocalBlobStore } from '../../src/blobs/local-blob-store.js';
+import { segmentBytes, SMALL_FILE, type SegmentItem, type SegmentOutcome } from '../../src/operations/export-segment.js';
+import { assembleZip, segmentLayout, type Assembled, type SegmentLayout } from '../../src/operations/export-assemble.js';
+import { needsZip64End } from '../../src/operations/export-zip-format.js';
+import { HAS_UNZIP, readZip, treeDigest, type Tree } from '../support/zip.js';
+
+describe('export zip segments and assembly', { timeout: 180_000 }, () => {
+  let dir: string;
+  let blobs: LocalBlobStore;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'by-zip-'));
+    blobs = new LocalBlobStore('default', dir);
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  async function file(name: string, content: Buffer, contentType = 'text/plain'): Promise<SegmentItem> {
+    const written = await blobs.writeBuffer(content);
+    return { id: 0, path: `/${name}`, name, kind: 'file', size: content.length, sha256: written.sha256, modifiedAt: Date.UTC(2024, 5, 1, 12, 0, 0), contentType };
+  }
+  const folder = (name: string): SegmentItem => ({ id: 0, path: `/${name}`, name, kind: 'folder', size: 0, sha256: null, modifiedAt: Date.UTC(2024, 5, 1), contentType: null });
+
+  async function segment(items: SegmentItem[]): Promise<SegmentLayout> {
+    const outcome: SegmentOutcome = { succeeded: 0, bytesDone: 0, failures: [], entries: 0, dataSize: 0 };
+    const written = await blobs.write(Readable.from(segmentBytes(items, blobs, outcome), { objectMode: false }), { maxBytes: Number.MAX_SAFE_INTEGER });
+    expect(outcome.failures).toEqual([]);
+    return segmentLayout(blobs, written);
+  }
+
+  async function assemble(segments: SegmentLayout[], forceZip64 = false): Promise<{ file: string; result: Assembled }> {
+    const result: Assembled = { entries: 0, zip64: false };
+    const written = await blobs.write(Readable.from(assembleZip(blobs, segments, result, { forceZip64 }), { objectMode: false }), { maxBytes: Number.MAX_SAFE_INTEGER });
+    const out = path.join(dir, `${written.sha256}.zip`);
+    fs.copyFileSync(path.join(dir, 'objects', written.sha256.slice(0, 2), written.sha256.slice(2, 4), written.sha256), out);
+    return { file: out, result };
+  }
+
+  it('forced ZIP64: every central record and the end carry ZIP64 fields, and readers still get the same tree', async () => {
+    const big = crypto.randomBytes(SMALL_FILE + 12_345);
+    const items = [folder('x'), await file('x/a.txt', Buffer.from('hello '.repeat(100))), await file('x/b.jpg', crypto.randomBytes(999), 'image/jpeg'), await file('x/big.bin', big), await file('x/empty.txt', Buffer.alloc(0))];
+    const first = await segment(items.slice(0, 2));
+    const second = await segment(items.slice(2));
+    const { file: zip, result } = await assemble([first, second], true);
+    expect(result).toEqual({ entries: 5, zip64: true });
+    const bytes = fs.readFileSync(zip);
+    const eocd64 = Buffer.alloc(4);
+    eocd64.writeUInt32LE(0x06064b50);
+    expect(bytes.includes(eocd64)).toBe(true);
+    const want: Tree = new Map<string, Buffer | null>([['x/', null], ['x/a.txt', Buffer.from('hello '.repeat(100))], ['x/b.jpg', null], ['x/big.bin', big], ['x/empty.txt', Buffer.alloc(0)]]);
+    const got = await readZip(zip);
+    want.set('x/b.jpg', got.get('x/b.jpg')!);
+    expect(got.get('x/b.jpg')!.length).toBe(999);
+    expect(treeDigest(got)).toEqual(treeDigest(want));
+    const opened = await yauzl.openPromise(zip, { lazyEntries: true });
+    const methods: Record<string, number> = {};
+    for await (const entry of opened.eachEntry()) methods[entry.fileName] = entry.compressionMethod;
+    opened.close();
+    // Deflated where it helps (text), stored where it cannot (a JPEG, random bytes streamed past the small-file size).
+    expect(methods).toMatchObject({ 'x/a.txt': 8, 'x/b.jpg': 0, 'x/big.bin': 0 });
+    if (HAS_UNZIP) execFileSync('unzip', ['-tq', zip]);
+  });
+
+  it('past 65,535 entries the end of the archive is ZIP64 on its own, and every entry is there', async () => {
+    expect(needsZip64End({ entries: 65_534, cdOffset: 0, cdSize: 0 })).toBe(false);
+    expect(needsZip64End({ entries: 65_535, cdOffset: 0, cdSize: 0 })).toBe(true);
+    expect(needsZip64End({ entries: 1, cdOffset: 0xffffffff, cdSize: 0 })).toBe(true);
+    const names = Array.from({ length: 70_000 }, (_, i) => `d${String(i).padStart(5, '0')}`);
+    const segments = [await segment(names.slice(0, 35_000).map(folder)), await segment([await file('note.txt', Buffer.from('note')), ...names.slice(35_000).map(folder)])];
+    const { file: zip, result } = await assemble(segments);
+    expect(result).toEqual({ entries: 70_001, zip64: true });
+    const opened = await yauzl.openPromise(zip, { lazyEntries: true });
+    expect(opened.entryCount).toBe(70_001);
+    const seen: string[] = [];
+    for await (const entry of opened.eachEntry()) seen.push(entry.fileName);
+    opened.close();
+    expect(seen.length).toBe(70_001);
+    expect(seen[0]).toBe('d00000/');
+    expect(seen.at(-1)).toBe('d69999/');
+    expect(seen).toContain('note.txt');
+    const note = await readZip(zip);
+    expect(note.get('note.txt')).toEqual(Buffer.from('note'));
+  });
+});
