@@ -8,6 +8,7 @@ import { registerServerCommands } from './commands/server-commands.js';
 import { registerClientCommands } from './commands/client-commands.js';
 import { registerJobCommands } from './commands/job-commands.js';
 import { registerAdminTokenCommand } from './commands/admin-token.js';
+import { registerImportCommand } from './commands/import-command.js';
 import { resolveIO } from './commands/context.js';
 import { exitCodeFor, formatError } from './errors.js';
 import { VERSION } from '../version.js';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerClientCommands(program);
   registerJobCommands(program, resolveIO());
   registerAdminTokenCommand(program, resolveIO());
+  registerImportCommand(program, resolveIO());
   return program;
 }
 
