@@ -489,8 +489,9 @@ for (const factory of factories) {
       }
       const create = (body: unknown) => vsp(ops, '/v1/jobs/create', body);
       expectError(await create({ jobType: 'LIFECYCLE_UPDATE', bucketName: 'photos', jobParams: {} }), 400, 'jobType');
-      expectError(await create({ jobType: 'METRIC_RECONCILIATION', bucketName: 'photos' }), 400, 'jobType');
-      expectError(await create({ jobType: 'TRIGGER_RECONCILIATION', bucketName: 'photos' }), 400, 'jobType');
+      // The reconciliations are verify jobs (transfer-vsp-one.test.ts creates them); the jobType says whether they repair.
+      expectError(await create({ jobType: 'METRIC_RECONCILIATION', bucketName: 'photos', jobParams: { repair: 'true' } }), 400, 'jobParams.repair');
+      expectError(await create({ jobType: 'TRIGGER_RECONCILIATION', bucketName: 'photos', jobParams: { sourcePrefix: 'a.txt' } }), 400, 'jobParams.sourcePrefix');
       expectError(await create({ jobType: 'batch_replicate', bucketName: 'photos' }), 400, 'jobType');
       expectError(await create({ bucketName: 'photos' }), 400, 'jobType');
       expectError(await create({ jobType: 'BATCH_REPLICATE' }), 400, 'bucketName');
