@@ -116,6 +116,8 @@ export interface JobInfo {
   beginTime?: string;
   endTime?: string;
   createTime: string;
+  /** A package download that ended with its package: a signed link to it (added by the routes, which can sign). */
+  downloadUrl?: string;
 }
 
 /** `taskType` and `actionType` of a job; an extract of listed entries is a partial decompression (503). */

@@ -9,19 +9,22 @@
  *   (ItemService.get: transfer-request.ts);
  * - `GET /{jobId}` reads one task (JobService.get) → `data.jobInfo` and
  *   `data.taskInfos` (its files and how each went: task-detail.ts).
+ * A package download that ended with its zip shows `downloadUrl`, a signed
+ * link to it (ArtifactService.resultLink, the native result-link's).
  * Translation only: the services hold the data and the rules. Its own error
  * handler and authentication are encapsulated to this scope.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiContext } from '../../api/context.js';
 import { InvalidArgumentError, NotFoundError } from '../../domain/errors.js';
-import { progressOf } from '../../domain/jobs.js';
+import { FINAL_STATUSES, progressOf, type Job } from '../../domain/jobs.js';
+import type { Principal } from '../../domain/types.js';
 import { systemClock, type Clock } from '../../services/clock.js';
 import { callerOf, installErrorSurface, installNotFound, installPrincipal, renameField } from '../kit/index.js';
 import { kooAuthentication } from './auth.js';
 import { KOODRIVE_ERRORS } from './errors.js';
-import { jobInfo, NAMEABLE_TYPES, nativeStatusesOf, nativeTypesOf } from './mapping.js';
+import { jobInfo, NAMEABLE_TYPES, nativeStatusesOf, nativeTypesOf, type JobInfo } from './mapping.js';
 import { CreateJobBody, CreateJobResponse, errorResponses, JobDetailResponse, JobIdParams, ListJobsQuery, ListJobsResponse } from './schemas.js';
 import { kooFieldOf, nativeTypeOf, taskNameOf, toSubmitJob } from './task-request.js';
 import { toTransferJob } from './transfer-request.js';
@@ -43,6 +46,19 @@ const routes: FastifyPluginAsyncTypebox<KooDriveOptions> = async (scope, { ctx, 
   installNotFound(plain, KOODRIVE_ERRORS);
   installPrincipal(plain, kooAuthentication(ctx.auth, clock));
 
+  /** JobInfo, with a package download's `downloadUrl` once it has ended with its package (a signed link, as the native result-link). */
+  async function render(caller: Principal, request: FastifyRequest, job: Job): Promise<JobInfo | undefined> {
+    const info = jobInfo(job, caller.domain.name);
+    if (!info || job.type !== 'export' || !FINAL_STATUSES.includes(job.status)) return info;
+    try {
+      const link = await ctx.artifacts.resultLink(caller, job.id, { baseUrl: `${request.protocol}://${request.host}` });
+      return { ...info, downloadUrl: link.url };
+    } catch (error) {
+      if (error instanceof NotFoundError) return info; // no package: failed, cancelled, or expired
+      throw error;
+    }
+  }
+
   scope.get(
     '/jobs',
     { schema: { hide: true, querystring: ListJobsQuery, response: { 200: ListJobsResponse, ...errorResponses } } },
@@ -57,7 +73,7 @@ const routes: FastifyPluginAsyncTypebox<KooDriveOptions> = async (scope, { ctx, 
         offset: q.offset,
         limit: q.limit,
       });
-      return { ...OK, data: jobs.map(({ job }) => jobInfo(job, caller.domain.name)!) };
+      return { ...OK, data: (await Promise.all(jobs.map(({ job }) => render(caller, request, job)))).map((info) => info!) };
     },
   );
 
@@ -96,7 +112,7 @@ const routes: FastifyPluginAsyncTypebox<KooDriveOptions> = async (scope, { ctx, 
     async (request) => {
       const caller = callerOf(request);
       const { job } = await ctx.jobs.get(caller, request.params.jobId);
-      const info = jobInfo(job, caller.domain.name);
+      const info = await render(caller, request, job);
       // A job of a type KooDrive cannot name is not a KooDrive task.
       if (!info) throw new NotFoundError(`task ${job.id} not found`);
       const taskInfos = await taskInfosOf(job, (cursor) => ctx.jobs.failures(caller, job.id, { limit: 1000, cursor }));

@@ -57,6 +57,7 @@ export const JobInfoBody = Type.Object({
   beginTime: Type.Optional(Time),
   endTime: Type.Optional(Time),
   createTime: Time,
+  downloadUrl: Type.Optional(Type.String({ description: 'A package download (6) that has ended with its package: a signed link to it, valid for a limited time.' })),
 });
 
 export const JobDetailBody = Type.Composite([
@@ -64,7 +65,6 @@ export const JobDetailBody = Type.Composite([
   Type.Object({
     userId: Type.String(),
     progress: Type.Integer(),
-    downloadUrl: Type.Optional(Type.String({ description: 'A package download (6) that has ended with its package: a signed link to it, valid for a limited time.' })),
   }),
 ]);
 
