@@ -12,6 +12,7 @@ import { ENGINE_PARTS, runEngineBench, type EnginePart } from './engine-bench.js
 import { engineReport } from './engine-report.js';
 import { serverBuild } from './lib/engine-target.js';
 import { replicateTable, runReplicateBench } from './replicate-bench.js';
+import { exportTable, runExportBench } from './export-bench.js';
 
 const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bench/results');
 
@@ -78,12 +79,35 @@ async function replicate(args: string[]) {
   process.stdout.write(`${JSON.stringify(result.machine)}\n${replicateTable(results).join('\n')}\n(wrote ${path.relative(process.cwd(), file)})\n`);
 }
 
+/** Issue 10's export benchmark: `npm run bench -- export [sqlite] [postgres]` (BENCH_EXPORT_FILES, default 10,000), against `zip -r -q`. */
+async function exportBench(args: string[]) {
+  const dbs = args.filter((a): a is 'sqlite' | 'postgres' => a === 'sqlite' || a === 'postgres');
+  const unknown = args.filter((a) => a !== 'sqlite' && a !== 'postgres');
+  if (unknown.length > 0) throw new Error(`export: unknown argument(s) ${unknown.join(', ')} (databases: sqlite, postgres)`);
+  const env = process.env.BENCH_EXPORT_FILES ? `BENCH_EXPORT_FILES=${process.env.BENCH_EXPORT_FILES} ` : '';
+  const results = await runExportBench(dbs.length ? dbs : ['sqlite', 'postgres']);
+  const build = serverBuild();
+  const result = {
+    benchmark: 'export',
+    date: new Date().toISOString(),
+    command: `${env}npm run bench -- export${args.length ? ' ' + args.join(' ') : ''}`,
+    server: `batchyard ${build.commit}${build.dirtySrc ? ' + uncommitted src changes' : ''}`,
+    machine: describeMachine(),
+    ...results,
+  };
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, 'export.json');
+  fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  process.stdout.write(`${JSON.stringify(result.machine)}\n${exportTable(results).join('\n')}\n(wrote ${path.relative(process.cwd(), file)})\n`);
+}
+
 async function main() {
   const which = process.argv[2] ?? 'platform';
   if (which === 'peers') return peers();
   if (which === 'engine') return engine(process.argv.slice(3));
   if (which === 'replicate') return replicate(process.argv.slice(3));
-  if (which !== 'platform') throw new Error(`unknown benchmark '${which}' (known: platform, peers, engine, replicate)`);
+  if (which === 'export') return exportBench(process.argv.slice(3));
+  if (which !== 'platform') throw new Error(`unknown benchmark '${which}' (known: platform, peers, engine, replicate, export)`);
   // `platform [sqlite] [postgres]`: the databases to run (default both).
   const named = process.argv.slice(3);
   const unknown = named.filter((a) => a !== 'sqlite' && a !== 'postgres');
