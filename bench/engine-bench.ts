@@ -9,7 +9,7 @@
  *           8 connections, against a bare route with the same SQL, then while a big job runs;
  *           and (issue 4) each vendor dialect's listing beside a native row of the same
  *           filter (list-dialects.ts);
- *  - copy:  a cross-library copy of 10k files of 4 KiB between two storage locations vs `cp -r`.
+ *  - copy:  a cross-library copy of 10k files of 4 KiB between two storage locations vs `cp -r` + `sync`.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -687,7 +687,7 @@ async function copyBench(dbs: DbKind[]) {
       fs.rmSync(scratch, { recursive: true, force: true });
     }
   }
-  return { runs, target: '≤ 1.5× cp -r' };
+  return { runs, target: '≤ 1.5× cp -r followed by sync' };
 }
 
 /**

@@ -68,7 +68,7 @@ export function engineReport(parts: Record<string, any>): string[] {
     if (copy.skipped) out.push(`Not measured: ${copy.skipped}`, '');
     for (const r of copy.runs ?? []) {
       out.push(
-        `- ${r.db}: ${n(r.files)} files of ${r.bytesEach} B: copy job ${r.job.wallSeconds} s wall (${r.job.status}); \`cp -r\` ${r.cp.seconds} s, \`cp -r\` + sync ${r.cpSync.seconds} s → **${r.ratioToCp}×** cp -r (${r.ratioToCpSync}× with sync)`,
+        `- ${r.db}: ${n(r.files)} files of ${r.bytesEach} B: copy job ${r.job.wallSeconds} s wall (${r.job.status}); \`cp -r\` ${r.cp.seconds} s, \`cp -r\` + sync ${r.cpSync.seconds} s → **${r.ratioToCpSync}×** cp -r + sync (${r.ratioToCp}× cp -r alone)`,
       );
     }
     out.push('');
