@@ -7,16 +7,20 @@ import { restoreOperation } from './restore.js';
 import { purgeOperation } from './purge.js';
 import { emptyTrashOperation } from './empty-trash.js';
 import { copyOperation, moveOperation } from './copy-move.js';
+import { exportOperation } from './export.js';
 import { importOperation, type ImportSources } from './import.js';
 import { extractOperation } from './extract.js';
+import { verifyOperation } from './verify.js';
 import { DEFAULT_ARCHIVE_LIMITS } from '../domain/archive-limits.js';
 import { replicateOperation } from './replicate.js';
 
 /** `importSources`: what an import may read (no import roots and no uploads when absent). */
 export function createOperationRegistry(options: { enableBenchJobs: boolean; importSources?: ImportSources }): OperationRegistry {
   const operations: Operation[] = [copyOperation, moveOperation, trashOperation, restoreOperation, purgeOperation, emptyTrashOperation];
+  operations.push(exportOperation);
   operations.push(replicateOperation);
   operations.push(importOperation(options.importSources ?? { importRoots: [], archiveLimits: DEFAULT_ARCHIVE_LIMITS }));
+  operations.push(verifyOperation);
   operations.push(extractOperation(options.importSources?.archiveLimits ?? DEFAULT_ARCHIVE_LIMITS));
   if (options.enableBenchJobs) operations.push(noopOperation);
   return new OperationRegistry(operations);
