@@ -11,6 +11,7 @@ import { exportOperation } from './export.js';
 import { importOperation, type ImportSources } from './import.js';
 import { extractOperation } from './extract.js';
 import { verifyOperation } from './verify.js';
+import { reportOperation } from './report.js';
 import { DEFAULT_ARCHIVE_LIMITS } from '../domain/archive-limits.js';
 import { replicateOperation } from './replicate.js';
 
@@ -21,6 +22,7 @@ export function createOperationRegistry(options: { enableBenchJobs: boolean; imp
   operations.push(replicateOperation);
   operations.push(importOperation(options.importSources ?? { importRoots: [], archiveLimits: DEFAULT_ARCHIVE_LIMITS }));
   operations.push(verifyOperation);
+  operations.push(reportOperation);
   operations.push(extractOperation(options.importSources?.archiveLimits ?? DEFAULT_ARCHIVE_LIMITS));
   if (options.enableBenchJobs) operations.push(noopOperation);
   return new OperationRegistry(operations);

@@ -6,8 +6,8 @@
  */
 import type { Store } from '../store/store.js';
 
-/** Counters: numbers add up, objects merge key by key, lists append (up to `LIST_LIMIT` entries). */
-export type ResultDelta = { [key: string]: number | ResultDelta | unknown[] };
+/** Counters: numbers add up, objects merge key by key, lists append (up to `LIST_LIMIT` entries); strings, booleans and null replace. */
+export type ResultDelta = { [key: string]: number | string | boolean | null | ResultDelta | unknown[] };
 
 export const LIST_LIMIT = 100;
 
@@ -17,6 +17,7 @@ function merge(into: Record<string, unknown>, delta: ResultDelta): Record<string
     const current = out[key];
     if (typeof value === 'number') out[key] = (typeof current === 'number' ? current : 0) + value;
     else if (Array.isArray(value)) out[key] = [...(Array.isArray(current) ? current : []), ...value].slice(0, LIST_LIMIT);
+    else if (value === null || typeof value !== 'object') out[key] = value;
     else out[key] = merge(current !== null && typeof current === 'object' && !Array.isArray(current) ? (current as Record<string, unknown>) : {}, value);
   }
   return out;

@@ -36,6 +36,7 @@ import * as targets from './queries/job-targets.js';
 import * as sync from './queries/items-sync.js';
 import * as usage from './queries/library-usage.js';
 import * as catalogCheck from './queries/catalog-check.js';
+import * as inventory from './queries/item-inventory.js';
 import * as artifacts from './queries/job-artifacts.js';
 import * as uploads from './queries/uploads.js';
 
@@ -235,6 +236,8 @@ export class Store {
   blobRepairRefcount(p: Omit<Parameters<typeof catalogCheck.blobRepairRefcount>[1], 'lock'>) {
     return this.guard(catalogCheck.blobRepairRefcount(this.db, { ...p, lock: this.capabilities.concurrentWriters }));
   }
+  /** A report's page of items (live or trashed) in a path range of a selection, by (path, id). */
+  readonly itemListInventory = this.run(inventory.itemListInventory);
 
 
   /** Records or replaces a job's artifact part; returns the replaced row (lock the job row first: jobs/artifacts.ts does). */

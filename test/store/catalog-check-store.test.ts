@@ -30,6 +30,26 @@ for (const factory of factories) {
       expect(await store.itemListBlobsUnder({ libraryId: library.id, path: '/none', limit: 10 })).toEqual([]);
     });
 
+    it('itemListInventory lists live or trashed items of a selection in a path range, by (path, id), after a keyset; the root folder never', async () => {
+      const { store } = db;
+      const { library, root } = await seedLibrary(store, 'a');
+      const docs = await addFolder(store, root, 'docs');
+      const one = await addFile(store, docs, 'one');
+      await addFile(store, docs, 'two');
+      const old = await addFile(store, docs, 'zz');
+      await store.itemTrashMany({ ids: [old.id], rootId: old.id, now: 3 });
+      await addFile(store, root, 'docs2');
+      const paths = async (p: Partial<Parameters<typeof store.itemListInventory>[0]>) =>
+        (await store.itemListInventory({ libraryId: library.id, path: '/', above: null, through: null, trashed: false, limit: 10, ...p })).map((i) => i.path);
+      expect(await paths({})).toEqual(['/docs', '/docs/one', '/docs/two', '/docs2']);
+      expect(await paths({ trashed: true })).toEqual(['/docs/zz']);
+      expect(await paths({ path: '/docs' })).toEqual(['/docs', '/docs/one', '/docs/two']);
+      expect(await paths({ path: '/docs', above: '/docs', through: '/docs/one' })).toEqual(['/docs/one']);
+      expect(await paths({ path: '/docs', after: { path: one.path, id: one.id } })).toEqual(['/docs/two']);
+      expect(await paths({ path: '/docs', trashed: true, through: '/docs/two' })).toEqual([]);
+      expect(await paths({ limit: 1 })).toEqual(['/docs']);
+    });
+
     it('blobCheckRefs counts the file items of every library on the storage and the job artifacts; blobRepairRefcount sets the count, or creates the row', async () => {
       const { store } = db;
       const a = await seedLibrary(store, 'a');

@@ -16,7 +16,8 @@
  * trashed item keeps its bytes until it is purged), so trash and restore
  * change nothing; bytes are the files' sizes (logical: content shared by
  * several files counts once per file). `items_sha256` lets verify count a
- * blob's references without a scan.
+ * blob's references without a scan; `items_trashed_path` lets a report list
+ * trashed items in path order beside the live ones (`items_live_path`).
  */
 export const name = 'library-usage';
 export const sql = `
@@ -28,6 +29,7 @@ CREATE TABLE library_usage (
 );
 CREATE INDEX library_usage_library ON library_usage(library_id) INCLUDE (items, bytes);
 CREATE INDEX items_sha256 ON items(sha256) WHERE sha256 IS NOT NULL;
+CREATE INDEX items_trashed_path ON items(library_id, path) WHERE trashed_at IS NOT NULL;
 INSERT INTO library_usage (library_id, items, bytes)
   SELECT l.id,
          count(i.id) FILTER (WHERE i.parent_id IS NOT NULL),

@@ -13,7 +13,8 @@
  * trashed item keeps its bytes until it is purged), so trash and restore
  * change nothing; bytes are the files' sizes (logical: content shared by
  * several files counts once per file). `items_sha256` lets verify count a
- * blob's references without a scan.
+ * blob's references without a scan; `items_trashed_path` lets a report list
+ * trashed items in path order beside the live ones (`items_live_path`).
  */
 export const name = 'library-usage';
 export const sql = `
@@ -25,6 +26,7 @@ CREATE TABLE library_usage (
 );
 CREATE INDEX library_usage_library ON library_usage(library_id, items, bytes);
 CREATE INDEX items_sha256 ON items(sha256) WHERE sha256 IS NOT NULL;
+CREATE INDEX items_trashed_path ON items(library_id, path) WHERE trashed_at IS NOT NULL;
 INSERT INTO library_usage (library_id, items, bytes)
   SELECT l.id,
          coalesce(sum(CASE WHEN i.parent_id IS NULL THEN 0 ELSE 1 END), 0),
