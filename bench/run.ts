@@ -11,6 +11,7 @@ import { drainTable, runPeersBench } from './peers/run-peers.js';
 import { ENGINE_PARTS, runEngineBench, type EnginePart } from './engine-bench.js';
 import { engineReport } from './engine-report.js';
 import { serverBuild } from './lib/engine-target.js';
+import { importTable, runImportBench } from './import-bench.js';
 import { replicateTable, runReplicateBench } from './replicate-bench.js';
 import { exportTable, runExportBench } from './export-bench.js';
 
@@ -101,10 +102,33 @@ async function exportBench(args: string[]) {
   process.stdout.write(`${JSON.stringify(result.machine)}\n${exportTable(results).join('\n')}\n(wrote ${path.relative(process.cwd(), file)})\n`);
 }
 
+/** Issue 10's import benchmark: `npm run bench -- import [sqlite] [postgres]` (BENCH_IMPORT_FILES, default 10,000), against `cp -r` + `sync`. */
+async function importBench(args: string[]) {
+  const dbs = args.filter((a): a is 'sqlite' | 'postgres' => a === 'sqlite' || a === 'postgres');
+  const unknown = args.filter((a) => a !== 'sqlite' && a !== 'postgres');
+  if (unknown.length > 0) throw new Error(`import: unknown argument(s) ${unknown.join(', ')} (databases: sqlite, postgres)`);
+  const env = process.env.BENCH_IMPORT_FILES ? `BENCH_IMPORT_FILES=${process.env.BENCH_IMPORT_FILES} ` : '';
+  const results = await runImportBench(dbs.length ? dbs : ['sqlite', 'postgres']);
+  const build = serverBuild();
+  const result = {
+    benchmark: 'import',
+    date: new Date().toISOString(),
+    command: `${env}npm run bench -- import${args.length ? ' ' + args.join(' ') : ''}`,
+    server: `batchyard ${build.commit}${build.dirtySrc ? ' + uncommitted src changes' : ''}`,
+    machine: describeMachine(),
+    ...results,
+  };
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, 'import.json');
+  fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  process.stdout.write(`${JSON.stringify(result.machine)}\n${importTable(results).join('\n')}\n(wrote ${path.relative(process.cwd(), file)})\n`);
+}
+
 async function main() {
   const which = process.argv[2] ?? 'platform';
   if (which === 'peers') return peers();
   if (which === 'engine') return engine(process.argv.slice(3));
+  if (which === 'import') return importBench(process.argv.slice(3));
   if (which === 'replicate') return replicate(process.argv.slice(3));
   if (which === 'export') return exportBench(process.argv.slice(3));
   if (which !== 'platform') throw new Error(`unknown benchmark '${which}' (known: platform, peers, engine, replicate, export)`);

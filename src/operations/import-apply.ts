@@ -12,7 +12,7 @@ import type { Store } from '../store/store.js';
 import type { Item, Library } from '../domain/types.js';
 import type { OnConflict } from '../domain/jobs.js';
 import type { ItemFailureOutcome, TaskOutcome } from '../jobs/operation.js';
-import type { BlobStore } from '../blobs/blob-store.js';
+import type { BlobPin, BlobStore } from '../blobs/blob-store.js';
 import type { NewItemRow } from '../store/queries/items-bulk.js';
 import { BatchyardError } from '../domain/errors.js';
 import { childPath, parentPath, parsePath, validateName } from '../domain/item-path.js';
@@ -29,6 +29,23 @@ export interface ImportEntry {
 
 /** What `prepare` did with a file entry: its stored content, or why it was not read. */
 export type PreparedFile = { sha256: string; size: number; modifiedAt: number } | { code: string; message: string };
+
+/**
+ * A task's bytes: each file entry's outcome, and the pins of its deferred
+ * writes (made durable together by `persist` before the catalog commit; the
+ * pins only guard them against the collector until the references are in).
+ */
+export interface ImportBytes {
+  files: Map<string, PreparedFile>;
+  pins: BlobPin[];
+}
+
+/** Drops the task's pins (its bytes are durable at their addresses by then); never throws. */
+export async function releaseImportPins(bytes: ImportBytes | undefined): Promise<void> {
+  if (!bytes) return;
+  const pins = bytes.pins.splice(0);
+  await Promise.all(pins.map((pin) => pin.release().catch(() => {})));
+}
 
 export interface ImportRun {
   tx: Store;

@@ -27,7 +27,8 @@ import { ArchiveError, detectFormat, entryKey, entrySegments, fileSource, isArch
 import { ByteCounter, RatioGuard, chain } from '../archives/stream-guards.js';
 import { chunkSizeFor, ITEMS_PER_STEP } from './subtree-planner.js';
 import { TASK_BYTES } from './import-dir.js';
-import type { ImportEntry, PreparedFile } from './import-apply.js';
+import type { BlobWriteResult } from '../blobs/blob-store.js';
+import { releaseImportPins, type ImportBytes, type ImportEntry } from './import-apply.js';
 
 /** A file entry of an archive task: where its bytes are, and its time. */
 export interface ArchiveEntryRef extends ImportEntry {
@@ -183,11 +184,13 @@ export async function prepareArchive(
   uploadPath: string,
   limits: ArchiveLimits,
   task: TaskBody<unknown, ArchiveEntryRef>,
-): Promise<Map<string, PreparedFile>> {
+): Promise<ImportBytes> {
   const files = task.entries.filter((e) => e.k === 'file' && e.l !== undefined);
-  const out = new Map<string, PreparedFile>();
-  if (files.length === 0) return out;
+  const bytes: ImportBytes = { files: new Map(), pins: [] };
+  const out = bytes.files;
+  if (files.length === 0) return bytes;
   const blobs = ctx.blobs.get(library.storage);
+  const writes: BlobWriteResult[] = [];
   const archive = await openArchive(await fileSource(await archiveFileOf(uploadPath, limits), 'the uploaded archive'), limits);
   try {
     let next = 0;
@@ -196,7 +199,9 @@ export async function prepareArchive(
         ctx.signal?.throwIfAborted();
         const entry = files[next++]!;
         try {
-          const written = await blobs.write(await archive.openAt(entry.l!, entry.n ?? entry.p), { maxBytes: entry.s });
+          const written = await blobs.write(await archive.openAt(entry.l!, entry.n ?? entry.p), { maxBytes: entry.s, defer: true });
+          writes.push(written);
+          if (written.pin) bytes.pins.push(written.pin);
           out.set(entry.p, { sha256: written.sha256, size: written.size, modifiedAt: entry.m ?? ctx.now() });
         } catch (error) {
           if (error instanceof PayloadTooLargeError) {
@@ -209,8 +214,12 @@ export async function prepareArchive(
       }
     };
     await Promise.all(Array.from({ length: Math.min(READ_PARALLELISM, files.length) }, worker));
+    await blobs.persist(writes);
+  } catch (error) {
+    await releaseImportPins(bytes);
+    throw error;
   } finally {
     await archive.close();
   }
-  return out;
+  return bytes;
 }

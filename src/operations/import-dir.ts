@@ -14,7 +14,8 @@ import { BatchyardError } from '../domain/errors.js';
 import { DirWalk, type WalkCursor } from './dir-walk.js';
 import { openInside, resolveImportDirectory, UnsafeFileError } from './import-roots.js';
 import { chunkSizeFor, ITEMS_PER_STEP } from './subtree-planner.js';
-import type { ImportEntry, PreparedFile } from './import-apply.js';
+import type { BlobWriteResult } from '../blobs/blob-store.js';
+import { releaseImportPins, type ImportBytes, type ImportEntry } from './import-apply.js';
 
 /** Bytes one task reads at most (a crash repeats at most this much); a larger file is a task of its own. */
 export const TASK_BYTES = 256 * 1024 * 1024;
@@ -83,11 +84,17 @@ export async function planDirectory(
   return { tasks, failures, bytesTotal, cursor: walk.done ? null : { walk: walk.cursor } };
 }
 
-/** Bytes first: each file of the task, proven inside `dir`, streamed into the library's storage (stops between files on cancel). */
-export async function prepareDirectory(ctx: OperationContext, library: Library, dir: string, task: TaskBody<unknown, ImportEntry>): Promise<Map<string, PreparedFile>> {
+/**
+ * Bytes first: each file of the task, proven inside `dir`, streamed into the
+ * library's storage as a deferred write, then all made durable in one pass
+ * (stops between files on cancel).
+ */
+export async function prepareDirectory(ctx: OperationContext, library: Library, dir: string, task: TaskBody<unknown, ImportEntry>): Promise<ImportBytes> {
   const blobs = ctx.blobs.get(library.storage);
   const files = task.entries.filter((e) => e.k !== 'folder');
-  const out = new Map<string, PreparedFile>();
+  const bytes: ImportBytes = { files: new Map(), pins: [] };
+  const out = bytes.files;
+  const writes: BlobWriteResult[] = [];
   let next = 0;
   const worker = async () => {
     while (next < files.length) {
@@ -108,10 +115,18 @@ export async function prepareDirectory(ctx: OperationContext, library: Library, 
         }
         throw error;
       }
-      const written = await blobs.write(fs.createReadStream('', { fd: opened.fd }), { maxBytes: Number.MAX_SAFE_INTEGER });
+      const written = await blobs.write(fs.createReadStream('', { fd: opened.fd }), { maxBytes: Number.MAX_SAFE_INTEGER, defer: true });
+      writes.push(written);
+      if (written.pin) bytes.pins.push(written.pin);
       out.set(entry.p, { sha256: written.sha256, size: written.size, modifiedAt: opened.stats.mtimeMs });
     }
   };
-  await Promise.all(Array.from({ length: Math.min(READ_PARALLELISM, files.length) }, worker));
-  return out;
+  try {
+    await Promise.all(Array.from({ length: Math.min(READ_PARALLELISM, files.length) }, worker));
+    await blobs.persist(writes);
+  } catch (error) {
+    await releaseImportPins(bytes);
+    throw error;
+  }
+  return bytes;
 }

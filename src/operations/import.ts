@@ -19,7 +19,7 @@ import { assertWritable } from '../domain/library-rules.js';
 import { normalizePath } from '../domain/item-path.js';
 import { ImportParams } from '../domain/job-params/index.js';
 import type { UploadService } from '../services/upload-service.js';
-import { applyImport, type ImportEntry, type PreparedFile } from './import-apply.js';
+import { applyImport, releaseImportPins, type ImportBytes, type ImportEntry } from './import-apply.js';
 import { planDirectory, prepareDirectory, type DirCursor } from './import-dir.js';
 import { planArchive, prepareArchive, type ArchiveCursor, type ArchiveEntryRef } from './import-archive.js';
 import { resolveImportDirectory } from './import-roots.js';
@@ -66,7 +66,7 @@ async function uploadPathFor(sources: ImportSources, ctx: OperationContext, job:
 
 type Cursor = DirCursor | ArchiveCursor;
 
-export function importOperation(sources: ImportSources): Operation<typeof ImportParams, Cursor, null, ImportEntry, Map<string, PreparedFile>> {
+export function importOperation(sources: ImportSources): Operation<typeof ImportParams, Cursor, null, ImportEntry, ImportBytes> {
   return {
     type: 'import',
     params: ImportParams,
@@ -93,13 +93,18 @@ export function importOperation(sources: ImportSources): Operation<typeof Import
       return prepareArchive(ctx, library, path, sources.archiveLimits, task as TaskBody<null, ArchiveEntryRef>);
     },
     async apply(tx, ctx, job, task, prepared) {
-      const library = await ctx.library(job.libraryId, tx);
-      if (library.state === 'ARCHIVED' || library.state === 'DELETING') throw new UnprocessableError(`the library is ${library.state}`);
-      return applyImport(
-        { tx, library, blobs: ctx.blobs.get(library.storage), destination: job.params.destination, onConflict: job.params.onConflict ?? 'fail', now: ctx.now() },
-        task.entries,
-        prepared ?? new Map(),
-      );
+      try {
+        const library = await ctx.library(job.libraryId, tx);
+        if (library.state === 'ARCHIVED' || library.state === 'DELETING') throw new UnprocessableError(`the library is ${library.state}`);
+        return await applyImport(
+          { tx, library, blobs: ctx.blobs.get(library.storage), destination: job.params.destination, onConflict: job.params.onConflict ?? 'fail', now: ctx.now() },
+          task.entries,
+          prepared?.files ?? new Map(),
+        );
+      } finally {
+        // The bytes are durable at their addresses (persist ran): the pins only guarded them until the references are in.
+        await releaseImportPins(prepared);
+      }
     },
   };
 }
