@@ -90,6 +90,24 @@ for (const factory of factories) {
       }
     });
 
+    it('round-trips an export: its zip extracted into another library holds the same tree, byte for byte', async () => {
+      await f.tree(lib, '/src', 3, 40);
+      await put('/src/empty-folder-file.txt', Buffer.alloc(0));
+      const exported = await f.waitFor((await f.submit('export', lib, { paths: ['/src'] })).id);
+      expect(exported.status).toBe('completed');
+      const artifact = (await f.app.store.artifactGet({ jobId: exported.id }))!;
+      const other = await f.library('Other');
+      await f.app.items.putFile(f.admin, other, '/src.zip', await f.app.blobStores.get(artifact.storage).openRead(artifact.sha256));
+      const job = await f.waitFor((await f.submit('extract', other, { path: '/src.zip', destination: '/copy' })).id);
+      expect(job.status).toBe('completed');
+      const tree = async (libraryId: string, prefix: string) =>
+        (await snapshot(f, libraryId))
+          .filter((r) => r.path.startsWith(prefix) && r.path !== '/')
+          .map((r) => ({ path: r.path.slice(prefix.length), kind: r.kind, sha256: r.sha256 }))
+          .sort((a, b) => (a.path < b.path ? -1 : 1));
+      expect(await tree(other, '/copy/')).toEqual(await tree(lib, '/'));
+    });
+
     it('unpacks only the listed entries; a listed folder brings what is under it; an absent one fails NOT_FOUND', async () => {
       await put('/a.zip', await zipOf(TREE.map((e) => ({ name: e.name, data: e.data }))));
       const job = await extract({ path: '/a.zip', entries: ['docs/', './top.txt', 'nope'] });
