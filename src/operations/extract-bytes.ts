@@ -59,6 +59,8 @@ async function storeByLocator(ctx: OperationContext, blobs: BlobStore, context: 
     };
     await Promise.all(Array.from({ length: Math.min(READ_PARALLELISM, files.length) }, worker));
     await blobs.persist(writes);
+    // Cancelled meanwhile: the engine commits nothing of this task, so nothing would drop the pins.
+    ctx.signal?.throwIfAborted();
   } catch (error) {
     await releasePins(out);
     throw error;
