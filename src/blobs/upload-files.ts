@@ -18,6 +18,16 @@ export interface UploadState {
   size: number | undefined;
 }
 
+/**
+ * FileStore's constructor makes its directory with an async mkdir whose
+ * failure is thrown from a callback (an uncaught exception, should the data
+ * directory go away meanwhile); here the directory is made synchronously
+ * before, and that step does nothing.
+ */
+const SyncDirFileStore = class extends (FileStore as unknown as new (options: ConstructorParameters<typeof FileStore>[0]) => object) {
+  checkOrCreateDirectory(): void {}
+} as unknown as typeof FileStore;
+
 export class UploadFiles {
   private store: FileStore | undefined;
 
@@ -31,7 +41,7 @@ export class UploadFiles {
   get datastore(): FileStore {
     if (!this.store) {
       fs.mkdirSync(this.dir, { recursive: true });
-      this.store = new FileStore({ directory: this.dir, expirationPeriodInMilliseconds: this.ttlMs });
+      this.store = new SyncDirFileStore({ directory: this.dir, expirationPeriodInMilliseconds: this.ttlMs });
     }
     return this.store;
   }
