@@ -14,7 +14,6 @@ import type { SyncRow } from '../store/queries/items-sync.js';
 import { prefixEnd } from '../store/queries/items-bulk.js';
 import { chunkSizeFor, ITEMS_PER_STEP } from './subtree-planner.js';
 import { comparePaths } from './path-order.js';
-import { emptyResult } from './replicate-result.js';
 import { sameItem, sidesOf, type ChangeEntry, type FolderEntry, type ReplicateJobParams, type Sides } from './replicate-model.js';
 
 export interface ReplicateCursor {
@@ -75,6 +74,11 @@ class Listing {
   }
 }
 
+/** A tally task: `unchanged` items counted skipped and added to the result (which it creates if no task has yet). */
+function resultTask(unchanged: number): PlannedTask {
+  return { phase: 1, context: { unchanged }, entries: [], itemCount: unchanged };
+}
+
 /** A planning failure of one of the job's folders (nothing else is planned). */
 function folderFailure(path: string, side: 'source' | 'target', code: string, message: string): PlanStep['failures'][number] {
   const entry: FolderEntry = { path, action: 'folder', side };
@@ -102,9 +106,7 @@ export async function planReplicate(ctx: OperationContext, job: JobOf<ReplicateJ
   const dryRun = params.dryRun === true;
   if (cursor === null) {
     const failure = await checkFolders(store, job, sides, params.targetLibraryId);
-    if (failure) return { tasks: [], failures: [failure], cursor: null };
-    // Planning's first step: no task of the job has run yet.
-    await store.jobSetResult({ id: job.id, result: { ...emptyResult(dryRun) } });
+    if (failure) return { tasks: [resultTask(0)], failures: [failure], cursor: null };
   }
   const chunk = chunkSizeFor(store);
   let after = cursor?.after ?? null;
@@ -161,6 +163,7 @@ export async function planReplicate(ctx: OperationContext, job: JobOf<ReplicateJ
     }
   }
   flush();
-  if (unchanged > 0) tasks.push({ phase: 1, context: { unchanged }, entries: [], itemCount: unchanged });
+  // The last step's tally task comes even with nothing unchanged: it writes the job's result (all zero: nothing to do).
+  if (unchanged > 0 || done) tasks.push(resultTask(unchanged));
   return { tasks, failures: [], bytesTotal: dryRun ? 0 : bytesTotal, cursor: done ? null : { after, skips } };
 }

@@ -4,7 +4,8 @@
  * swapped), `trashed`, `unchanged`, content `bytes` written — and for a dry run
  * the changes one by one, the first CHANGES_LISTED in path order. Each task
  * adds its part in its own transaction (the job row locked), so the result
- * holds exactly what committed.
+ * holds exactly what committed; the planner's last step always plans a tally
+ * task, so a job that ran to its end has a result even with nothing to do.
  */
 import type { Store } from '../store/store.js';
 import type { ItemKind } from '../domain/types.js';

@@ -239,7 +239,6 @@ export class Store {
   /** A report's page of items (live or trashed) in a path range of a selection, by (path, id). */
   readonly itemListInventory = this.run(inventory.itemListInventory);
 
-
   /** Records or replaces a job's artifact part; returns the replaced row (lock the job row first: jobs/artifacts.ts does). */
   readonly artifactPut = this.run(artifacts.artifactPut);
   readonly artifactGet = this.run(artifacts.artifactGet);
