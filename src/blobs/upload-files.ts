@@ -63,10 +63,9 @@ export class UploadFiles {
     }
   }
 
-  /** Removes the upload's file and record; absent is not an error. */
+  /** Removes the upload's file and record, and what an import unpacked beside it (a tar.gz's tar); absent is not an error. */
   async remove(id: string): Promise<void> {
     if (!UPLOAD_ID.test(id)) return;
-    await fs.promises.rm(path.join(this.dir, id), { force: true });
-    await fs.promises.rm(path.join(this.dir, `${id}.json`), { force: true });
+    for (const suffix of ['', '.tar', '.tar.partial', '.json']) await fs.promises.rm(path.join(this.dir, `${id}${suffix}`), { force: true });
   }
 }

@@ -7,6 +7,7 @@
  * upload deleted once its import has ended.
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Upload } from 'tus-js-client';
 import { driverFactories } from '../support/drivers.js';
@@ -178,6 +179,10 @@ for (const factory of factories) {
       // Kept after failures (for a retry) until it expires; the fully imported zip is gone.
       expect(await engine.sweepUploads()).toBe(1);
       expect(await t.app.uploads.files.state(idOf(gzipped.url))).toBeDefined();
+      // Its unpacked tar (beside it) goes with it.
+      expect(fs.existsSync(`${t.app.uploads.files.pathOf(idOf(gzipped.url))}.tar`)).toBe(true);
+      await t.app.uploads.files.remove(idOf(gzipped.url));
+      expect(fs.readdirSync(t.app.uploads.files.dir).filter((n) => n.startsWith(idOf(gzipped.url)))).toEqual([]);
     });
 
     it('another user cannot see, resume or delete an upload (404), and cannot import it (404 naming it)', async () => {
