@@ -7,6 +7,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',
+    // Most of a test's time is spent waiting on PostgreSQL, child processes and the disk:
+    // three forks keep two cores busy (vitest's default on two cores is one fork).
+    poolOptions: { forks: { maxForks: 3, minForks: 1 } },
     testTimeout: 30_000,
     hookTimeout: 30_000,
     reporters: ci ? ['verbose'] : ['default'],
