@@ -58,12 +58,14 @@ for (const factory of factories) {
       return res.body;
     }
 
-    /** The library by both routes: the AODocs resource (valid against AODocs' ApiLibrary) and the native one, which adds only appType. */
+    /** The library by both routes: the AODocs resource (valid against AODocs' ApiLibrary) and the native one, which adds only appType and usage. */
     async function bothViews(libraryId: string): Promise<Json> {
       const aodocs = await ok('GET', `/api/library/v1/${libraryId}`);
       expect(published.ApiLibrary(aodocs), JSON.stringify(published.ApiLibrary.errors)).toBe(true);
-      const { appType, ...native } = await ok('GET', `/api/v1/libraries/${libraryId}`);
+      const { appType, usage, ...native } = await ok('GET', `/api/v1/libraries/${libraryId}`);
       expect(appType).toBe(2);
+      expect(usage).toEqual({ items: expect.any(Number), bytes: expect.any(Number) });
+      expect(aodocs.usage).toBeUndefined();
       expect(native).toEqual(aodocs);
       return aodocs;
     }
