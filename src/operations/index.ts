@@ -17,13 +17,22 @@ import { replicateOperation } from './replicate.js';
 
 /** `importSources`: what an import may read (no import roots and no uploads when absent). */
 export function createOperationRegistry(options: { enableBenchJobs: boolean; importSources?: ImportSources }): OperationRegistry {
-  const operations: Operation[] = [copyOperation, moveOperation, trashOperation, restoreOperation, purgeOperation, emptyTrashOperation];
-  operations.push(exportOperation);
-  operations.push(replicateOperation);
-  operations.push(importOperation(options.importSources ?? { importRoots: [], archiveLimits: DEFAULT_ARCHIVE_LIMITS }));
-  operations.push(verifyOperation);
-  operations.push(reportOperation);
-  operations.push(extractOperation(options.importSources?.archiveLimits ?? DEFAULT_ARCHIVE_LIMITS));
+  const archiveLimits = options.importSources?.archiveLimits ?? DEFAULT_ARCHIVE_LIMITS;
+  // In JOB_TYPES' order: the order of the OpenAPI document's branches and of the error naming the types.
+  const operations: Operation[] = [
+    copyOperation,
+    moveOperation,
+    trashOperation,
+    restoreOperation,
+    purgeOperation,
+    emptyTrashOperation,
+    exportOperation,
+    importOperation(options.importSources ?? { importRoots: [], archiveLimits }),
+    extractOperation(archiveLimits),
+    replicateOperation,
+    reportOperation,
+    verifyOperation,
+  ];
   if (options.enableBenchJobs) operations.push(noopOperation);
   return new OperationRegistry(operations);
 }

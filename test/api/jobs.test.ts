@@ -183,7 +183,7 @@ for (const factory of factories) {
         if (message !== undefined) expect(res.body.error.message, where).toBe(message);
       };
       const unknown = await t.call('POST', '/api/v1/jobs', { json: { type: 'shred', libraryId: lib, params: {} } });
-      expect(unknown.body.error.message).toBe("type: must be one of copy, move, trash, restore, purge, empty_trash, noop (got 'shred')");
+      expect(unknown.body.error.message).toBe("type: must be one of copy, move, trash, restore, purge, empty_trash, export, import, extract, replicate, report, verify, noop (got 'shred')");
       const both = 'params: give either paths or itemIds, not both';
       for (const type of ['copy', 'move']) {
         const to = { destination: '/d' };
@@ -239,10 +239,10 @@ for (const factory of factories) {
         const res = await plain.call('POST', '/api/v1/jobs', { json: { type: 'noop', libraryId: library.body.libraryId, params: { count: 1 } } });
         expect(res.status).toBe(400);
         expect(res.body.error.details.field).toBe('type');
-        expect(res.body.error.message).toBe("type: must be one of copy, move, trash, restore, purge, empty_trash (got 'noop')");
+        expect(res.body.error.message).toBe("type: must be one of copy, move, trash, restore, purge, empty_trash, export, import, extract, replicate, report, verify (got 'noop')");
         const doc = (await plain.call('GET', '/api/v1/openapi.json')).body;
         const branches = doc.paths['/api/v1/jobs'].post.requestBody.content['application/json'].schema.oneOf;
-        expect(branches.map((b: JobJson) => b.properties.type.enum)).toEqual(['copy', 'move', 'trash', 'restore', 'purge', 'empty_trash'].map((type) => [type]));
+        expect(branches.map((b: JobJson) => b.properties.type.enum)).toEqual(['copy', 'move', 'trash', 'restore', 'purge', 'empty_trash', 'export', 'import', 'extract', 'replicate', 'report', 'verify'].map((type) => [type]));
         expect(doc.components.schemas.Job.properties.params.anyOf.map((p: JobJson) => p.title)).not.toContain('noop params');
       } finally {
         await plain.dispose();
@@ -611,7 +611,7 @@ for (const factory of factories) {
       expect(body.discriminator).toEqual({ propertyName: 'type' });
       const branches: JobJson[] = body.oneOf;
       // `type` is a constant per branch (written as a one-value enum in the document).
-      expect(branches.map((b) => b.properties.type.enum)).toEqual(['copy', 'move', 'trash', 'restore', 'purge', 'empty_trash', 'noop'].map((type) => [type]));
+      expect(branches.map((b) => b.properties.type.enum)).toEqual(['copy', 'move', 'trash', 'restore', 'purge', 'empty_trash', 'export', 'import', 'extract', 'replicate', 'report', 'verify', 'noop'].map((type) => [type]));
       const byType = new Map(branches.map((b) => [b.properties.type.enum[0] as string, b]));
       for (const branch of branches) {
         expect(Object.keys(branch.properties)).toEqual(['type', 'libraryId', 'params', 'priority']);
