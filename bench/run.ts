@@ -131,7 +131,7 @@ async function main() {
   if (which === 'import') return importBench(process.argv.slice(3));
   if (which === 'replicate') return replicate(process.argv.slice(3));
   if (which === 'export') return exportBench(process.argv.slice(3));
-  if (which !== 'platform') throw new Error(`unknown benchmark '${which}' (known: platform, peers, engine, replicate, export)`);
+  if (which !== 'platform') throw new Error(`unknown benchmark '${which}' (known: platform, peers, engine, replicate, export, import)`);
   // `platform [sqlite] [postgres]`: the databases to run (default both).
   const named = process.argv.slice(3);
   const unknown = named.filter((a) => a !== 'sqlite' && a !== 'postgres');
