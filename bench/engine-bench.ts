@@ -19,6 +19,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import BetterSqlite3 from 'better-sqlite3';
+import { expectStatus, median, uploadFiles, writePlainFiles } from './lib/file-tree.js';
 import { startTarget, watchMemory, type DbKind, type EngineTarget } from './lib/engine-target.js';
 import { dropDatabase, now, round, secondsSince, sleep } from './peers/common.js';
 import { runPeersBench } from './peers/run-peers.js';
@@ -64,16 +65,7 @@ function log(line: string) {
   process.stderr.write(`engine [${Math.round((Date.now() - benchStart) / 1000)} s]: ${line}\n`);
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-export function expectStatus<T>(res: { status: number; body: T }, status: number, what: string): T {
-  if (res.status !== status) throw new Error(`${what}: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 500)}`);
-  return res.body;
-}
+export { expectStatus };
 
 export async function createLibrary(t: EngineTarget, name: string, extra: Record<string, unknown> = {}): Promise<string> {
   const lib = expectStatus(await t.api<{ libraryId: string }>('POST', '/api/v1/libraries', { name, ...extra }), 201, `create library ${name}`);
@@ -631,23 +623,11 @@ async function copyBench(dbs: DbKind[]) {
       const rel = (i: number) => `src/d${String(i % 100).padStart(2, '0')}/f${String(i).padStart(5, '0')}.bin`;
       log(`copy ${db}: uploading ${COPY_FILES} files of 4 KiB into library A (storage a)…`);
       const uploadStart = now();
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: 16 }, async () => {
-          while (next < files.length) {
-            const i = next++;
-            expectStatus(await t.api('PUT', `/api/v1/libraries/${a}/files/${rel(i)}`, files[i]), 201, 'upload');
-          }
-        }),
-      );
+      await uploadFiles(t, a, files, rel);
       const uploadSeconds = round(secondsSince(uploadStart), 1);
       // The same files as plain files on the same disk, for cp -r.
       const plain = path.join(scratch, 'plain');
-      for (let i = 0; i < files.length; i++) {
-        const file = path.join(plain, rel(i));
-        fs.mkdirSync(path.dirname(file), { recursive: true });
-        fs.writeFileSync(file, files[i]!);
-      }
+      writePlainFiles(plain, files, rel);
       execFileSync('sync');
       // cp -r varies several-fold from run to run on this VM: three trials, the median counts.
       const cpTrials: Array<{ seconds: number; withSyncSeconds: number }> = [];

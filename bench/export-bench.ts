@@ -15,19 +15,14 @@ import crypto from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { startTarget, type DbKind } from './lib/engine-target.js';
 import { now, round, secondsSince } from './peers/common.js';
-import { createLibrary, disposeTarget, expectStatus, runJob, type JobRun } from './engine-bench.js';
+import { createLibrary, disposeTarget, runJob, type JobRun } from './engine-bench.js';
+import { expectStatus, median, uploadFiles, writePlainFiles } from './lib/file-tree.js';
 
 const FILES = Number(process.env.BENCH_EXPORT_FILES ?? 10_000);
 const TRIALS = 3;
 
 function log(line: string) {
   process.stderr.write(`export: ${line}\n`);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Where zip is, or why the reference cannot be measured. */
@@ -69,24 +64,12 @@ export async function runExportBench(dbs: DbKind[]) {
       const rel = (i: number) => `src/d${String(i % 100).padStart(2, '0')}/f${String(i).padStart(5, '0')}.txt`;
       log(`${db}: uploading ${FILES} files of 4 KiB…`);
       const uploadStart = now();
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: 16 }, async () => {
-          while (next < files.length) {
-            const i = next++;
-            expectStatus(await t.api('PUT', `/api/v1/libraries/${lib}/files/${rel(i)}`, files[i]), 201, 'upload');
-          }
-        }),
-      );
+      await uploadFiles(t, lib, files, rel);
       const uploadSeconds = round(secondsSince(uploadStart), 1);
       let reference: ReturnType<typeof zipReference> | { skipped: string } = { skipped: 'zip missing' };
       if ('path' in zip) {
         const plain = path.join(scratch, 'plain');
-        for (let i = 0; i < files.length; i++) {
-          const file = path.join(plain, rel(i));
-          fs.mkdirSync(path.dirname(file), { recursive: true });
-          fs.writeFileSync(file, files[i]!);
-        }
+        writePlainFiles(plain, files, rel);
         reference = zipReference(zip.path, plain, 'src', scratch);
         log(`${db}: zip -r -q ${reference.trials.join(', ')} s (median ${reference.seconds}), ${reference.bytes} bytes`);
       }

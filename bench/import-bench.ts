@@ -15,18 +15,13 @@ import { execFileSync } from 'node:child_process';
 import { startTarget, type DbKind } from './lib/engine-target.js';
 import { now, round, secondsSince } from './peers/common.js';
 import { createLibrary, disposeTarget, runJob, type JobRun } from './engine-bench.js';
+import { median } from './lib/file-tree.js';
 
 const FILES = Number(process.env.BENCH_IMPORT_FILES ?? 10_000);
 const TRIALS = 3;
 
 function log(line: string) {
   process.stderr.write(`import: ${line}\n`);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** `cp -r src dst && sync`, TRIALS times into fresh directories (the page cache flushed before each). */
