@@ -9,7 +9,7 @@ export default defineConfig({
     pool: 'forks',
     // Most of a test's time is spent waiting on PostgreSQL, child processes and the disk:
     // three forks keep two cores busy (vitest's default on two cores is one fork).
-    poolOptions: { forks: { maxForks: 3, minForks: 1 } },
+    maxWorkers: 3,
     testTimeout: 30_000,
     hookTimeout: 30_000,
     reporters: ci ? ['verbose'] : ['default'],
