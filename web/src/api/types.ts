@@ -1,0 +1,47 @@
+/** The API's shapes, as the dashboard reads them (the server's OpenAPI document is the reference). */
+
+export type UserRole = 'user' | 'admin' | 'super_admin';
+export type LibraryRole = 'READER' | 'WRITER' | 'ADMIN';
+
+export interface SessionUser {
+  id: number;
+  email: string;
+  name: string;
+  role: UserRole;
+  domain: string;
+}
+
+export interface Session {
+  user: SessionUser;
+  csrfToken: string;
+  expiresAt: string;
+}
+
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'partially_succeeded' | 'cancelling' | 'cancelled' | string;
+
+export interface Job {
+  id: number;
+  type: string;
+  status: JobStatus;
+  libraryId: string;
+  targetLibraryId: string | null;
+  requestor: { id: number; email: string; name: string };
+  origin: 'admin' | 'self_service' | 'system';
+  params: Record<string, unknown>;
+  priority: number;
+  counts: { total: number; succeeded: number; failed: number; skipped: number; remaining: number; retries: number };
+  bytes: { total: number; done: number };
+  progress: number;
+  retryOf: number | null;
+  createdAt: string;
+  startedAt: string | null;
+  lastActivityAt: string;
+  finishedAt: string | null;
+  error: { code: string; message: string } | null;
+  result: Record<string, unknown> | null;
+}
+
+export interface JobPage {
+  jobs: Job[];
+  nextCursor: string | null;
+}
