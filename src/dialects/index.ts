@@ -6,14 +6,16 @@
  * Each is built on the kit (kit/): its vendor's ErrorSurface for every error
  * under its paths, its authentication as one installPrincipal step, and
  * renameField for service errors in its vendor's field names; all three are
- * encapsulated to its routes.
+ * encapsulated to its routes. Each also renders a job for the native
+ * "seen by vendor APIs" view (vendor-views.ts).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { ApiContext } from '../api/context.js';
 import { vspOnePlugin } from './vsp-one/plugin.js';
 import { avepointDialect } from './avepoint/plugin.js';
 import { aodocsPlugin } from './aodocs/plugin.js';
 import { koodrivePlugin } from './koodrive/plugin.js';
+import { vendorViewRoutes } from './vendor-views.js';
 
 export async function registerDialects(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   // One line per dialect: await app.register(plugin, { ctx });
@@ -24,3 +26,12 @@ export async function registerDialects(app: FastifyInstance, ctx: ApiContext): P
   void app;
   void ctx;
 }
+
+/**
+ * Native routes the dialects serve, registered by src/api/server.ts inside the
+ * native API's scope (its authentication, errors and OpenAPI document):
+ * GET /api/v1/jobs/{jobId}/vendor-views, a job through every dialect's mapping.
+ */
+export const dialectNativeRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (api, { ctx }) => {
+  await api.register(vendorViewRoutes, { ctx });
+};

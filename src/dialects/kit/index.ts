@@ -6,9 +6,12 @@
  *   issue is worded, its body shape) to installErrorSurface;
  * - principal: its authentication as one `onRequest` step that leaves the
  *   caller on `request.principal` (installPrincipal, callerOf);
- * - renameField: a service error about a service field, in the vendor's words.
+ * - renameField: a service error about a service field, in the vendor's words;
+ * - vendor views: how a dialect shows one job to the native "seen by vendor
+ *   APIs" view, with the mapping its own routes use.
  */
 export { installErrorSurface, installNotFound, statusOf, type ErrorSurface, type Problem, type ProblemCode } from '../../api/error-handler.js';
 export { issueField, type ValidationIssue } from '../../api/validation-issue.js';
 export { installPrincipal, callerOf, type Authenticate } from './principal.js';
 export { renameField, type FieldNames } from './rename-field.js';
+export { unavailable, type VendorRenderer, type VendorView, type VendorViewInput } from './vendor-view.js';

@@ -18,21 +18,20 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiContext } from '../../api/context.js';
 import { InvalidArgumentError, NotFoundError } from '../../domain/errors.js';
-import { FINAL_STATUSES, progressOf, type Job } from '../../domain/jobs.js';
-import type { Principal } from '../../domain/types.js';
 import { systemClock, type Clock } from '../../services/clock.js';
 import { callerOf, installErrorSurface, installNotFound, installPrincipal, renameField } from '../kit/index.js';
 import { kooAuthentication } from './auth.js';
 import { KOODRIVE_ERRORS } from './errors.js';
-import { jobInfo, NAMEABLE_TYPES, nativeStatusesOf, nativeTypesOf, type JobInfo } from './mapping.js';
+import { NAMEABLE_TYPES, nativeStatusesOf, nativeTypesOf } from './mapping.js';
 import { CreateJobBody, CreateJobResponse, errorResponses, JobDetailResponse, JobIdParams, ListJobsQuery, ListJobsResponse } from './schemas.js';
 import { kooFieldOf, nativeTypeOf, taskNameOf, toSubmitJob } from './task-request.js';
 import { toTransferJob } from './transfer-request.js';
-import { taskInfosOf } from './task-detail.js';
+import { kooJobInfo, kooTaskDetail, OK } from './job-detail.js';
 
 export const KOODRIVE_PREFIX = '/koodrive/ose/v1';
 
-const OK = { code: 0, msg: 'OK' } as const;
+/** Where the client reached this server (the base of signed links). */
+const baseUrlOf = (request: FastifyRequest) => `${request.protocol}://${request.host}`;
 
 export interface KooDriveOptions {
   ctx: ApiContext;
@@ -45,19 +44,6 @@ const routes: FastifyPluginAsyncTypebox<KooDriveOptions> = async (scope, { ctx, 
   installErrorSurface(plain, KOODRIVE_ERRORS);
   installNotFound(plain, KOODRIVE_ERRORS);
   installPrincipal(plain, kooAuthentication(ctx.auth, clock));
-
-  /** JobInfo, with a package download's `downloadUrl` once it has ended with its package (a signed link, as the native result-link). */
-  async function render(caller: Principal, request: FastifyRequest, job: Job): Promise<JobInfo | undefined> {
-    const info = jobInfo(job, caller.domain.name);
-    if (!info || job.type !== 'export' || !FINAL_STATUSES.includes(job.status)) return info;
-    try {
-      const link = await ctx.artifacts.resultLink(caller, job.id, { baseUrl: `${request.protocol}://${request.host}` });
-      return { ...info, downloadUrl: link.url };
-    } catch (error) {
-      if (error instanceof NotFoundError) return info; // no package: failed, cancelled, or expired
-      throw error;
-    }
-  }
 
   scope.get(
     '/jobs',
@@ -73,7 +59,7 @@ const routes: FastifyPluginAsyncTypebox<KooDriveOptions> = async (scope, { ctx, 
         offset: q.offset,
         limit: q.limit,
       });
-      return { ...OK, data: (await Promise.all(jobs.map(({ job }) => render(caller, request, job)))).map((info) => info!) };
+      return { ...OK, data: (await Promise.all(jobs.map(({ job }) => kooJobInfo(ctx, caller, baseUrlOf(request), job)))).map((info) => info!) };
     },
   );
 
@@ -112,11 +98,10 @@ const routes: FastifyPluginAsyncTypebox<KooDriveOptions> = async (scope, { ctx, 
     async (request) => {
       const caller = callerOf(request);
       const { job } = await ctx.jobs.get(caller, request.params.jobId);
-      const info = await render(caller, request, job);
+      const detail = await kooTaskDetail(ctx, caller, baseUrlOf(request), job);
       // A job of a type KooDrive cannot name is not a KooDrive task.
-      if (!info) throw new NotFoundError(`task ${job.id} not found`);
-      const taskInfos = await taskInfosOf(job, (cursor) => ctx.jobs.failures(caller, job.id, { limit: 1000, cursor }));
-      return { ...OK, data: { jobInfo: { ...info, userId: String(job.requestorId), progress: progressOf(job) }, taskInfos } };
+      if (!detail) throw new NotFoundError(`task ${job.id} not found`);
+      return detail;
     },
   );
 };

@@ -17,6 +17,7 @@ import { isVspJobType, LISTED_TYPES, NATIVE_TYPE_OF, VSP_JOB_TYPES, vspJob, vspJ
 import { readReplicateParams, vspFieldOf } from './job-params.js';
 import { readMirrorParams, readReconciliationParams, replicationModeOf } from './mirror-params.js';
 import { vspAuthentication } from './credentials.js';
+import { bucketNamesOf, renderVspJob } from './job-view.js';
 import { parseAnyBodyAsJson } from './body-parsers.js';
 import type { XsrfTokens } from './xsrf.js';
 
@@ -37,22 +38,7 @@ export const vspJobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext; xsrf: Xs
     }
   }
 
-  /** Library id → name for a page of jobs (their buckets and target buckets); `known`: a library this request already read. */
-  async function bucketNames(caller: Principal, jobs: Job[], known?: { id: string; name: string }): Promise<Map<string, string>> {
-    const ids = new Set<string>();
-    for (const job of jobs) {
-      ids.add(job.libraryId);
-      if (job.targetLibraryId !== null) ids.add(job.targetLibraryId);
-    }
-    if (known) ids.delete(known.id);
-    const names = await ctx.libraries.namesInDomain(caller, ids);
-    if (known) names.set(known.id, known.name);
-    return names;
-  }
-
-  async function render(caller: Principal, job: Job): Promise<VspJob> {
-    return vspJob(job, await bucketNames(caller, [job]));
-  }
+  const render = (caller: Principal, job: Job): Promise<VspJob> => renderVspJob(ctx.libraries, caller, job);
 
   /** A job VSP can name, visible to the caller; 404 otherwise (as for another domain's job). */
   async function namedJob(caller: Principal, id: number): Promise<Job> {
@@ -85,7 +71,7 @@ export const vspJobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext; xsrf: Xs
       });
     const jobs = page.jobs.map((j) => j.job);
     // The bucket filtered on was read above: its name needs no second read (other buckets, copy targets say, are read).
-    const names = await bucketNames(caller, jobs, filtered);
+    const names = await bucketNamesOf(ctx.libraries, caller, jobs, filtered);
     return { jobs: jobs.map((job) => vspJob(job, names)), pageToken: page.nextCursor ?? '' };
   });
 
