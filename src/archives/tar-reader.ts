@@ -3,9 +3,12 @@
  * zlib's gunzip, whose output is guarded by the ratio limit on the actual
  * bytes). Each entry records where its data starts in the tar stream, so a
  * plain tar entry can be reopened later by a byte range; a tar.gz entry
- * cannot (its bytes are only ever read in the one pass).
+ * cannot (its bytes are only ever read in the one pass). Listing a plain tar
+ * reads its headers, not the data of the entries nobody opens: tar-stream
+ * is handed zeros for those (it counts data bytes, never looks at them), and
+ * reading resumes past them, so listing a 2 GiB entry costs no 2 GiB read.
  */
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import tar from 'tar-stream';
 import type { ArchiveLimits } from '../domain/archive-limits.js';
@@ -69,6 +72,36 @@ function toNodeStream(entry: TarEntry, what: string): Readable {
   return out;
 }
 
+/** Stands in for the data of a plain tar's entries that nobody reads. */
+const ZEROS = Buffer.alloc(1024 * 1024);
+
+/**
+ * A plain tar's bytes in order, except that the data up to `skip.until` (set
+ * once an entry is passed unread) comes as zeros without being read.
+ */
+async function* tarBytesSkipping(source: ByteSource, skip: { until: number }): AsyncGenerator<Buffer> {
+  let pos = 0;
+  while (pos < source.size) {
+    const until = Math.min(skip.until, source.size);
+    if (until > pos) {
+      const n = Math.min(until - pos, ZEROS.length);
+      pos += n;
+      yield ZEROS.subarray(0, n);
+      continue;
+    }
+    const stream = await source.openRange(pos, source.size);
+    try {
+      for await (const chunk of stream) {
+        pos += (chunk as Buffer).length;
+        yield chunk as Buffer;
+        if (skip.until > pos) break;
+      }
+    } finally {
+      stream.destroy();
+    }
+  }
+}
+
 /** A plain tar entry's bytes from its locator (exactly `size` bytes, or CORRUPT_ARCHIVE when the archive is cut short). */
 export async function openTarEntry(source: ByteSource, locator: TarLocator, name: string): Promise<Readable> {
   const what = `entry ${JSON.stringify(name)}`;
@@ -86,7 +119,8 @@ export async function openTarEntry(source: ByteSource, locator: TarLocator, name
  * corrupt input rejects the iteration with CORRUPT_ARCHIVE.
  */
 export async function* listTar(source: ByteSource, gzip: boolean, limits: ArchiveLimits, signal?: AbortSignal): AsyncGenerator<ArchiveEntry> {
-  const input = source.size > 0 ? await source.openRange(0, source.size) : emptyStream();
+  const skip = { until: 0 };
+  const input = source.size === 0 ? emptyStream() : gzip ? await source.openRange(0, source.size) : Readable.from(tarBytesSkipping(source, skip), { objectMode: false });
   const stages: Readable[] = [input];
   if (gzip) {
     const compressed = new ByteCounter();
@@ -101,7 +135,7 @@ export async function* listTar(source: ByteSource, gzip: boolean, limits: Archiv
   });
   tarBytes.pipe(extract);
   const entries = extract[Symbol.asyncIterator]();
-  let current: { entry: TarEntry; finished: Promise<void>; out?: Readable } | undefined;
+  let current: { entry: TarEntry; finished: Promise<void>; dataEnd: number | null; out?: Readable } | undefined;
   let total = 0;
   try {
     for (let index = 0; ; index++) {
@@ -109,7 +143,11 @@ export async function* listTar(source: ByteSource, gzip: boolean, limits: Archiv
       if (current) {
         // What the reader left unread is skipped (drained), so the next header can be parsed.
         if (current.out) current.out.resume();
-        else current.entry.resume();
+        else {
+          // Unopened: its data need not be read (a plain tar's reader skips to where it ends).
+          if (current.dataEnd !== null) skip.until = Math.max(skip.until, current.dataEnd);
+          current.entry.resume();
+        }
         await current.finished;
         current = undefined;
       }
@@ -133,7 +171,11 @@ export async function* listTar(source: ByteSource, gzip: boolean, limits: Archiv
         throw new ArchiveError('LIMIT_EXCEEDED', `${source.label}: more than ${limits.maxTotalBytes} uncompressed bytes (the limit is BATCHYARD_ARCHIVE_MAX_BYTES)`);
       }
       const offset = (header as tar.Header & { byteOffset?: number }).byteOffset;
-      const slot: { entry: TarEntry; finished: Promise<void>; out?: Readable } = { entry, finished: settled(entry) };
+      const slot: { entry: TarEntry; finished: Promise<void>; dataEnd: number | null; out?: Readable } = {
+        entry,
+        finished: settled(entry),
+        dataEnd: !gzip && typeof offset === 'number' ? offset + (header.size ?? 0) : null,
+      };
       current = slot;
       const what = `entry ${JSON.stringify(header.name)}`;
       const mtime = header.mtime?.getTime();

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import { Transform, pipeline as pipelineCallback, type Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ArchiveError, entrySegments, fileSource, openArchive, type ArchiveEntry } from '../../src/archives/index.js';
 import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from '../../src/domain/archive-limits.js';
@@ -133,6 +133,51 @@ describe('archive reader', () => {
     const damaged = Buffer.from(stored);
     damaged[30 + 5] = 'j'.charCodeAt(0); // flips a byte of a.txt's data: the CRC-32 no longer matches
     expect((await readAll(damaged)).entries).toEqual([{ name: 'a.txt', kind: 'file', size: 5, error: 'CORRUPT_ARCHIVE' }]);
+  });
+
+  it('lists a plain tar without reading the data of entries left unopened; a cut one still ends with CORRUPT_ARCHIVE', async () => {
+    const big = Buffer.alloc(5 * 1024 * 1024, 7);
+    const plain = await tarOf([{ name: 'big.bin', data: big }, { name: 'after.txt', data: 'after' }, { name: 'last.bin', data: big }]);
+    const file = await fileOf(plain);
+    const real = await fileSource(file);
+    let read = 0;
+    const counted = {
+      ...real,
+      openRange: async (start: number, end: number) => {
+        const counter = new Transform({
+          transform(chunk: Buffer, _encoding, done) {
+            read += chunk.length;
+            done(null, chunk);
+          },
+        });
+        return pipelineCallback(await real.openRange(start, end), counter, () => {});
+      },
+    };
+    const archive = await openArchive(counted, DEFAULT_ARCHIVE_LIMITS);
+    const listed: Array<[string, number]> = [];
+    let after = '';
+    for await (const entry of archive.entries()) {
+      listed.push([entry.name, entry.size]);
+      if (entry.name === 'after.txt') after = await text(await entry.open());
+    }
+    expect(listed).toEqual([['big.bin', big.length], ['after.txt', 5], ['last.bin', big.length]]);
+    expect(after).toBe('after');
+    // Headers, the small entry and what was read ahead before a skip: far from the 10 MiB of data.
+    expect(read).toBeLessThan(2 * 1024 * 1024);
+    const files: ArchiveEntry[] = [];
+    for await (const entry of archive.entries()) if (entry.kind === 'file') files.push(entry);
+    expect((await text(await archive.openAt(files[2]!.locator!, 'last.bin'))).length).toBe(big.length);
+    await archive.close();
+
+    const cut = await fileSource(await fileOf(plain.subarray(0, big.length + 4096)));
+    const cutArchive = await openArchive(cut, DEFAULT_ARCHIVE_LIMITS);
+    const names: string[] = [];
+    await expect(
+      (async () => {
+        for await (const entry of cutArchive.entries()) names.push(entry.name);
+      })(),
+    ).rejects.toMatchObject({ reason: 'CORRUPT_ARCHIVE' });
+    await cutArchive.close();
   });
 
   it('tells links and special files apart in zip and tar', async () => {
