@@ -6,6 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { Store } from '../store/store.js';
+import type { ChildOrder } from '../store/queries/items.js';
 import type { Item, Library, Principal } from '../domain/types.js';
 import type { BlobStore } from '../blobs/blob-store.js';
 import { BlobCollectedError, ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError, PayloadTooLargeError, PreconditionFailedError } from '../domain/errors.js';
@@ -224,18 +225,33 @@ export class ItemService {
     return { item, blobStore: this.blobs.get(library.storage) };
   }
 
-  /** A page of a live folder's children, by name. */
-  async listChildren(caller: Principal, libraryId: string, p: { folder: ItemRef; limit: number; cursor?: string }): Promise<Page<Item>> {
+  /** A page of a live folder's children, by name unless `order` says otherwise (a cursor belongs to its order). */
+  async listChildren(caller: Principal, libraryId: string, p: { folder: ItemRef; limit: number; cursor?: string; order?: ChildOrder }): Promise<Page<Item>> {
     if ('path' in p.folder) parsePath(p.folder.path, 'path');
     await this.libraries.access(caller, libraryId, 'READER');
     const folder = await this.resolve(libraryId, p.folder);
     if (folder.kind !== 'folder') throw new InvalidArgumentError(`path: '${folder.path}' is a file, not a folder`, { field: 'path' });
     if (folder.trashedAt !== null) throw new NotFoundError(`folder ${folder.id} is in the trash`, { id: folder.id });
-    const after = p.cursor === undefined ? undefined : decodeCursor(`items:${folder.id}`, p.cursor, { name: 'string' });
-    const rows = await this.store.itemListChildren({ libraryId, parentId: folder.id, parentPath: folder.path, afterName: after?.name, limit: p.limit + 1 });
+    const order = p.order ?? { by: 'name', desc: false };
+    // Name ascending keeps the cursors it always had; the other orders carry the sort value too.
+    const kind = order.by === 'name' && !order.desc ? `items:${folder.id}` : `items:${folder.id}:${order.by}:${order.desc ? 'desc' : 'asc'}`;
+    const byName = order.by === 'name';
+    let after: { name: string; v?: number } | undefined;
+    if (p.cursor !== undefined) after = byName ? decodeCursor(kind, p.cursor, { name: 'string' }) : decodeCursor(kind, p.cursor, { name: 'string', v: 'number' });
+    const rows = await this.store.itemListChildren({
+      libraryId,
+      parentId: folder.id,
+      parentPath: folder.path,
+      afterName: after?.name,
+      afterValue: after?.v,
+      order,
+      limit: p.limit + 1,
+    });
     const items = rows.slice(0, p.limit);
     const last = items.at(-1);
-    return { items, nextCursor: rows.length > p.limit && last ? encodeCursor(`items:${folder.id}`, { name: last.name }) : null };
+    if (!(rows.length > p.limit && last)) return { items, nextCursor: null };
+    const key: Record<string, string | number> = byName ? { name: last.name } : { name: last.name, v: order.by === 'size' ? last.size : last.modifiedAt };
+    return { items, nextCursor: encodeCursor(kind, key) };
   }
 
   /**

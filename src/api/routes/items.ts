@@ -3,7 +3,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { ApiContext } from '../context.js';
 import { principalOf } from '../auth-hook.js';
 import { errorResponses, LibraryIdParams, PageQuery } from '../schemas/common.js';
-import { CreateFolderBody, ItemBody, ListItemsQuery, MoveItemBody } from '../schemas/items.js';
+import { ChildrenQuery, childOrderOf, CreateFolderBody, ItemBody, ListItemsQuery, MoveItemBody } from '../schemas/items.js';
 import { JobBody } from '../schemas/jobs.js';
 import { itemView, jobView } from '../views.js';
 import { FileParams, filePathFromUrl } from './files.js';
@@ -31,10 +31,10 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async 
 
   app.get(
     '/libraries/:libraryId/items',
-    { schema: { tags: ['items'], summary: "A folder's children, by name, a page at a time", params: LibraryIdParams, querystring: ListItemsQuery, response: { 200: ItemPage, ...errorResponses } } },
+    { schema: { tags: ['items'], summary: "A folder's children, by name (or `order`), a page at a time", params: LibraryIdParams, querystring: ListItemsQuery, response: { 200: ItemPage, ...errorResponses } } },
     async (request) => {
-      const { path, limit, cursor } = request.query;
-      const page = await ctx.items.listChildren(principalOf(request), request.params.libraryId, { folder: { path: path ?? '/' }, limit: limit ?? 100, cursor });
+      const { path, limit, cursor, order } = request.query;
+      const page = await ctx.items.listChildren(principalOf(request), request.params.libraryId, { folder: { path: path ?? '/' }, limit: limit ?? 100, cursor, order: childOrderOf(order) });
       return { items: page.items.map(itemView), nextCursor: page.nextCursor };
     },
   );
@@ -47,12 +47,13 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async 
 
   app.get(
     '/libraries/:libraryId/items/:itemId/children',
-    { schema: { tags: ['items'], summary: "A folder's children by the folder's id", params: ItemIdParams, querystring: PageQuery, response: { 200: ItemPage, ...errorResponses } } },
+    { schema: { tags: ['items'], summary: "A folder's children by the folder's id", params: ItemIdParams, querystring: ChildrenQuery, response: { 200: ItemPage, ...errorResponses } } },
     async (request) => {
       const page = await ctx.items.listChildren(principalOf(request), request.params.libraryId, {
         folder: { id: request.params.itemId },
         limit: request.query.limit ?? 100,
         cursor: request.query.cursor,
+        order: childOrderOf(request.query.order),
       });
       return { items: page.items.map(itemView), nextCursor: page.nextCursor };
     },

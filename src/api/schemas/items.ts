@@ -23,11 +23,38 @@ export const CreateFolderBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** A folder listing's orders: ties go by name in the same direction. */
+export const CHILD_ORDERS = ['name_asc', 'name_desc', 'size_asc', 'size_desc', 'modified_asc', 'modified_desc'] as const;
+export type ChildOrderName = (typeof CHILD_ORDERS)[number];
+
+const ChildOrderParam = Type.Union(
+  CHILD_ORDERS.map((order) => Type.Literal(order)),
+  { default: 'name_asc', description: 'name_asc (default), name_desc, size_asc, size_desc, modified_asc or modified_desc; ties go by name. A cursor is good only for the order it came from.' },
+);
+
+/** `size_desc` → `{by: 'size', desc: true}` (the service's and the store's form). */
+export function childOrderOf(order: ChildOrderName | undefined): { by: 'name' | 'size' | 'modified'; desc: boolean } | undefined {
+  if (order === undefined) return undefined;
+  const [by, direction] = order.split('_') as ['name' | 'size' | 'modified', 'asc' | 'desc'];
+  return { by, desc: direction === 'desc' };
+}
+
 export const ListItemsQuery = Type.Object(
   {
     path: Type.Optional(Type.String({ maxLength: 4096, default: '/' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 6000 })),
+    order: Type.Optional(ChildOrderParam),
+  },
+  { additionalProperties: false },
+);
+
+/** The children of a folder by its id: a page, in an order. */
+export const ChildrenQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 6000 })),
+    order: Type.Optional(ChildOrderParam),
   },
   { additionalProperties: false },
 );

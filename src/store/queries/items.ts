@@ -43,15 +43,54 @@ const nextChildren = prepared(['parentId', 'afterName', 'limit'], (db, p: { pare
   childrenQuery(db, p).where('name', '>', p.afterName).orderBy('name').limit(p.limit),
 );
 
+/** A folder page's order: by name, size or modification time, either way; ties go by name the same way. */
+export interface ChildOrder {
+  by: 'name' | 'size' | 'modified';
+  desc: boolean;
+}
+
+/**
+ * A page of a folder in another order than by name ascending, after the
+ * previous page's last (value, name). Size and time have no index of their
+ * own: the folder's children are read by the parent index and the database
+ * keeps the page's top rows.
+ */
+function orderedChildren(
+  db: Kysely<Database>,
+  p: { parentId: number; order: ChildOrder; afterName: string | undefined; afterValue: number | undefined; limit: number },
+) {
+  const column = p.order.by === 'size' ? 'size' : p.order.by === 'modified' ? 'modified_at' : null;
+  const direction = p.order.desc ? 'desc' : 'asc';
+  const beyond = p.order.desc ? '<' : '>';
+  let query = childrenQuery(db, p);
+  const afterName = p.afterName;
+  if (afterName !== undefined) {
+    if (column === null) query = query.where('name', beyond, afterName);
+    else {
+      const value = p.afterValue ?? 0;
+      query = query.where((eb) => eb.or([eb(column, beyond, value), eb.and([eb(column, '=', value), eb('name', beyond, afterName)])]));
+    }
+  }
+  if (column !== null) query = query.orderBy(column, direction);
+  return query.orderBy('name', direction).limit(p.limit).execute();
+}
+
+/**
+ * A page of a folder's live children: by name (the default, `order` absent)
+ * after `afterName`, or in `order` after the last row's (`afterValue`, `afterName`).
+ */
 export async function itemListChildren(
   db: Kysely<Database>,
-  p: { libraryId: string; parentId: number; parentPath: string; afterName: string | undefined; limit: number },
+  p: { libraryId: string; parentId: number; parentPath: string; afterName: string | undefined; limit: number; order?: ChildOrder; afterValue?: number },
 ): Promise<Item[]> {
   const prefix = p.parentPath === '/' ? '/' : `${p.parentPath}/`;
+  const order = p.order;
   const rows =
-    p.afterName === undefined
-      ? await firstChildren.rows(db, { parentId: p.parentId, limit: p.limit })
-      : await nextChildren.rows(db, { parentId: p.parentId, afterName: p.afterName, limit: p.limit });
+    order !== undefined && (order.by !== 'name' || order.desc)
+      ? await orderedChildren(db, { parentId: p.parentId, order, afterName: p.afterName, afterValue: p.afterValue, limit: p.limit })
+      : p.afterName === undefined
+        ? await firstChildren.rows(db, { parentId: p.parentId, limit: p.limit })
+        : await nextChildren.rows(db, { parentId: p.parentId, afterName: p.afterName, limit: p.limit });
   const folder = { libraryId: p.libraryId, parentId: p.parentId, pathPrefix: prefix };
   return rows.map((row) => toChildItem(row, folder));
 }
