@@ -19,7 +19,10 @@
  * (an export's zip segments) with `meta` describing it; parts do not expire
  * by time: the job deletes them with their references once assembled (the
  * export's assembly task, in its commit), or the housekeeping once the job
- * has ended (a cancelled or failed job's).
+ * has ended (a cancelled or failed job's). `reference` records as parts blobs
+ * that are stored already (an export's large files, read by its assembly
+ * from where they are instead of copied into a segment): each part's
+ * reference keeps its blob from the collector until the part is deleted.
  */
 import type { Readable } from 'node:stream';
 import type { Store } from '../store/store.js';
@@ -45,9 +48,21 @@ export interface ArtifactDescription {
   meta?: unknown;
 }
 
+/** A blob stored already, to record as a part of a job. */
+export interface ArtifactReference {
+  description: ArtifactDescription & { part: number };
+  blob: { sha256: string; size: number };
+}
+
 export interface ArtifactWriter {
   /** Streams `source` into the job's storage and records it (replacing what the job had at that part). */
   write(job: Pick<Job, 'id' | 'libraryId'>, description: ArtifactDescription, source: Readable): Promise<JobArtifact>;
+  /**
+   * Records blobs already in the job's storage as parts (replacing what the job had at those
+   * parts), in one transaction, each part a reference on its blob. BlobCollectedError when
+   * one of them had lost its last reference and is gone (or going) from storage.
+   */
+  reference(job: Pick<Job, 'id' | 'libraryId'>, references: readonly ArtifactReference[]): Promise<JobArtifact[]>;
 }
 
 export interface ArtifactDeps {
@@ -70,6 +85,25 @@ async function record(tx: Store, blobs: BlobStore, artifact: JobArtifact): Promi
 
 export class JobArtifacts implements ArtifactWriter {
   constructor(private readonly deps: ArtifactDeps) {}
+
+  async reference(job: Pick<Job, 'id' | 'libraryId'>, references: readonly ArtifactReference[]): Promise<JobArtifact[]> {
+    if (references.length === 0) return [];
+    const { store, now } = this.deps;
+    const library = await store.libraryGetById(job.libraryId);
+    if (!library) throw new NotFoundError(`library '${job.libraryId}' not found`);
+    const blobs = this.deps.blobs.get(library.storage);
+    const createdAt = now();
+    const artifacts: JobArtifact[] = references.map(({ description, blob }) => {
+      if (!(Number.isSafeInteger(description.part) && description.part >= 1)) throw new Error(`a referenced blob is recorded as a part (≥ 1), not part ${description.part}`);
+      return { jobId: job.id, part: description.part, storage: library.storage, sha256: blob.sha256, size: blob.size, name: description.name, mediaType: description.mediaType, meta: description.meta ?? null, createdAt, expiresAt: null };
+    });
+    // Blob rows in hash order, the order every bulk reference change takes (no deadlock between them).
+    const ordered = [...artifacts].sort((a, b) => (a.sha256 < b.sha256 ? -1 : a.sha256 > b.sha256 ? 1 : a.part - b.part));
+    await store.transaction(async (tx) => {
+      for (const artifact of ordered) await record(tx, blobs, artifact);
+    });
+    return artifacts;
+  }
 
   async write(job: Pick<Job, 'id' | 'libraryId'>, description: ArtifactDescription, source: Readable): Promise<JobArtifact> {
     const { store, now } = this.deps;

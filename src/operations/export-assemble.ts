@@ -1,26 +1,52 @@
 /**
  * The last step of an export: one zip from its segments (export-segment.ts),
- * streamed — each segment's data in part order, then one central directory
+ * streamed — each segment's data in part order, each followed by the large
+ * files its meta lists (streamed from their own blobs, stored, their CRC
+ * taken on the way, sizes in a data descriptor), then one central directory
  * built from the segments' indexes with every offset moved by where its
  * segment landed, then the end records (ZIP64 once the entry count, a size
  * or an offset passes what the classic fields hold). Memory holds one
- * segment's index line at a time, whatever the archive's size.
+ * segment's index line at a time, plus one entry per large file.
  */
 import readline from 'node:readline';
+import zlib from 'node:zlib';
 import { Buffer } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import type { BlobStore } from '../blobs/blob-store.js';
-import { centralRecord, endOfArchive, type ZipEntry } from './export-zip-format.js';
+import { STORE, ZIP64_ENTRY_THRESHOLD, centralRecord, dataDescriptor, endOfArchive, localHeader, type ZipEntry } from './export-zip-format.js';
 import { TRAILER_BYTES } from './export-segment.js';
 
 export interface SegmentBlob {
   sha256: string;
   size: number;
+  /** The segment part's meta: the large files that follow its data. */
+  meta?: unknown;
+}
+
+/** A large file of a chunk, read from its own blob by the assembly. */
+export interface ExternalFile {
+  sha256: string;
+  size: number;
+  /** Its name in the archive. */
+  name: string;
+  /** Modification time, epoch ms. */
+  mtime: number;
+}
+
+/** A segment part's meta. */
+export interface SegmentMeta {
+  external: ExternalFile[];
 }
 
 export interface SegmentLayout extends SegmentBlob {
   dataSize: number;
   entries: number;
+  external: ExternalFile[];
+}
+
+function externalOf(meta: unknown): ExternalFile[] {
+  const list = (meta as Partial<SegmentMeta> | null | undefined)?.external;
+  return Array.isArray(list) ? list : [];
 }
 
 async function readAll(stream: Readable): Promise<Buffer> {
@@ -36,7 +62,7 @@ export async function segmentLayout(blobs: BlobStore, segment: SegmentBlob): Pro
   const dataSize = Number(trailer.readBigUInt64LE(0));
   const entries = Number(trailer.readBigUInt64LE(8));
   if (dataSize > segment.size - TRAILER_BYTES) throw new Error(`zip segment ${segment.sha256.slice(0, 12)}…: its trailer names ${dataSize} data bytes in ${segment.size}`);
-  return { ...segment, dataSize, entries };
+  return { ...segment, dataSize, entries, external: externalOf(segment.meta) };
 }
 
 export interface AssembleOptions {
@@ -51,41 +77,75 @@ export interface Assembled {
   zip64: boolean;
 }
 
+/** A large file's local header, bytes and data descriptor; `entry` gets its CRC and sizes once they have passed. */
+async function* externalBytes(blobs: BlobStore, file: ExternalFile, entry: ZipEntry, signal?: AbortSignal): AsyncGenerator<Buffer> {
+  yield localHeader(entry);
+  let crc = 0;
+  let size = 0;
+  for await (const chunk of await blobs.openRead(file.sha256)) {
+    signal?.throwIfAborted();
+    const bytes = chunk as Buffer;
+    crc = zlib.crc32(bytes, crc);
+    size += bytes.length;
+    yield bytes;
+  }
+  // A short or long read would leave a broken entry: the assembly fails and runs again.
+  if (size !== file.size) throw new Error(`the content of '${file.name}' (blob ${file.sha256.slice(0, 12)}…) is ${size} bytes in storage, ${file.size} in the catalog`);
+  Object.assign(entry, { crc, compressedSize: size, size });
+  yield dataDescriptor(entry);
+}
+
 /** The archive's bytes, pulled by the blob write that stores it. */
 export async function* assembleZip(blobs: BlobStore, segments: readonly SegmentLayout[], result: Assembled, options: AssembleOptions = {}): AsyncGenerator<Buffer> {
   let offset = 0;
+  /** Where each segment's data landed, and its large files' entries. */
+  const starts: number[] = [];
+  const externals: ZipEntry[][] = [];
   for (const segment of segments) {
     options.signal?.throwIfAborted();
+    starts.push(offset);
     if (segment.dataSize > 0) {
       for await (const chunk of await blobs.openRead(segment.sha256, { start: 0, end: segment.dataSize - 1 })) yield chunk as Buffer;
     }
     offset += segment.dataSize;
+    const entries: ZipEntry[] = [];
+    for (const file of segment.external) {
+      const entry: ZipEntry = { name: file.name, mtime: file.mtime, method: STORE, crc: 0, compressedSize: 0, size: 0, directory: false, descriptor: true, zip64: file.size > ZIP64_ENTRY_THRESHOLD, offset };
+      for await (const bytes of externalBytes(blobs, file, entry, options.signal)) {
+        offset += bytes.length;
+        yield bytes;
+      }
+      entries.push(entry);
+    }
+    externals.push(entries);
   }
   const cdOffset = offset;
   let cdSize = 0;
   let entries = 0;
-  let base = 0;
-  for (const segment of segments) {
+  for (const [k, segment] of segments.entries()) {
     options.signal?.throwIfAborted();
+    const base = starts[k]!;
+    let batch: Buffer[] = [];
+    const add = (record: Buffer) => {
+      batch.push(record);
+      cdSize += record.length;
+      entries++;
+    };
     const indexEnd = segment.size - TRAILER_BYTES - 1;
     if (indexEnd >= segment.dataSize) {
       const lines = readline.createInterface({ input: await blobs.openRead(segment.sha256, { start: segment.dataSize, end: indexEnd }), crlfDelay: Infinity });
-      let batch: Buffer[] = [];
       for await (const line of lines) {
         if (line === '') continue;
         const entry = JSON.parse(line) as ZipEntry;
-        const record = centralRecord({ ...entry, offset: entry.offset + base }, options.forceZip64);
-        batch.push(record);
-        cdSize += record.length;
-        entries++;
+        add(centralRecord({ ...entry, offset: entry.offset + base }, options.forceZip64));
         if (batch.length === 256) {
           yield Buffer.concat(batch);
           batch = [];
         }
       }
-      if (batch.length > 0) yield Buffer.concat(batch);
     }
-    base += segment.dataSize;
+    for (const entry of externals[k]!) add(centralRecord(entry, options.forceZip64));
+    if (batch.length > 0) yield Buffer.concat(batch);
   }
   const end = endOfArchive({ entries, cdOffset, cdSize, force: options.forceZip64 });
   result.entries = entries;

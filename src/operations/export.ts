@@ -12,6 +12,10 @@
  * part of the job, in parallel; the assembly task (phase 3, planned first,
  * run last) streams the segments into the archive with one central directory
  * (export-assemble.ts), records it, and drops the segments in its commit.
+ * A chunk's files of LARGE_FILE bytes or more are not copied into its
+ * segment: their blobs are recorded as parts of the job (a reference each,
+ * so the collector leaves them be until the assembly's commit drops them)
+ * and the assembly streams them into the archive from where they are.
  * A chunk re-run after a crash replaces its segment, the assembly re-run
  * replaces the archive: one archive, each item counted once. A missing or
  * unreadable blob fails that item alone. A library with restrictedDownload
@@ -21,19 +25,29 @@ import { Readable } from 'node:stream';
 import type { Operation, OperationContext, SubmitContext, TaskBody, TaskOutcome } from '../jobs/operation.js';
 import type { Job } from '../domain/jobs.js';
 import type { Library } from '../domain/types.js';
-import { ForbiddenError, UnprocessableError } from '../domain/errors.js';
+import { ForbiddenError, NotFoundError, UnprocessableError } from '../domain/errors.js';
 import { canDownload } from '../domain/library-rules.js';
 import { ExportParams } from '../domain/job-params/index.js';
 import type { JobArtifact } from '../store/queries/job-artifacts.js';
+import type { BlobStore } from '../blobs/blob-store.js';
+import type { ArtifactReference } from '../jobs/artifacts.js';
 import { normalizePaths } from './params.js';
 import { SelectionResolver } from './selection.js';
 import { planSubtrees, type MembersContext, type RootEntry, type SubtreeCursor } from './subtree-planner.js';
-import { segmentBytes, type SegmentItem, type SegmentOutcome } from './export-segment.js';
-import { assembleZip, segmentLayout, type Assembled } from './export-assemble.js';
+import { LARGE_FILE, blobFailure, failureOf, segmentBytes, type SegmentItem, type SegmentOutcome } from './export-segment.js';
+import { assembleZip, segmentLayout, type Assembled, type ExternalFile, type SegmentMeta } from './export-assemble.js';
 
 export const ZIP_MEDIA_TYPE = 'application/zip';
 const SEGMENT_MEDIA_TYPE = 'application/x-batchyard-zip-segment';
+/** A large file's blob, recorded as a part so that it stays stored until the assembly. */
+const LARGE_FILE_MEDIA_TYPE = 'application/x-batchyard-zip-large-file';
 const PARTS_PAGE = 1_000;
+/**
+ * Part numbers: chunk `seq` writes its segment at part seq × PART_STRIDE and
+ * records its large files at the parts after it (one per entry of the chunk,
+ * which has fewer than PART_STRIDE entries), so parts sort in archive order.
+ */
+export const PART_STRIDE = 1024;
 
 interface ExportCursor {
   /** The last segment number given out. */
@@ -120,12 +134,43 @@ async function chunkItems(ctx: OperationContext, context: ChunkContext, entries:
   return { items, gone };
 }
 
+const isLarge = (item: SegmentItem) => item.kind === 'file' && item.size >= LARGE_FILE;
+
+/** The chunk's large files whose blobs are stored at their catalog size, recorded as parts of the job; the others fail. */
+async function referenceLargeFiles(ctx: OperationContext, job: Job, blobs: BlobStore, context: ChunkContext, items: SegmentItem[], outcome: SegmentOutcome): Promise<ExternalFile[]> {
+  const external: ExternalFile[] = [];
+  const references: ArtifactReference[] = [];
+  for (const [k, item] of items.entries()) {
+    if (!isLarge(item)) continue;
+    const stored = await blobs.stat(item.sha256!).catch((error: unknown) => ({ error }));
+    if (stored === null || 'error' in stored) {
+      outcome.failures.push(failureOf(item, blobFailure(item, stored === null ? new NotFoundError('absent') : stored.error)));
+      continue;
+    }
+    if (stored.size !== item.size) {
+      outcome.failures.push(failureOf(item, `the content of '${item.path}' is ${stored.size} bytes in storage, ${item.size} in the catalog`));
+      continue;
+    }
+    external.push({ sha256: item.sha256!, size: item.size, name: item.name, mtime: item.modifiedAt });
+    references.push({ description: { name: item.name, mediaType: LARGE_FILE_MEDIA_TYPE, part: context.seq * PART_STRIDE + 1 + k }, blob: { sha256: item.sha256!, size: item.size } });
+    outcome.succeeded++;
+    outcome.bytesDone += item.size;
+  }
+  await ctx.artifacts.reference(job, references);
+  return external;
+}
+
 async function writeChunk(ctx: OperationContext, job: Job, context: ChunkContext, entries: Entry[]): Promise<TaskOutcome> {
+  if (entries.length >= PART_STRIDE) throw new Error(`export chunk ${context.seq} has ${entries.length} entries; at most ${PART_STRIDE - 1} fit its part numbers`);
   const library = await ctx.library(job.libraryId, ctx.store);
+  const blobs = ctx.blobs.get(library.storage);
   const { items, gone } = await chunkItems(ctx, context, entries);
   const outcome: SegmentOutcome = { succeeded: 0, bytesDone: 0, failures: [], entries: 0, dataSize: 0 };
-  const bytes = Readable.from(segmentBytes(items, ctx.blobs.get(library.storage), outcome, ctx.signal), { objectMode: false });
-  await ctx.artifacts.write(job, { name: `export-${job.id}-segment-${context.seq}`, mediaType: SEGMENT_MEDIA_TYPE, part: context.seq }, bytes);
+  // Referenced before the segment that lists them is recorded: a segment's large files are always there for the assembly.
+  const external = await referenceLargeFiles(ctx, job, blobs, context, items, outcome);
+  const meta: SegmentMeta = { external };
+  const bytes = Readable.from(segmentBytes(items.filter((i) => !isLarge(i)), blobs, outcome, ctx.signal), { objectMode: false });
+  await ctx.artifacts.write(job, { name: `export-${job.id}-segment-${context.seq}`, mediaType: SEGMENT_MEDIA_TYPE, part: context.seq * PART_STRIDE, meta }, bytes);
   return { succeeded: outcome.succeeded, skipped: 0, failures: [...gone, ...outcome.failures], bytesDone: outcome.bytesDone };
 }
 
@@ -152,7 +197,7 @@ async function assemble(ctx: OperationContext, job: Job & { params: Params }): P
     if (page.length < PARTS_PAGE) break;
   }
   const layouts = [];
-  for (const part of parts) layouts.push(await segmentLayout(blobs, part));
+  for (const part of parts) if (part.mediaType === SEGMENT_MEDIA_TYPE) layouts.push(await segmentLayout(blobs, part));
   const result: Assembled = { entries: 0, zip64: false };
   const bytes = Readable.from(assembleZip(blobs, layouts, result, { signal: ctx.signal }), { objectMode: false });
   const artifact = await ctx.artifacts.write(job, { name: archiveName(library, job.params), mediaType: ZIP_MEDIA_TYPE }, bytes);
@@ -173,8 +218,10 @@ export const exportOperation: Operation<typeof ExportParams, ExportCursor, Conte
   async apply(tx, _ctx, job, _task, prepared) {
     if (!prepared) throw new Error(`export task of job ${job.id} has no prepared result`);
     if (!('artifact' in prepared)) return prepared;
-    // The segments go with the assembly's commit: a re-run before it finds them all again.
-    for (const part of prepared.parts) {
+    // The segments (and large files' references) go with the assembly's commit: a re-run before it finds them all again.
+    // Blob rows in hash order, as every bulk reference change takes them.
+    const parts = [...prepared.parts].sort((a, b) => (a.sha256 < b.sha256 ? -1 : a.sha256 > b.sha256 ? 1 : a.part - b.part));
+    for (const part of parts) {
       if (await tx.artifactDelete({ jobId: job.id, part: part.part, sha256: part.sha256 })) await tx.blobRelease({ storage: part.storage, sha256: part.sha256 });
     }
     const { artifact } = prepared;

@@ -2,7 +2,8 @@
  * The export job through the engine, on every driver: a tree (nested and
  * empty folders, a non-ASCII name, a file streamed past the small-file size)
  * packaged as a zip that the system `unzip` and yauzl read back byte for
- * byte; a missing blob fails its item alone; restrictedDownload refuses
+ * byte; files past LARGE_FILE read from their own blobs, referenced until
+ * the assembly; a missing blob fails its item alone; restrictedDownload refuses
  * readers; duplicate names are refused; a retry is refused; the result
  * expires after the TTL and its bytes are collected; a cancel leaves no
  * archive and its segments are cleaned up.
@@ -19,6 +20,7 @@ import { engineFixture, type EngineFixture } from '../support/engine.js';
 import type { Principal } from '../../src/domain/types.js';
 import type { Job } from '../../src/domain/jobs.js';
 import { HAS_UNZIP, readZip, treeDigest as sorted, walkTree as walk } from '../support/zip.js';
+import { LARGE_FILE } from '../../src/operations/export-segment.js';
 
 const factories = await driverFactories();
 for (const factory of factories) {
@@ -120,6 +122,45 @@ for (const factory of factories) {
       const single = await f.waitFor((await f.submit('export', lib, { paths: ['/docs/keep.txt'] })).id);
       expect(single.result).toMatchObject({ artifact: { name: 'keep.txt.zip' }, entries: 1 });
       await expect(f.app.jobs.retry(f.admin, job.id)).rejects.toMatchObject({ code: 'UNPROCESSABLE', message: expect.stringMatching(/submit it again/) });
+    });
+
+    it('large files go into the archive from their own blobs: held by a part each until the assembly, a missing one fails alone', async () => {
+      const one = crypto.randomBytes(LARGE_FILE + 123);
+      const two = crypto.randomBytes(LARGE_FILE);
+      await put(lib, '/L/one.bin', one);
+      await put(lib, '/L/sub/two.bin', two);
+      await put(lib, '/L/small.txt', 'small and deflated '.repeat(50));
+      await put(lib, '/L/gone.bin', crypto.randomBytes(LARGE_FILE));
+      const rows = await f.app.driver.db.selectFrom('items').select(['path', 'sha256']).where('library_id', '=', lib).execute();
+      const sha = (p: string) => rows.find((r) => r.path === p)!.sha256!;
+      const storage = (await f.app.store.libraryGetById(lib))!.storage;
+      await f.app.blobStores.get(storage).delete(sha('/L/gone.bin'));
+      let atAssembly: { parts: Array<{ sha256: string; mediaType: string }>; refcount: number | undefined } | undefined;
+      await f.startEngine({
+        hooks: {
+          beforePrepare: async (task, job) => {
+            if (task.phase !== 3) return;
+            const parts = await f.app.store.artifactListParts({ jobId: job.id, limit: 100 });
+            atAssembly = { parts: parts.map((p) => ({ sha256: p.sha256, mediaType: p.mediaType })), refcount: await f.app.store.blobGetRefcount({ storage, sha256: sha('/L/one.bin') }) };
+          },
+        },
+      });
+      const job = await f.waitFor((await f.submit('export', lib, { paths: ['/L'] })).id);
+      expect(job.status).toBe('completed_with_errors');
+      expect(job.counts).toMatchObject({ total: 6, succeeded: 5, failed: 1 });
+      const failures = (await f.app.jobs.failures(f.admin, job.id, { limit: 10 })).failures;
+      expect(failures.map((x) => [x.path, x.code])).toEqual([['/L/gone.bin', 'BLOB_MISSING']]);
+      // At the assembly the large files were parts of the job, a reference each beside the items' own.
+      const large = atAssembly!.parts.filter((p) => p.mediaType !== 'application/x-batchyard-zip-segment');
+      expect(large.map((p) => p.sha256).sort()).toEqual([sha('/L/one.bin'), sha('/L/sub/two.bin')].sort());
+      expect(atAssembly!.refcount).toBe(2);
+      const file = await archiveOf(job);
+      const got = await readZip(file);
+      expect(sorted(got)).toEqual(sorted(new Map<string, Buffer | null>([['L/', null], ['L/sub/', null], ['L/one.bin', one], ['L/sub/two.bin', two], ['L/small.txt', Buffer.from('small and deflated '.repeat(50))]])));
+      if (HAS_UNZIP) execFileSync('unzip', ['-tq', file]);
+      // The parts went with the assembly's commit; the items keep their one reference.
+      expect(await f.app.store.artifactListParts({ jobId: job.id, limit: 10 })).toEqual([]);
+      expect(await f.app.store.blobGetRefcount({ storage, sha256: sha('/L/one.bin') })).toBe(1);
     });
 
     it('restrictedDownload refuses readers at submit (403 naming the rule); writers may export; clashing names are a 422', async () => {
