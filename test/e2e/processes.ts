@@ -116,7 +116,8 @@ export function spawnNode(script: string, args: string[], env: Record<string, st
 export async function startServe(dataDir: string, env: Record<string, string>, args: string[] = []): Promise<{ proc: Proc; url: string }> {
   const proc = spawnBatchyard(['serve', '--port', '0', '--data', dataDir, ...args], { LOG_LEVEL: 'info', ...env });
   try {
-    const line = await proc.waitForLog((l) => l.msg === 'batchyard is serving');
+    // 60 s: on two cores shared with other test runs, a start (engine thread, dialects, the dashboard) took over 20 s.
+    const line = await proc.waitForLog((l) => l.msg === 'batchyard is serving', 60_000);
     return { proc, url: String(line.url) };
   } catch (error) {
     await proc.stop('SIGKILL');
