@@ -21,6 +21,11 @@ import { JobService } from './services/job-service.js';
 import { EventFeedService } from './services/event-feed.js';
 import { ArtifactService } from './services/artifact-service.js';
 import { UploadService } from './services/upload-service.js';
+import { SessionService } from './services/session-service.js';
+import { SavedViewService } from './services/saved-view-service.js';
+import { JobActionService } from './services/job-actions.js';
+import { EngineService } from './services/engine-service.js';
+import { JobTimelineService } from './services/job-timeline.js';
 import { UploadFiles } from './blobs/upload-files.js';
 import { createOperationRegistry } from './operations/index.js';
 import type { OperationRegistry } from './jobs/operation-registry.js';
@@ -61,6 +66,7 @@ export async function startEngine(app: App, overrides: EngineOverrides = {}): Pr
     leaseMs: app.config.leaseSeconds * 1000,
     uploads: app.uploads.files,
     artifactTtlMs: app.config.artifactTtlMs,
+    version: VERSION,
     ...overrides,
   });
   await engine.start();
@@ -103,6 +109,9 @@ export async function openApp(config: Config, options: { logger?: Logger; driver
     });
     const jobs = new JobService(store, libraries, operations, { enableBenchJobs: config.enableBenchJobs });
     const artifacts = new ArtifactService(store, jobs, blobStores, auth);
+    const sessions = new SessionService(store, auth, config.sessionTtlMs);
+    const savedViews = new SavedViewService(store);
+    const jobActions = new JobActionService(store, jobs, libraries, operations);
     const events = new EventFeedService(store, jobs, (stall) =>
       logger.warn(
         { waitedMs: stall.forMs, oldestRunningXid: stall.xmin },
@@ -111,7 +120,9 @@ export async function openApp(config: Config, options: { logger?: Logger; driver
     );
     const resumed = chores ? await libraries.resumeUnfinished() : 0;
     if (resumed > 0) logger.info({ resumed }, 'finished library creations/deletions interrupted by a crash');
-    return { config, driver, store, blobStores, operations, logger, auth, users, libraries, items, jobs, events, uploads, artifacts, close: () => driver.close() };
+    const engineInfo = new EngineService(store);
+    const timeline = new JobTimelineService(store, jobs);
+    return { config, driver, store, blobStores, operations, logger, auth, users, libraries, items, jobs, events, uploads, artifacts, engineInfo, timeline, sessions, savedViews, jobActions, close: () => driver.close() };
   } catch (error) {
     await driver.close();
     throw error;
@@ -128,6 +139,11 @@ export async function bootstrap(app: App, print: (line: string) => void): Promis
   } else {
     print(`batchyard: created domain ${app.config.domain}; ${result.email} uses BATCHYARD_BOOTSTRAP_TOKEN`);
   }
+}
+
+/** What the HTTP server takes from the configuration: where the dashboard's build is, whether to believe a proxy. */
+export function serverSettings(config: Pick<Config, 'webDir' | 'trustProxy'>): { webDir: string | undefined; trustProxy: Config['trustProxy'] } {
+  return { webDir: config.webDir, trustProxy: config.trustProxy };
 }
 
 export interface RunningServer {
@@ -169,7 +185,7 @@ export async function startServer(
   let engine: EngineHandle | undefined;
   try {
     await bootstrap(app, options.print ?? ((line) => process.stdout.write(line + '\n')));
-    const http = await buildServer(app, { logger: app.logger, version: VERSION });
+    const http = await buildServer(app, { logger: app.logger, version: VERSION, ...serverSettings(config) });
     // Workers first: once /healthz answers, submitted jobs start at once (the engine
     // thread takes a few hundred ms to load and open its connection).
     if (options.engine !== false) {
@@ -232,7 +248,7 @@ export interface RunningWorker {
 export async function startWorker(config: Config, options: { logger?: Logger; driver?: Driver; engine?: EngineOverrides } = {}): Promise<RunningWorker> {
   const app = await openApp(config, options);
   try {
-    const engine = await startEngine(app, options.engine ?? {});
+    const engine = await startEngine(app, { kind: 'worker', ...options.engine });
     // The engine's timers do not hold the process open (a server's listener does); with no
     // HTTP listener and an embedded database nothing else would, so the worker holds itself.
     const keepAlive = setInterval(() => {}, 1 << 30);

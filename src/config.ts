@@ -38,6 +38,16 @@ export interface Config {
   readonly tusMaxBytes: number;
   /** What an archive may unpack to (extract, import of an upload): a zip bomb stops at the first limit it passes. */
   readonly archiveLimits: ArchiveLimits;
+  /** How long a dashboard sign-in lasts, from sign-in (BATCHYARD_SESSION_TTL, default 12h; absolute, not sliding). */
+  readonly sessionTtlMs: number;
+  /** The built dashboard (BATCHYARD_WEB_DIR); undefined: dist/web beside the compiled server. */
+  readonly webDir: string | undefined;
+  /**
+   * Whether to believe X-Forwarded-For/-Proto/-Host (BATCHYARD_TRUST_PROXY: true, or the
+   * comma-separated addresses/CIDRs of the proxies; default false). Behind a TLS-terminating proxy,
+   * the session cookie is Secure only when the proxy is trusted to say the request was https.
+   */
+  readonly trustProxy: boolean | string[];
 }
 
 export interface ArchiveLimits {
@@ -98,6 +108,18 @@ export function parseImportRoots(text: string | undefined): string[] {
   });
 }
 
+/** BATCHYARD_TRUST_PROXY: false (default), true (any proxy), or the proxies' addresses/CIDRs. */
+export function parseTrustProxy(text: string | undefined): boolean | string[] {
+  const value = (text ?? '').trim().toLowerCase();
+  if (value === '' || value === 'false' || value === '0' || value === 'off') return false;
+  if (value === 'true' || value === '1' || value === 'on') return true;
+  const list = value.split(',').map((part) => part.trim());
+  if (list.some((part) => !/^[0-9a-f.:]+(\/\d{1,3})?$/.test(part))) {
+    throw new InvalidArgumentError(`BATCHYARD_TRUST_PROXY: '${text}' must be true, false or the proxies' comma-separated addresses (CIDR allowed)`);
+  }
+  return list;
+}
+
 function parseInteger(value: string | number, what: string, min: number, max: number): number {
   const n = typeof value === 'number' ? value : Number(value);
   if (!Number.isInteger(n) || n < min || n > max) {
@@ -135,6 +157,9 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Con
     artifactTtlMs: parseDuration(env.BATCHYARD_ARTIFACT_TTL ?? '7d', 'BATCHYARD_ARTIFACT_TTL'),
     uploadTtlMs: parseDuration(env.BATCHYARD_UPLOAD_TTL ?? '24h', 'BATCHYARD_UPLOAD_TTL'),
     tusMaxBytes: parseByteSize(env.BATCHYARD_TUS_MAX_SIZE ?? '64GiB', 'BATCHYARD_TUS_MAX_SIZE'),
+    sessionTtlMs: parseDuration(env.BATCHYARD_SESSION_TTL ?? '12h', 'BATCHYARD_SESSION_TTL'),
+    webDir: env.BATCHYARD_WEB_DIR ? path.resolve(env.BATCHYARD_WEB_DIR) : undefined,
+    trustProxy: parseTrustProxy(env.BATCHYARD_TRUST_PROXY),
     archiveLimits: Object.freeze({
       maxTotalBytes: parseByteSize(env.BATCHYARD_ARCHIVE_MAX_BYTES ?? '64GiB', 'BATCHYARD_ARCHIVE_MAX_BYTES'),
       maxEntries: parseInteger(env.BATCHYARD_ARCHIVE_MAX_ENTRIES ?? 1_000_000, 'BATCHYARD_ARCHIVE_MAX_ENTRIES', 1, 100_000_000),

@@ -8,6 +8,11 @@ import type { JobService } from '../services/job-service.js';
 import type { EventFeedService } from '../services/event-feed.js';
 import type { ArtifactService } from '../services/artifact-service.js';
 import type { UploadService } from '../services/upload-service.js';
+import type { SessionService } from '../services/session-service.js';
+import type { SavedViewService } from '../services/saved-view-service.js';
+import type { JobActionService } from '../services/job-actions.js';
+import type { EngineService } from '../services/engine-service.js';
+import type { JobTimelineService } from '../services/job-timeline.js';
 
 export interface ApiContext {
   store: Store;
@@ -22,4 +27,14 @@ export interface ApiContext {
   artifacts: ArtifactService;
   /** tus uploads (an archive to import): owners, limits, expiry. */
   uploads: UploadService;
+  /** The dashboard's sign-in sessions (the session cookie). */
+  sessions: SessionService;
+  /** Each user's saved job-list queries. */
+  savedViews: SavedViewService;
+  /** Cancel or retry every job a filter (or a list of ids) selects. */
+  jobActions: JobActionService;
+  /** The engines at work, their throughput and the queue (administrators). */
+  engineInfo: EngineService;
+  /** A job's status changes and its tasks' failed attempts, as JSON pages. */
+  timeline: JobTimelineService;
 }

@@ -55,7 +55,15 @@ const FASTIFY_ERRORS: Readonly<Record<string, (error: FastifyError, declared: st
   }),
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: (error) => ({ code: 'INVALID_ARGUMENT', field: 'Content-Length', message: `Content-Length: ${error.message}` }),
   FST_ERR_CTP_INVALID_TYPE: (error) => ({ code: 'INVALID_ARGUMENT', field: 'Content-Type', message: `Content-Type: ${error.message}` }),
+  // @fastify/csrf-protection's refusals (web-session.ts): a cookie-authenticated unsafe request without its token.
+  FST_CSRF_INVALID_TOKEN: () => csrfProblem('missing or not this session’s CSRF token'),
+  FST_CSRF_MISSING_SECRET: () => csrfProblem('cannot be checked: the session holds no CSRF secret; sign in again'),
 };
+
+function csrfProblem(what: string): { code: ProblemCode; field: string; message: string } {
+  const how = 'a request authenticated by the session cookie sends the csrfToken from /api/v1/session in the x-csrf-token header';
+  return { code: 'CSRF_INVALID', field: 'x-csrf-token', message: `x-csrf-token: ${what} (${how})` };
+}
 
 /** The code of a client error status Fastify or a plugin raised without one of ours. */
 function codeOfStatus(status: number): ProblemCode {
@@ -108,9 +116,13 @@ export function installErrorSurface(scope: FastifyInstance, surface: ErrorSurfac
   scope.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => sendProblem(surface, reply, readProblem(surface, error, request), error));
 }
 
+/** Answers a request no route took instead of the 404 (the dashboard's pages); true when it did. */
+export type NotFoundFallback = (request: FastifyRequest, reply: FastifyReply) => boolean;
+
 /** Unknown routes under a prefix, in the surface's shape (Fastify allows one per prefix: call it inside the prefixed scope). */
-export function installNotFound(scope: FastifyInstance, surface: ErrorSurface): void {
+export function installNotFound(scope: FastifyInstance, surface: ErrorSurface, fallback?: NotFoundFallback): void {
   scope.setNotFoundHandler((request, reply) => {
+    if (fallback?.(request, reply)) return;
     const code = 'NOT_FOUND';
     void sendProblem(surface, reply, { status: statusOf(surface, code), code, message: `no route ${request.method} ${request.url.split('?')[0]}`, field: '', details: undefined });
   });
@@ -133,7 +145,7 @@ export const NATIVE_ERRORS: ErrorSurface = {
   body: (problem) => errorBody(problem.code, problem.message, problem.details),
 };
 
-export function installErrorHandler(app: FastifyInstance): void {
+export function installErrorHandler(app: FastifyInstance, fallback?: NotFoundFallback): void {
   installErrorSurface(app, NATIVE_ERRORS);
-  installNotFound(app, NATIVE_ERRORS);
+  installNotFound(app, NATIVE_ERRORS, fallback);
 }

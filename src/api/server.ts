@@ -9,7 +9,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ApiContext } from './context.js';
 import { errorBody, installErrorHandler } from './error-handler.js';
 import { InFlight } from './in-flight.js';
-import { installBearerAuth } from './auth-hook.js';
+import { installAuth } from './auth-hook.js';
+import { registerWebSessions, SESSION_COOKIE } from './web-session.js';
+import { collectRouteSegments, registerWebApp } from './web-app.js';
+import type { NotFoundFallback } from './error-handler.js';
 import { buildValidatorFactory } from './validator-compiler.js';
 import { ErrorBody } from './schemas/common.js';
 import { UserBody } from './schemas/users.js';
@@ -24,13 +27,21 @@ import { jobRoutes } from './routes/jobs.js';
 import { eventRoutes } from './routes/events.js';
 import { jobResultRoutes, signedResultRoutes } from './routes/job-results.js';
 import { uploadRoutes } from './routes/uploads.js';
-import { registerDialects } from '../dialects/index.js';
+import { sessionRoutes } from './routes/session.js';
+import { savedViewRoutes } from './routes/saved-views.js';
+import { engineRoutes } from './routes/engine.js';
+import { jobTimelineRoutes } from './routes/job-timeline.js';
+import { dialectNativeRoutes, registerDialects } from '../dialects/index.js';
 
 export interface ServerOptions {
   logger: FastifyBaseLogger | false;
   version: string;
   /** Heartbeat interval of event streams (default 15 s; tests shorten it). */
   sseHeartbeatMs?: number;
+  /** The built dashboard (default: dist/web beside the compiled server). */
+  webDir?: string | undefined;
+  /** Whether X-Forwarded-* headers are believed (Fastify's trustProxy; config BATCHYARD_TRUST_PROXY). */
+  trustProxy?: boolean | string[];
 }
 
 declare module 'fastify' {
@@ -48,6 +59,7 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
     ...(options.logger === false ? { logger: false } : { loggerInstance: options.logger }),
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
+    trustProxy: options.trustProxy ?? false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     // Requests the router itself refuses (a malformed URL, say) get our error shape too.
@@ -64,18 +76,26 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
     schemaController: { compilersFactory: { buildValidator: buildValidatorFactory() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Before any route: the dashboard's pages are the paths no route's first segment claims.
+  const routeSegments = collectRouteSegments(app);
+  const dashboard: { pages?: NotFoundFallback } = {};
   const inFlight = new InFlight();
   app.decorate('inFlight', inFlight);
   inFlight.install(app);
-  installErrorHandler(app);
+  installErrorHandler(app, (request, reply) => dashboard.pages?.(request, reply) ?? false);
   for (const schema of [ErrorBody, UserBody, ItemBody, LibraryBody, JobBody]) app.addSchema(schema);
 
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'batchyard', version: options.version, description: 'Document libraries and durable bulk jobs.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'The dashboard’s session (POST /api/v1/session); unsafe methods also send x-csrf-token.' },
+        },
+      },
+      security: [{ bearer: [] }, { session: [] }],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
     // A job's params are documented per type; the Job schema the responses are written with keeps them free-form.
@@ -101,22 +121,34 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(
-    async (api) => {
-      installBearerAuth(api, ctx.auth);
-      await api.register(accountRoutes, { ctx });
-      await api.register(libraryRoutes, { ctx });
-      await api.register(itemRoutes, { ctx });
-      await api.register(fileRoutes, { ctx });
-      await api.register(jobRoutes, { ctx });
-      await api.register(jobResultRoutes, { ctx });
-      await api.register(eventRoutes, { ctx, heartbeatMs: options.sseHeartbeatMs });
+    async (native) => {
+      // The session cookie and its CSRF tokens, for the native API only (the dialects keep their own authentication).
+      await registerWebSessions(native, ctx.sessions);
+      await native.register(async (api) => {
+        installAuth(api, { auth: ctx.auth, sessions: ctx.sessions });
+        await api.register(accountRoutes, { ctx });
+        await api.register(libraryRoutes, { ctx });
+        await api.register(itemRoutes, { ctx });
+        await api.register(fileRoutes, { ctx });
+        await api.register(jobRoutes, { ctx });
+        await api.register(jobResultRoutes, { ctx });
+        await api.register(eventRoutes, { ctx, heartbeatMs: options.sseHeartbeatMs });
+        await api.register(savedViewRoutes, { ctx });
+        await api.register(jobTimelineRoutes, { ctx });
+        await api.register(engineRoutes, { ctx });
+        // Served by the dialects (the job as each vendor shows it), in this scope: its authentication, errors and document.
+        await api.register(dialectNativeRoutes, { ctx });
+      });
+      // Sign-in takes credentials, not a token: outside the authenticated scope.
+      await native.register(sessionRoutes, { ctx });
+      // tus uploads authenticate on their own (a CORS preflight carries no token) and parse no body.
+      await native.register(uploadRoutes, { ctx });
+      // A signed result link is its own credential: no bearer token.
+      await native.register(signedResultRoutes, { ctx });
     },
     { prefix: '/api/v1' },
   );
-  // tus uploads authenticate on their own (a CORS preflight carries no token) and parse no body.
-  await app.register(uploadRoutes, { ctx, prefix: '/api/v1' });
-  // A signed result link is its own credential: no bearer token.
-  await app.register(signedResultRoutes, { ctx, prefix: '/api/v1' });
   await registerDialects(app, ctx);
+  dashboard.pages = await registerWebApp(app, { webDir: options.webDir, routeSegments });
   return app;
 }

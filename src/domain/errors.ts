@@ -5,7 +5,9 @@
 export type ErrorCode =
   | 'INVALID_ARGUMENT'
   | 'UNAUTHENTICATED'
+  | 'SESSION_EXPIRED'
   | 'FORBIDDEN'
+  | 'CSRF_INVALID'
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'PRECONDITION_FAILED'
@@ -19,7 +21,9 @@ export type ErrorCode =
 export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = Object.freeze({
   INVALID_ARGUMENT: 400,
   UNAUTHENTICATED: 401,
+  SESSION_EXPIRED: 401,
   FORBIDDEN: 403,
+  CSRF_INVALID: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
   PRECONDITION_FAILED: 412,
@@ -56,6 +60,18 @@ export class InvalidArgumentError extends BatchyardError {
 export class UnauthenticatedError extends BatchyardError {
   constructor(message = 'missing or invalid credentials') {
     super('UNAUTHENTICATED', message);
+  }
+}
+/** A dashboard session that existed has ended (expired, signed out, revoked): the client asks the user to sign in again. */
+export class SessionExpiredError extends BatchyardError {
+  constructor(message = 'your session has ended; sign in again') {
+    super('SESSION_EXPIRED', message);
+  }
+}
+/** A request authenticated by the session cookie whose unsafe method came without the session's CSRF token. */
+export class CsrfInvalidError extends BatchyardError {
+  constructor(message: string) {
+    super('CSRF_INVALID', message);
   }
 }
 export class ForbiddenError extends BatchyardError {

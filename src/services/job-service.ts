@@ -14,7 +14,7 @@ import { DatabaseBusyError, InvalidArgumentError, NotFoundError, UnprocessableEr
 import { isDomainAdmin } from '../domain/user-rules.js';
 import { decodeCursor, encodeCursor } from '../domain/cursor.js';
 import type { OperationRegistry } from '../jobs/operation-registry.js';
-import type { JobVisibility } from '../store/queries/jobs.js';
+import type { JobFilterParams, JobVisibility } from '../store/queries/jobs.js';
 import { jobOrderKey } from '../store/queries/jobs.js';
 import type { JobEvent } from '../store/queries/job-events.js';
 import { hintWork, recordJobEvent } from '../jobs/events.js';
@@ -65,6 +65,9 @@ export interface JobListQuery {
   /** Skip this many rows (dialects paged by offset); not with `cursor`. */
   offset?: number;
 }
+
+/** The filters of a listing (JobListQuery without its order and page). */
+export type JobFilterQuery = Omit<JobListQuery, 'order' | 'limit' | 'cursor' | 'offset'>;
 
 export interface JobWithRequestor {
   job: Job;
@@ -172,21 +175,22 @@ export class JobService {
     return { domainId: caller.user.domainId, all: false, requestorId: caller.user.id, adminLibraryIds };
   }
 
-  async list(caller: Principal, q: JobListQuery): Promise<{ jobs: JobWithRequestor[]; nextCursor: string | null }> {
-    const order = (q.order ?? 'created_desc') as JobOrder;
-    if (!JOB_ORDERS.includes(order)) throw new InvalidArgumentError(`order: must be one of ${JOB_ORDERS.join(', ')}`, { field: 'order' });
+  /**
+   * A listing's filters as the store reads them, for this caller (who sees which jobs included):
+   * each parameter checked (400 naming it); null when no job can match (no type left, another
+   * domain's library). The listing and the bulk actions (job-actions.ts) both start here.
+   */
+  async listFilter(caller: Principal, q: JobFilterQuery): Promise<JobFilterParams | null> {
     for (const status of q.status ?? []) {
       if (!JOB_STATUSES.includes(status as JobStatus)) throw new InvalidArgumentError(`status: '${status}' is not a job status (${JOB_STATUSES.join(', ')})`, { field: 'status' });
     }
     if (q.type !== undefined && !this.operations.has(q.type) && !(JOB_TYPES as readonly string[]).includes(q.type)) {
       throw new InvalidArgumentError(`type: unknown job type '${q.type}'`, { field: 'type' });
     }
-    if (q.offset !== undefined && (!Number.isSafeInteger(q.offset) || q.offset < 0)) throw new InvalidArgumentError('offset: must be a whole number ≥ 0', { field: 'offset' });
-    if (q.cursor !== undefined && q.offset !== undefined) throw new InvalidArgumentError('cursor: not with offset', { field: 'cursor' });
     let types = q.types === undefined ? undefined : [...new Set(q.types)];
     if (q.type !== undefined) types = types === undefined ? [q.type] : types.filter((t) => t === q.type);
-    // No type can match: an empty page without asking the database.
-    if (types !== undefined && types.length === 0) return { jobs: [], nextCursor: null };
+    // No type can match: nothing to ask the database.
+    if (types !== undefined && types.length === 0) return null;
     let requestorId = q.requestorId;
     if (q.requestor !== undefined) {
       const byId = /^\d+$/.test(q.requestor) && Number.isSafeInteger(Number(q.requestor)) ? Number(q.requestor) : undefined;
@@ -198,19 +202,16 @@ export class JobService {
     let libraryInDomain = false;
     if (q.libraryId !== undefined) {
       const library = await this.store.libraryGetById(q.libraryId);
-      // Another domain's (or an unknown) library has no jobs for this caller: an empty page.
-      if (!library || library.domainId !== caller.user.domainId) return { jobs: [], nextCursor: null };
+      // Another domain's (or an unknown) library has no jobs for this caller.
+      if (!library || library.domainId !== caller.user.domainId) return null;
       libraryInDomain = true;
     }
-    const tag = `jobs:${order}`;
-    const after = q.cursor === undefined ? undefined : decodeCursor(tag, q.cursor, { key: 'number', id: 'number' });
-    const statuses = q.status && q.status.length > 0 ? ([...new Set(q.status)] as JobStatus[]) : undefined;
-    const rows = await this.store.jobList({
+    return {
       visibility: await this.visibilityOf(caller),
       // requestorId is only ever a user of the caller's domain (or -1, matching nothing).
       filterInDomain: libraryInDomain || requestorId !== undefined,
       libraryId: q.libraryId,
-      statuses,
+      statuses: q.status && q.status.length > 0 ? ([...new Set(q.status)] as JobStatus[]) : undefined,
       types,
       variant: q.variant,
       origins: q.origins && q.origins.length > 0 ? [...new Set(q.origins)] : undefined,
@@ -222,11 +223,19 @@ export class JobService {
       startedBefore: q.startedBefore,
       finishedAfter: q.finishedAfter,
       finishedBefore: q.finishedBefore,
-      order,
-      after,
-      offset: q.offset,
-      limit: q.limit + 1,
-    });
+    };
+  }
+
+  async list(caller: Principal, q: JobListQuery): Promise<{ jobs: JobWithRequestor[]; nextCursor: string | null }> {
+    const order = (q.order ?? 'created_desc') as JobOrder;
+    if (!JOB_ORDERS.includes(order)) throw new InvalidArgumentError(`order: must be one of ${JOB_ORDERS.join(', ')}`, { field: 'order' });
+    if (q.offset !== undefined && (!Number.isSafeInteger(q.offset) || q.offset < 0)) throw new InvalidArgumentError('offset: must be a whole number ≥ 0', { field: 'offset' });
+    if (q.cursor !== undefined && q.offset !== undefined) throw new InvalidArgumentError('cursor: not with offset', { field: 'cursor' });
+    const filter = await this.listFilter(caller, q);
+    if (filter === null) return { jobs: [], nextCursor: null };
+    const tag = `jobs:${order}`;
+    const after = q.cursor === undefined ? undefined : decodeCursor(tag, q.cursor, { key: 'number', id: 'number' });
+    const rows = await this.store.jobList({ ...filter, order, after, offset: q.offset, limit: q.limit + 1 });
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
     const nextCursor = rows.length > q.limit && last ? encodeCursor(tag, { key: jobOrderKey(last, order), id: last.id }) : null;
@@ -236,20 +245,28 @@ export class JobService {
 
   /** Stops a job: queued work is dropped, running tasks finish; 422 if it has already ended. */
   async cancel(caller: Principal, id: number): Promise<JobWithRequestor> {
+    await this.visibleJob(caller, id);
+    return this.cancelVisible(id);
+  }
+
+  /**
+   * Cancels a job already shown to be visible to the caller (cancel's only rule): `cancel`
+   * after its check, and the bulk actions' walk, whose listing applied the caller's visibility.
+   */
+  async cancelVisible(id: number): Promise<JobWithRequestor> {
     // Cancelling is idempotent (a cancelling job stays cancelling) and a busy database rolled the
     // attempt back, so it is tried again before the caller sees a 503: on PostgreSQL a cancel can
     // meet a worker's claim and be chosen as the deadlock victim. Every surface gets this here.
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.cancelOnce(caller, id);
+        return await this.cancelOnce(id);
       } catch (error) {
         if (!(error instanceof DatabaseBusyError) || attempt >= CANCEL_ATTEMPTS) throw error;
       }
     }
   }
 
-  private async cancelOnce(caller: Principal, id: number): Promise<JobWithRequestor> {
-    await this.visibleJob(caller, id);
+  private async cancelOnce(id: number): Promise<JobWithRequestor> {
     const job = await this.store.transaction(async (tx) => {
       const current = await tx.jobGetForUpdate(id);
       if (!current) throw new NotFoundError(`job ${id} not found`, { id });

@@ -219,6 +219,41 @@ export interface LibraryUsageTable {
   bytes: number;
 }
 
+/** An engine (a server's, its engine thread's, a `batchyard worker`'s) under its lease-owner id; heartbeated, marked stopped on a clean stop. */
+export interface EngineWorkersTable {
+  id: string;
+  host: string;
+  pid: number;
+  kind: string;
+  version: string;
+  /** Its lease length: silent longer than this, its leases have run out. */
+  lease_ms: number;
+  started_at: number;
+  last_heartbeat_at: number;
+  stopped_at: number | null;
+}
+
+/** What one engine did in one minute (epoch ms of its start) for one domain's jobs of one type; only that engine adds to its rows. */
+export interface EngineStatsTable {
+  minute: number;
+  domain_id: number;
+  type: string;
+  worker_id: string;
+  items: number;
+  bytes: number;
+  retries: number;
+  rescues: number;
+}
+
+/** A user's saved job-list query (the dashboard's query bar), named uniquely per user. */
+export interface SavedViewsTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  query: string;
+  created_at: number;
+}
+
 export interface EngineDomainTurnsTable {
   domain_id: number;
   last_claim_at: number;
@@ -245,10 +280,13 @@ export interface Database {
   job_events: JobEventsTable;
   job_clocks: JobClocksTable;
   engine_domain_turns: EngineDomainTurnsTable;
+  engine_workers: EngineWorkersTable;
+  engine_stats: EngineStatsTable;
   job_targets: JobTargetsTable;
   server_keys: ServerKeysTable;
   job_artifacts: JobArtifactsTable;
   uploads: UploadsTable;
+  saved_views: SavedViewsTable;
   library_usage: LibraryUsageTable;
   batchyard_migrations: MigrationsTable;
 }

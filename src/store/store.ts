@@ -39,6 +39,9 @@ import * as catalogCheck from './queries/catalog-check.js';
 import * as inventory from './queries/item-inventory.js';
 import * as artifacts from './queries/job-artifacts.js';
 import * as uploads from './queries/uploads.js';
+import * as savedViews from './queries/saved-views.js';
+import * as engineWorkers from './queries/engine-workers.js';
+import * as engineStats from './queries/engine-stats.js';
 
 type Rest<F> = F extends (db: Kysely<Database>, ...rest: infer R) => unknown ? R : never;
 type Ret<F> = F extends (...args: never[]) => infer R ? R : never;
@@ -124,12 +127,14 @@ export class Store {
   readonly domainGetById = this.run(domains.domainGetById);
   readonly domainGetByName = this.run(domains.domainGetByName);
   readonly domainCount = this.run(domains.domainCount);
+  readonly domainList = this.run(domains.domainList);
 
   readonly userCreate = this.unique(users.userCreate, 'a user with this email already exists');
   readonly userGetById = this.run(users.userGetById);
   readonly userGetByEmail = this.run(users.userGetByEmail);
   readonly userListByDomain = this.run(users.userListByDomain);
   readonly userGetFirstWithRole = this.run(users.userGetFirstWithRole);
+  readonly userUpdate = this.run(users.userUpdate);
 
   readonly tokenCreate = this.run(tokens.tokenCreate);
   readonly tokenGetById = this.run(tokens.tokenGetById);
@@ -182,6 +187,9 @@ export class Store {
     return this.guard(jobs.jobGetForUpdate(this.db, { id, lock: this.capabilities.concurrentWriters }));
   }
   readonly jobList = this.run(jobs.jobList);
+  /** How many jobs a listing's filters select (all its pages); the same counted per (library, target library, type). */
+  readonly jobCount = this.run(jobs.jobCount);
+  readonly jobCountGroups = this.run(jobs.jobCountGroups);
   /** The creation time for the domain's next job (≥ `now` and every earlier one's); holds the domain's clock row until commit. */
   readonly jobClockAdvance = this.run(jobClocks.jobClockAdvance);
   readonly jobSetStatus = this.run(jobs.jobSetStatus);
@@ -204,6 +212,8 @@ export class Store {
   readonly taskSavePayload = this.run(tasks.taskSavePayload);
   readonly taskReschedule = this.run(tasks.taskReschedule);
   readonly taskRescueExpired = this.run(tasks.taskRescueExpired);
+  /** As taskRescueExpired, with the count of each job's tasks returned. */
+  readonly taskRescueExpiredJobs = this.run(tasks.taskRescueExpiredJobs);
   readonly taskRelease = this.run(tasks.taskRelease);
   readonly taskDeleteReady = this.run(tasks.taskDeleteReady);
   readonly taskExistsForJob = this.run(tasks.taskExistsForJob);
@@ -251,6 +261,23 @@ export class Store {
   readonly uploadBindJob = this.run(uploads.uploadBindJob);
   readonly uploadListSweepable = this.run(uploads.uploadListSweepable);
   readonly uploadDelete = this.run(uploads.uploadDelete);
+
+  /** A user's saved job-list queries; a name they already used is a ConflictError. */
+  readonly savedViewCreate = this.unique(savedViews.savedViewCreate, 'you already have a view with this name');
+  readonly savedViewListByUser = this.run(savedViews.savedViewListByUser);
+  readonly savedViewDelete = this.run(savedViews.savedViewDelete);
+
+  /** The engines at work (engine_workers): registered and heartbeated by each engine, listed with the tasks each holds. */
+  readonly engineWorkerHeartbeat = this.run(engineWorkers.engineWorkerHeartbeat);
+  readonly engineWorkerStop = this.run(engineWorkers.engineWorkerStop);
+  readonly engineWorkerList = this.run(engineWorkers.engineWorkerList);
+  readonly engineWorkerPrune = this.run(engineWorkers.engineWorkerPrune);
+  /** Per-minute engine throughput (engine_stats), each engine adding to its own rows; the queue per job. */
+  readonly engineStatsAdd = this.run(engineStats.engineStatsAdd);
+  readonly engineStatsListBuckets = this.run(engineStats.engineStatsListBuckets);
+  readonly engineStatsTotals = this.run(engineStats.engineStatsTotals);
+  readonly engineStatsPrune = this.run(engineStats.engineStatsPrune);
+  readonly taskListQueueDepth = this.run(engineStats.taskListQueueDepth);
 
   /** Appends an event (recording its transaction's id where commits can be out of id order); returns its id. */
   eventInsert(e: Omit<events.JobEvent, 'id'>) {

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../src/config.js';
-import { openApp, bootstrap, type App } from '../../src/app.js';
+import { openApp, bootstrap, serverSettings, type App } from '../../src/app.js';
 import { buildServer } from '../../src/api/server.js';
 import type { DriverFactory, TestDriver } from './drivers.js';
 
@@ -25,7 +25,7 @@ export async function startTestApp(factory: DriverFactory, env: Record<string, s
   const config = loadConfig({ data: t.dir, port: 0 }, { BATCHYARD_BOOTSTRAP_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent', ...env });
   const app = await openApp(config, { driver: t.driver });
   await bootstrap(app, () => {});
-  const http = await buildServer(app, { logger: false, version: 'test' });
+  const http = await buildServer(app, { logger: false, version: 'test', ...serverSettings(config) });
   await http.ready();
   return {
     app,

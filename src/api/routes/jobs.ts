@@ -1,10 +1,10 @@
-/** Jobs: submit, list with filters, read, cancel, retry the failed items, per-item failures. */
+/** Jobs: submit, list with filters, read, cancel, retry the failed items (one job, or every job a filter selects), per-item failures. */
 import { isoTime } from '../iso-time.js';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ApiContext } from '../context.js';
 import { principalOf } from '../auth-hook.js';
 import { errorResponses, PageQuery } from '../schemas/common.js';
-import { documentedJobInput, FailurePage, JobBody, JobIdParams, JobInput, JobPage, ListJobsQuery } from '../schemas/jobs.js';
+import { documentedJobInput, FailurePage, JobActionInput, JobActionResultBody, JobBody, JobIdParams, JobInput, JobPage, ListJobsQuery } from '../schemas/jobs.js';
 import { jobView } from '../views.js';
 import { InvalidArgumentError } from '../../domain/errors.js';
 import type { JobWithRequestor } from '../../services/job-service.js';
@@ -67,6 +67,36 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (
         cursor: q.cursor,
       });
       return { jobs: jobs.map(view), nextCursor };
+    },
+  );
+
+  app.post(
+    '/jobs/actions',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Cancel, or retry the failed items of, every job a filter (or a list of ids) selects',
+        description:
+          'Each job as its own /cancel or /retry would be, with the same rights; jobs you cannot see are never matched. ' +
+          '`dryRun` only counts. Jobs created while it runs are not acted on.',
+        body: JobActionInput,
+        response: { 200: JobActionResultBody, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { action, filter, ids, dryRun } = request.body;
+      const query =
+        filter === undefined
+          ? undefined
+          : {
+              libraryId: filter.libraryId,
+              status: filter.status,
+              type: filter.type,
+              requestor: filter.requestor,
+              createdAfter: parseInstant(filter.createdAfter, 'filter.createdAfter'),
+              createdBefore: parseInstant(filter.createdBefore, 'filter.createdBefore'),
+            };
+      return ctx.jobActions.run(principalOf(request), { action, filter: query, ids, dryRun });
     },
   );
 

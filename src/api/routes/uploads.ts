@@ -3,7 +3,8 @@
  * creation-with-upload, creation-defer-length, termination, expiration),
  * served by @tus/server inside Fastify: these routes leave the body unparsed
  * and hand the raw request and response to tus. Every request but OPTIONS
- * (a browser's CORS preflight) carries our bearer token; an upload belongs to
+ * (a browser's CORS preflight) carries our bearer token (or the dashboard's
+ * session cookie, with its CSRF token on POST, PATCH and DELETE); an upload belongs to
  * the user who created it, and to anyone else it does not exist (404 on HEAD,
  * PATCH, DELETE, GET). Limits: the server's upload size (413 at creation, or
  * when a deferred length or the bytes pass it) and its expiry (410 after).
@@ -19,6 +20,7 @@ import type { ApiContext } from '../context.js';
 import type { Principal } from '../../domain/types.js';
 import { BatchyardError, HTTP_STATUS_BY_CODE, UnauthenticatedError } from '../../domain/errors.js';
 import { errorBody } from '../error-handler.js';
+import { installAuth, principalOf } from '../auth-hook.js';
 import type { UploadService } from '../../services/upload-service.js';
 
 export const UPLOADS_PATH = '/api/v1/uploads';
@@ -56,17 +58,18 @@ function tusServer(uploads: UploadService, principals: WeakMap<IncomingMessage, 
 }
 
 export async function uploadRoutes(app: FastifyInstance, opts: { ctx: ApiContext }): Promise<void> {
-  const { uploads, auth } = opts.ctx;
+  const { uploads, auth, sessions } = opts.ctx;
   const principals = new WeakMap<IncomingMessage, Principal>();
   const tus = tusServer(uploads, principals);
 
   // tus bodies are raw bytes (application/offset+octet-stream, or anything a client sends on POST): never parsed here.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+  installAuth(app, { auth, sessions }, { skip: (request) => request.method === 'OPTIONS' });
 
   const handle = async (request: FastifyRequest, reply: FastifyReply, id: string | undefined) => {
     if (request.method !== 'OPTIONS') {
-      const caller = await auth.authenticate(request.headers.authorization);
+      const caller = principalOf(request);
       // An upload is its owner's alone: anyone else gets the 404 of an upload that does not exist.
       if (id !== undefined) await uploads.owned(caller, id, 'upload');
       principals.set(request.raw, caller);

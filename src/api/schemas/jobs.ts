@@ -2,6 +2,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { JOB_ORDERS, JOB_STATUSES, type JobOrigin, type JobStatus } from '../../domain/jobs.js';
 import { MAX_PRIORITY, MIN_PRIORITY } from '../../services/job-service.js';
+import { JOB_ACTIONS, MAX_ACTION_IDS, MAX_SKIPPED_LISTED, type JobAction } from '../../services/job-actions.js';
 import { LibraryIdParams, NextCursor } from './common.js';
 
 /**
@@ -125,6 +126,37 @@ export const ListJobsQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+const { libraryId, status, type, requestor, createdAfter, createdBefore } = ListJobsQuery.properties;
+
+export const JobActionInput = Type.Object(
+  {
+    action: StringEnum<JobAction>(JOB_ACTIONS),
+    filter: Type.Optional(
+      Type.Object(
+        { libraryId, status, type, requestor, createdAfter, createdBefore },
+        { additionalProperties: false, description: 'The filters of GET /jobs, with the same meaning (`status` a JSON array); `{}` selects every job you can see.' },
+      ),
+    ),
+    ids: Type.Optional(
+      Type.Array(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), { minItems: 1, maxItems: MAX_ACTION_IDS, description: 'Or these jobs (not with filter).' }),
+    ),
+    dryRun: Type.Optional(Type.Boolean({ default: false, description: 'Count only; change nothing.' })),
+  },
+  { additionalProperties: false, description: 'Exactly one of `filter` and `ids`.' },
+);
+
+export const JobActionResultBody = Type.Object({
+  action: StringEnum<JobAction>(JOB_ACTIONS),
+  matched: Type.Integer({ description: 'Jobs you can see that the filter (or ids) select: an exact count.' }),
+  eligible: Type.Integer({ description: 'Of those, the ones the action applies to (cancel: queued, planning or running; retry: ended with failed items, of a retryable type, with your rights).' }),
+  acted: Type.Integer({ description: 'The ones it was applied to (0 on a dry run).' }),
+  skipped: Type.Array(Type.Object({ id: Type.Integer(), reason: Type.String() }), {
+    maxItems: MAX_SKIPPED_LISTED,
+    description: `Up to ${MAX_SKIPPED_LISTED} of the matched jobs not acted on, with why (those that changed meanwhile first, then the newest).`,
+  }),
+  dryRun: Type.Boolean(),
+});
 
 export const JobPage = Type.Object({ jobs: Type.Array(Type.Ref(JobBody)), nextCursor: NextCursor });
 

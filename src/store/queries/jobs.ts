@@ -85,6 +85,8 @@ export interface JobListParams {
   /** Jobs whose library has one of these `appType`s (a library of the visibility domain). */
   libraryAppTypes?: number[];
   requestorId?: number;
+  /** Only jobs with failed items (what a retry re-runs). */
+  withFailures?: boolean;
   /** Time ranges, epoch ms: `…After` inclusive, `…Before` exclusive. A job not yet started (finished) matches no started (finished) range. */
   createdAfter?: number;
   createdBefore?: number;
@@ -140,6 +142,7 @@ function shapeOf(p: JobListParams): string {
     p.origins === undefined ? '' : `O${p.origins.length}`,
     p.libraryAppTypes === undefined ? '' : `A${p.libraryAppTypes.length}`,
     p.requestorId === undefined ? '' : 'R',
+    p.withFailures ? 'W' : '',
     RANGES.map(([name]) => (p[name] === undefined ? '-' : 'r')).join(''),
     p.after === undefined ? '' : 'C',
     p.offset === undefined ? '' : 'K',
@@ -147,37 +150,84 @@ function shapeOf(p: JobListParams): string {
   ].join('|');
 }
 
+/** What a listing and a count filter on (a listing adds its order, cursor and page). */
+export type JobFilterParams = Omit<JobListParams, 'order' | 'after' | 'offset' | 'limit'>;
+
+const leadsWithFilter = (p: JobFilterParams) => p.filterInDomain === true && (p.libraryId !== undefined || p.requestorId !== undefined);
+
+/** The jobs the filters of `p` select, each value read from `v` by its bound name (filterValues). */
+function filteredJobs(db: Kysely<Database>, p: JobFilterParams, v: Record<string, unknown>) {
+  let q = leadsWithFilter(p) ? db.selectFrom('jobs') : db.selectFrom('jobs').where('domain_id', '=', v.domainId as number);
+  if (!p.visibility.all) {
+    const libs = p.visibility.adminLibraryIds.map((_, i) => v[`lib${i}`] as string);
+    q = q.where((eb) =>
+      libs.length === 0
+        ? eb('requestor_id', '=', v.viewerId as number)
+        : eb.or([eb('requestor_id', '=', v.viewerId as number), eb('library_id', 'in', libs)]),
+    );
+  }
+  if (p.libraryId !== undefined) q = q.where('library_id', '=', v.libraryId as string);
+  if (p.statuses !== undefined) q = q.where('status', 'in', p.statuses.map((_, i) => v[`status${i}`] as string));
+  if (p.types !== undefined) q = q.where('type', 'in', p.types.map((_, i) => v[`type${i}`] as string));
+  if (p.variant !== undefined) {
+    // replace() is in both databases, exact and case-sensitive (LIKE is neither everywhere).
+    const needle = v.variantNeedle as string;
+    q = q.where((eb) => eb.or([eb('type', '<>', v.variantType as string), sql<boolean>`replace(params, ${needle}, '') <> params`]));
+  }
+  if (p.origins !== undefined) q = q.where('origin', 'in', p.origins.map((_, i) => v[`origin${i}`] as JobOrigin));
+  if (p.libraryAppTypes !== undefined) {
+    const appTypes = p.libraryAppTypes.map((_, i) => v[`appType${i}`] as number);
+    q = q.where('library_id', 'in', (eb) =>
+      eb.selectFrom('libraries').select('libraries.id').where('libraries.domain_id', '=', v.domainId as number).where('libraries.app_type', 'in', appTypes),
+    );
+  }
+  if (p.requestorId !== undefined) q = q.where('requestor_id', '=', v.requestorId as number);
+  if (p.withFailures) q = q.where('failed', '>', 0);
+  for (const [name, col, op] of RANGES) if (p[name] !== undefined) q = q.where(col, op, v[name] as number);
+  return q;
+}
+
+/** The bound names filteredJobs reads for `p`. */
+function filterKeys(p: JobFilterParams): string[] {
+  const keys: string[] = leadsWithFilter(p) && p.libraryAppTypes === undefined ? [] : ['domainId'];
+  if (!p.visibility.all) {
+    keys.push('viewerId');
+    p.visibility.adminLibraryIds.forEach((_, i) => keys.push(`lib${i}`));
+  }
+  if (p.libraryId !== undefined) keys.push('libraryId');
+  p.statuses?.forEach((_, i) => keys.push(`status${i}`));
+  p.types?.forEach((_, i) => keys.push(`type${i}`));
+  if (p.variant !== undefined) keys.push('variantType', 'variantNeedle');
+  p.origins?.forEach((_, i) => keys.push(`origin${i}`));
+  p.libraryAppTypes?.forEach((_, i) => keys.push(`appType${i}`));
+  if (p.requestorId !== undefined) keys.push('requestorId');
+  for (const [name] of RANGES) if (p[name] !== undefined) keys.push(name);
+  return keys;
+}
+
+/** The values filteredJobs reads, by bound name. */
+function filterValues(p: JobFilterParams): Record<string, unknown> {
+  const values: Record<string, unknown> = { domainId: p.visibility.domainId };
+  if (!p.visibility.all) {
+    values.viewerId = p.visibility.requestorId;
+    p.visibility.adminLibraryIds.forEach((id, i) => (values[`lib${i}`] = id));
+  }
+  values.libraryId = p.libraryId;
+  p.statuses?.forEach((s, i) => (values[`status${i}`] = s));
+  p.types?.forEach((t, i) => (values[`type${i}`] = t));
+  values.variantType = p.variant?.type;
+  values.variantNeedle = p.variant === undefined ? undefined : `${JSON.stringify(p.variant.key)}:${JSON.stringify(p.variant.value)}`;
+  p.origins?.forEach((o, i) => (values[`origin${i}`] = o));
+  p.libraryAppTypes?.forEach((a, i) => (values[`appType${i}`] = a));
+  values.requestorId = p.requestorId;
+  for (const [name] of RANGES) values[name] = p[name];
+  return values;
+}
+
 function buildList(p: JobListParams) {
-  const leadsWithFilter = p.filterInDomain === true && (p.libraryId !== undefined || p.requestorId !== undefined);
-  const keys: string[] = leadsWithFilter && p.libraryAppTypes === undefined ? ['limit'] : ['domainId', 'limit'];
   const { column, desc } = orderParts(p.order);
   const build = (db: Kysely<Database>, v: Record<string, unknown>) => {
-    let q = leadsWithFilter ? db.selectFrom('jobs') : db.selectFrom('jobs').where('domain_id', '=', v.domainId as number);
-    if (!p.visibility.all) {
-      const libs = p.visibility.adminLibraryIds.map((_, i) => v[`lib${i}`] as string);
-      q = q.where((eb) =>
-        libs.length === 0
-          ? eb('requestor_id', '=', v.viewerId as number)
-          : eb.or([eb('requestor_id', '=', v.viewerId as number), eb('library_id', 'in', libs)]),
-      );
-    }
-    if (p.libraryId !== undefined) q = q.where('library_id', '=', v.libraryId as string);
-    if (p.statuses !== undefined) q = q.where('status', 'in', p.statuses.map((_, i) => v[`status${i}`] as string));
-    if (p.types !== undefined) q = q.where('type', 'in', p.types.map((_, i) => v[`type${i}`] as string));
-    if (p.variant !== undefined) {
-      // replace() is in both databases, exact and case-sensitive (LIKE is neither everywhere).
-      const needle = v.variantNeedle as string;
-      q = q.where((eb) => eb.or([eb('type', '<>', v.variantType as string), sql<boolean>`replace(params, ${needle}, '') <> params`]));
-    }
-    if (p.origins !== undefined) q = q.where('origin', 'in', p.origins.map((_, i) => v[`origin${i}`] as JobOrigin));
-    if (p.libraryAppTypes !== undefined) {
-      const appTypes = p.libraryAppTypes.map((_, i) => v[`appType${i}`] as number);
-      q = q.where('library_id', 'in', (eb) =>
-        eb.selectFrom('libraries').select('libraries.id').where('libraries.domain_id', '=', v.domainId as number).where('libraries.app_type', 'in', appTypes),
-      );
-    }
-    if (p.requestorId !== undefined) q = q.where('requestor_id', '=', v.requestorId as number);
-    for (const [name, col, op] of RANGES) if (p[name] !== undefined) q = q.where(col, op, v[name] as number);
+    let q = filteredJobs(db, p, v);
     if (p.after !== undefined) {
       const op = desc ? '<' : '>';
       // A row-value comparison: both databases turn it into one index range (an OR of
@@ -192,18 +242,7 @@ function buildList(p: JobListParams) {
     const page = q.select('id').orderBy(column, dir).orderBy('id', dir).limit(v.limit as number).offset(v.offset as number);
     return db.selectFrom('jobs').selectAll().where('id', 'in', page).orderBy(column, dir).orderBy('id', dir);
   };
-  if (!p.visibility.all) {
-    keys.push('viewerId');
-    p.visibility.adminLibraryIds.forEach((_, i) => keys.push(`lib${i}`));
-  }
-  if (p.libraryId !== undefined) keys.push('libraryId');
-  p.statuses?.forEach((_, i) => keys.push(`status${i}`));
-  p.types?.forEach((_, i) => keys.push(`type${i}`));
-  if (p.variant !== undefined) keys.push('variantType', 'variantNeedle');
-  p.origins?.forEach((_, i) => keys.push(`origin${i}`));
-  p.libraryAppTypes?.forEach((_, i) => keys.push(`appType${i}`));
-  if (p.requestorId !== undefined) keys.push('requestorId');
-  for (const [name] of RANGES) if (p[name] !== undefined) keys.push(name);
+  const keys = [...filterKeys(p), 'limit'];
   if (p.after !== undefined) keys.push('afterKey', 'afterId');
   if (p.offset !== undefined) keys.push('offset');
   return prepared(keys, build);
@@ -217,25 +256,40 @@ export async function jobList(db: Kysely<Database>, p: JobListParams): Promise<J
     if (listShapes.size > 500) listShapes.clear();
     listShapes.set(shape, query);
   }
-  const values: Record<string, unknown> = { domainId: p.visibility.domainId, limit: p.limit };
-  if (!p.visibility.all) {
-    values.viewerId = p.visibility.requestorId;
-    p.visibility.adminLibraryIds.forEach((id, i) => (values[`lib${i}`] = id));
-  }
-  values.libraryId = p.libraryId;
-  p.statuses?.forEach((s, i) => (values[`status${i}`] = s));
-  p.types?.forEach((t, i) => (values[`type${i}`] = t));
-  values.variantType = p.variant?.type;
-  values.variantNeedle = p.variant === undefined ? undefined : `${JSON.stringify(p.variant.key)}:${JSON.stringify(p.variant.value)}`;
-  p.origins?.forEach((o, i) => (values[`origin${i}`] = o));
-  p.libraryAppTypes?.forEach((a, i) => (values[`appType${i}`] = a));
-  values.requestorId = p.requestorId;
-  for (const [name] of RANGES) values[name] = p[name];
+  const values = filterValues(p);
+  values.limit = p.limit;
   values.afterKey = p.after?.key;
   values.afterId = p.after?.id;
   values.offset = p.offset;
   const rows = await query.rows(db, values);
   return rows.map((row) => toJob(row as never));
+}
+
+/** How many jobs the filters select (what a listing with them would walk, all pages). */
+export async function jobCount(db: Kysely<Database>, p: JobFilterParams): Promise<number> {
+  const row = await filteredJobs(db, p, filterValues(p))
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export interface JobCountGroup {
+  libraryId: string;
+  targetLibraryId: string | null;
+  type: string;
+  count: number;
+}
+
+/** The jobs the filters select, counted per (library, target library, type): what decides the rights an action on them needs. */
+export async function jobCountGroups(db: Kysely<Database>, p: JobFilterParams): Promise<JobCountGroup[]> {
+  const rows = await filteredJobs(db, p, filterValues(p))
+    .select((eb) => ['library_id', 'target_library_id', 'type', eb.fn.countAll().as('n')])
+    .groupBy(['library_id', 'target_library_id', 'type'])
+    .orderBy('library_id')
+    .orderBy('target_library_id')
+    .orderBy('type')
+    .execute();
+  return rows.map((r) => ({ libraryId: r.library_id, targetLibraryId: r.target_library_id, type: r.type, count: Number(r.n) }));
 }
 
 /** The sort key a listing's cursor carries for `job` under `order`. */

@@ -10,6 +10,8 @@ import * as m0007 from './0007-event-xid-job-clocks.js';
 import * as m0008 from './0008-job-artifacts.js';
 import * as m0009 from './0009-uploads.js';
 import * as m0010 from './0010-library-usage.js';
+import * as m0011 from './0011-saved-views.js';
+import * as m0012 from './0012-engine-workers.js';
 
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, ...m0001 },
@@ -22,4 +24,6 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 8, ...m0008 },
   { version: 9, ...m0009 },
   { version: 10, ...m0010 },
+  { version: 11, ...m0011 },
+  { version: 12, ...m0012 },
 ];
