@@ -1,5 +1,11 @@
 import type { Readable } from 'node:stream';
 
+/**
+ * Blobs up to this size are small: a store may pack them (many made durable
+ * by one fsync), and a caller may read them whole (`read`).
+ */
+export const SMALL_BLOB_BYTES = 256 * 1024;
+
 /** What a finished write produced: the content address and its size. */
 export interface BlobWriteResult {
   sha256: string;
@@ -42,9 +48,13 @@ export interface ByteRange {
 }
 
 /**
- * Content-addressed bytes. Writes are idempotent (temp file, fsync, link or
- * rename; or a batch of temp files made durable together, see `defer`);
- * a blob is addressed by the lowercase hex SHA-256 of its content.
+ * Content-addressed bytes. Writes are idempotent (a small blob appended to a
+ * pack, a large one through a temp file, fsync, link or rename; or a batch
+ * of writes made durable together, see `defer`); a blob is addressed by the
+ * lowercase hex SHA-256 of its content. Whatever the layout, a write whose
+ * `persist` (or non-deferred write) has resolved survives a crash, and bytes
+ * written but never referenced are found by `listObjects` (the orphan
+ * sweep) or, inside a pack, reclaimed by `compact`.
  */
 export interface BlobStore {
   /** The operator's name for this storage location (`default`, …). */
@@ -57,26 +67,42 @@ export interface BlobStore {
    * a BlobPin (where the store can keep the bytes aside).
    *
    * With `defer`, the write is made durable later, together with others:
-   * the bytes wait (pinned, unsynced) in a temp file until `persist`, which
-   * fsyncs a whole batch in one pass, then links each at its address and
-   * syncs each directory it touched once. A catalog commit that references
-   * the blob comes after `persist`; the caller releases the pin after it.
+   * the bytes wait (pinned, unsynced: a small blob's record in a pack, a
+   * large one's temp file) until `persist`, which fsyncs a whole batch in one
+   * pass, then indexes the packed ones (one transaction, one fsync) and links
+   * each large one at its address (each directory it touched synced once).
+   * Until then the blob is not stored: stat and openRead do not find it. A
+   * catalog commit that references the blob comes after `persist`; the
+   * caller releases the pin after it.
    */
   write(source: Readable, options: { maxBytes: number; pin?: boolean; defer?: boolean }): Promise<BlobWriteResult>;
   /**
    * Makes deferred writes durable and stores them at their addresses (the
    * others are already). Concurrent calls share one pass: their fsyncs are
-   * issued together, so the filesystem journals them in one commit.
+   * issued together, so the filesystem journals them in one commit. A write
+   * whose pin was released before its pass is never stored.
    */
   persist(writes: readonly BlobWriteResult[]): Promise<void>;
-  /** Stores a buffer (used by tests and small internal writes). */
-  writeBuffer(content: Buffer): Promise<BlobWriteResult>;
+  /** `write` of content already in memory (a small file read whole, job results, tests); `pin` and `defer` as there. */
+  writeBuffer(content: Buffer, options?: { pin?: boolean; defer?: boolean }): Promise<BlobWriteResult>;
   /** Opens a stored blob for reading, optionally a byte range. NotFoundError if absent. */
   openRead(sha256: string, range?: ByteRange): Promise<Readable>;
+  /**
+   * A whole stored blob in memory, for small ones (an export reads its files
+   * of up to 256 KiB this way: one read instead of a stream). NotFoundError if absent.
+   */
+  read(sha256: string): Promise<Buffer>;
   /** Size of a stored blob, or null if absent. */
   stat(sha256: string): Promise<{ size: number } | null>;
-  /** Removes a stored blob; absent is not an error. */
+  /** Removes a stored blob; absent is not an error. A packed blob's record becomes dead space (see `compact`). */
   delete(sha256: string): Promise<void>;
+  /**
+   * Reclaims dead space in packs (records of deleted blobs, and bytes a crash
+   * left unindexed): a pack mostly dead and untouched for `olderThanMs` has
+   * its live records copied into a new pack, then goes. Returns the packs
+   * removed and their bytes. Run by the orphan sweep, with its grace period.
+   */
+  compact(options?: { olderThanMs?: number }): Promise<{ packs: number; bytes: number }>;
   /**
    * Removes temp files left by crashed writers; returns how many. Temp files
    * modified within `olderThanMs` are spared: another process sharing the
@@ -86,6 +112,7 @@ export interface BlobStore {
   /**
    * Up to `limit` stored blobs in address order, after `after` (a sha256)
    * or from the start: one chunk of a resumable walk in bounded memory.
+   * Packed and loose blobs alike (a packed one's mtimeMs: when it was indexed).
    */
   listObjects(p: { after?: string; limit: number }): Promise<StoredObject[]>;
 }

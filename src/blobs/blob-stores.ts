@@ -44,7 +44,7 @@ export function parseStorageLocations(spec: string | undefined, dataDir: string)
 
 /** A registry of named blob stores, one LocalBlobStore per location. */
 export class BlobStores {
-  private readonly stores = new Map<string, BlobStore>();
+  private readonly stores = new Map<string, LocalBlobStore>();
 
   constructor(locations: Record<string, string>) {
     for (const [name, dir] of Object.entries(locations)) this.stores.set(name, new LocalBlobStore(name, dir));
@@ -64,6 +64,11 @@ export class BlobStores {
   /** Location names, sorted. */
   names(): string[] {
     return [...this.stores.keys()].sort();
+  }
+
+  /** Closes every location's pack index and open packs (at shutdown). */
+  close(): void {
+    for (const store of this.stores.values()) store.close();
   }
 
   /** Removes crash leftovers in every location; returns the total. Call at start. */

@@ -1,15 +1,25 @@
 /**
- * Content-addressed blobs on a local filesystem: `<root>/objects/ab/cd/<sha256>`.
- * A write streams into `<root>/tmp/` while hashing, fsyncs, then renames into
- * place (or drops the temp file when the content is already stored), so a
- * write is idempotent and a crash leaves at most a temp file behind.
+ * Content-addressed blobs on a local filesystem. A small blob (at most
+ * SMALL_BLOB_BYTES) is a record in an append-only pack (`<root>/packs/`,
+ * packs.ts: many blobs made durable by one fsync); a larger one is a file of
+ * its own, `<root>/objects/ab/cd/<sha256>` (a loose object). Reads look for a
+ * loose object first, then in the pack index.
  *
- * A deferred write (`defer`) stops at its unsynced temp file; `persist`
- * makes a batch of them durable in one pass (GroupFlush: their fsyncs issued
- * together), then links each at its address and syncs each directory it
- * touched once. So a file at its address has always been synced before it
- * got there, whichever way it was written: a crash never leaves a partial
- * blob at an address (a later write of the same content would trust it).
+ * A write keeps the content in memory while hashing until it outgrows
+ * SMALL_BLOB_BYTES; then it streams into `<root>/tmp/`, fsyncs, and renames
+ * into place (or drops the temp file when the content is already stored), so
+ * a write is idempotent and a crash leaves at most a temp file behind. A
+ * small write appends its record to this instance's pack, then makes it
+ * durable and indexes it (at once, or with a batch: `defer` + `persist`).
+ *
+ * A deferred write (`defer`) stops at its unsynced record or temp file;
+ * `persist` makes a batch of them durable in one pass (GroupFlush: the packs'
+ * and temp files' fsyncs issued together), then indexes the records (one
+ * transaction, one fsync of the index's log) and links each temp file at its
+ * address, syncing each directory it touched once. So an indexed record or a
+ * file at its address has always been synced first, whichever way it was
+ * written: a crash never leaves a partial blob at an address (a later write
+ * of the same content would trust it).
  *
  * Only what can wait for the disk leaves the event loop: fsync, and the
  * opens that create a file or read a directory (they can wait on the
@@ -20,77 +30,52 @@
  * VM of BENCHMARKS.md). Writes go in chunks as they arrive (≤ 64 KiB each).
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import crypto from 'node:crypto';
 import { promisify } from 'node:util';
-import type { Readable } from 'node:stream';
-import type { BlobPin, BlobStore, BlobWriteResult, ByteRange, StoredObject } from './blob-store.js';
+import { Readable } from 'node:stream';
+import { SMALL_BLOB_BYTES, type BlobPin, type BlobStore, type BlobWriteResult, type ByteRange, type StoredObject } from './blob-store.js';
 import { GroupFlush } from './group-flush.js';
-import { receive, writeFully } from './receive.js';
+import { receive, SpillSink, writeFully } from './receive.js';
 import { walkObjects } from './object-walk.js';
-import { InvalidArgumentError, NotFoundError } from '../domain/errors.js';
+import { Packs } from './packs.js';
+import type { PackedLocation, PackedRow } from './pack-index.js';
+import { assertSha256, isEnoent, LooseObjects, NO_HARD_LINKS, syncDir, syncFile } from './loose-objects.js';
+import { InvalidArgumentError, NotFoundError, TransientError } from '../domain/errors.js';
 
-const SHA256_HEX = /^[0-9a-f]{64}$/;
 const fsync = promisify(fs.fsync);
-const open = promisify(fs.open);
 const fsp = fs.promises;
+const modeOf = (o: { pin?: boolean; defer?: boolean }): WriteMode => (o.defer === true ? 'defer' : o.pin === true ? 'pin' : 'commit');
 
-function assertSha256(sha256: string): void {
-  if (typeof sha256 !== 'string' || !SHA256_HEX.test(sha256)) throw new InvalidArgumentError(`'${String(sha256).slice(0, 80)}' is not a SHA-256 (64 lowercase hex digits)`);
-}
-
-const isEnoent = (error: unknown) => (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
-const orNullIfAbsent = (error: unknown): null => {
-  if (isEnoent(error)) return null;
-  throw error;
-};
-/** Errors of a filesystem that has no hard links (a pinned write then commits unpinned). */
-const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EMLINK']);
-
-/** fsync of a file by its path (its bytes and its inode). */
-async function syncFile(file: string): Promise<void> {
-  const fd = fs.openSync(file, 'r');
-  try {
-    await fsync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** A deferred write waiting for (or past) `persist`: its pinned temp file and how its pass went. */
-interface Deferred {
-  tmpPath: string;
+/** A deferred write waiting for (or past) `persist`, and how its pass went. */
+interface DeferredBase {
   sha256: string;
   /** The pass that makes it durable, once asked for. */
   durable?: Promise<void>;
   failure?: unknown;
   released: boolean;
+}
+
+/** A large write: its pinned temp file. */
+interface LooseDeferred extends DeferredBase {
+  kind: 'loose';
+  tmpPath: string;
   /** Stored by a rename (no hard links here): the pin cannot put the bytes back. */
   renamed: boolean;
 }
 
-/** fsync of a directory makes its entries durable; best effort (not every platform allows it). */
-async function syncDir(dir: string): Promise<void> {
-  let fd: number;
-  try {
-    fd = await open(dir, 'r');
-  } catch {
-    return;
-  }
-  try {
-    await fsync(fd);
-  } catch {
-    // Some filesystems refuse fsync on directories.
-  } finally {
-    fs.closeSync(fd);
-  }
+/** A small write: its record in a pack (appended by this write, or the stored copy it found). */
+interface PackedDeferred extends DeferredBase {
+  kind: 'packed';
+  at: PackedLocation;
+  appended: boolean;
 }
 
+type Deferred = LooseDeferred | PackedDeferred;
+type WriteMode = 'commit' | 'pin' | 'defer';
+
 export class LocalBlobStore implements BlobStore {
-  private readonly objectsDir: string;
-  private readonly tmpDir: string;
-  /** Object directories known to exist, so a write skips its mkdir. */
-  private readonly knownDirs = new Set<string>();
+  private readonly loose: LooseObjects;
+  private readonly packs: Packs;
   /** Temp files this instance is writing; removeOrphanTempFiles spares them. */
   private readonly activeTemps = new Set<string>();
   /** Blobs this instance holds a pin on (listObjects flags them: their commit is in flight). */
@@ -98,27 +83,61 @@ export class LocalBlobStore implements BlobStore {
   /** Deferred writes by their pin (a result may be copied; its pin is the same object). */
   private readonly deferredByPin = new WeakMap<BlobPin, Deferred>();
   private readonly flusher = new GroupFlush<Deferred>((batch) => this.flushDeferred(batch));
-  private tmpReady = false;
 
   constructor(
     readonly name: string,
     readonly rootDir: string,
   ) {
-    this.objectsDir = path.join(rootDir, 'objects');
-    this.tmpDir = path.join(rootDir, 'tmp');
+    this.loose = new LooseObjects(rootDir);
+    this.packs = new Packs(rootDir);
   }
 
-  /** Where a blob lives; throws InvalidArgumentError unless `sha256` is 64 lowercase hex digits. */
+  /** Where a loose blob lives; throws InvalidArgumentError unless `sha256` is 64 lowercase hex digits. */
   objectPath(sha256: string): string {
-    assertSha256(sha256);
-    return path.join(this.objectsDir, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+    return this.loose.objectPath(sha256);
   }
 
   async write(source: Readable, options: { maxBytes: number; pin?: boolean; defer?: boolean }): Promise<BlobWriteResult> {
     const { maxBytes } = options;
     if (!(maxBytes >= 0)) throw new InvalidArgumentError(`maxBytes must be a non-negative number, not ${maxBytes}`);
-    const mode = options.defer === true ? 'defer' : options.pin === true ? 'pin' : 'commit';
-    return this.viaTemp((fd) => receive(source, fd, maxBytes), true, mode);
+    const mode = modeOf(options);
+    let tmpPath = '';
+    const sink = new SpillSink(SMALL_BLOB_BYTES, () => {
+      tmpPath = this.loose.tempPath();
+      const fd = this.loose.openTempSync(tmpPath);
+      this.activeTemps.add(tmpPath);
+      return fd;
+    });
+    let received: { sha256: string; size: number };
+    try {
+      received = await receive(source, sink.write, maxBytes);
+    } catch (error) {
+      if (sink.fd !== undefined) {
+        fs.closeSync(sink.fd);
+        fs.rmSync(tmpPath, { force: true });
+        this.activeTemps.delete(tmpPath);
+      }
+      throw error;
+    }
+    if (sink.fd === undefined) return this.writeSmall(sink.content(), received.sha256, mode);
+    const fd = sink.fd;
+    return this.viaTemp(tmpPath, fd, async () => received, true, mode);
+  }
+
+  async writeBuffer(content: Buffer, options: { pin?: boolean; defer?: boolean } = {}): Promise<BlobWriteResult> {
+    const mode = modeOf(options);
+    const sha256 = crypto.createHash('sha256').update(content).digest('hex');
+    if (content.length <= SMALL_BLOB_BYTES) return this.writeSmall(content, sha256, mode);
+    if (mode === 'commit' && (await this.stat(sha256)) !== null) return { sha256, size: content.length, created: false };
+    const tmpPath = this.loose.tempPath();
+    const fd = await this.loose.openTemp(tmpPath);
+    this.activeTemps.add(tmpPath);
+    const fill = async () => {
+      writeFully(fd, content);
+      return { sha256, size: content.length };
+    };
+    // Absent a moment ago (commit): skip the second existence check.
+    return this.viaTemp(tmpPath, fd, fill, mode !== 'commit', mode);
   }
 
   async persist(writes: readonly BlobWriteResult[]): Promise<void> {
@@ -139,97 +158,135 @@ export class LocalBlobStore implements BlobStore {
 
   async listObjects(p: { after?: string; limit: number }): Promise<StoredObject[]> {
     if (p.after !== undefined) assertSha256(p.after);
-    const found = await walkObjects(this.objectsDir, p);
-    return found.map((o) => ({ ...o, pinned: this.pinned.has(o.sha256) }));
-  }
-
-  async writeBuffer(content: Buffer): Promise<BlobWriteResult> {
-    const sha256 = crypto.createHash('sha256').update(content).digest('hex');
-    if ((await this.stat(sha256)) !== null) return { sha256, size: content.length, created: false };
-    // Absent a moment ago: skip the second existence check at commit.
-    return this.viaTemp(async (fd) => {
-      writeFully(fd, content);
-      return { sha256, size: content.length };
-    }, false);
+    const loose = await walkObjects(this.loose.objectsDir, p);
+    const packed = this.packs.index.list(p.after ?? '', p.limit);
+    // Both in address order: merge them (a blob stored both ways is listed once).
+    const out: StoredObject[] = [];
+    let [i, j] = [0, 0];
+    while (out.length < p.limit && (i < loose.length || j < packed.length)) {
+      const a = loose[i];
+      const b = packed[j];
+      const next = !b || (a && a.sha256 <= b.sha256) ? a! : b;
+      if (a && next.sha256 === a.sha256) i++;
+      if (b && next.sha256 === b.sha256) j++;
+      out.push({ ...next, pinned: this.pinned.has(next.sha256) });
+    }
+    return out;
   }
 
   async openRead(sha256: string, range?: ByteRange): Promise<Readable> {
     const file = this.objectPath(sha256);
-    const { start, end } = range ?? { start: 0, end: 0 };
+    const { start, end } = range ?? { start: 0, end: Number.MAX_SAFE_INTEGER - 1 };
     if (!(Number.isSafeInteger(start) && Number.isSafeInteger(end) && start >= 0 && start <= end)) throw new InvalidArgumentError(`invalid byte range ${start}-${end}`);
     let fd: number;
     try {
       // Opening (rather than stat, then open) cannot race with a delete.
       fd = fs.openSync(file, 'r');
     } catch (error) {
-      if (isEnoent(error)) throw new NotFoundError(`blob ${sha256} is not stored in '${this.name}'`);
-      throw error;
+      if (!isEnoent(error)) throw error;
+      const content = this.readPacked(sha256, start, end);
+      if (content === null) throw new NotFoundError(`blob ${sha256} is not stored in '${this.name}'`);
+      return Readable.from(content.length > 0 ? [content] : [], { objectMode: false });
     }
     return fs.createReadStream(file, { fd, ...(range ? { start, end } : {}) });
   }
 
+  /** Synchronous, like the writes' page-cache work: a small blob's one read costs less than a thread-pool round trip. */
+  async read(sha256: string): Promise<Buffer> {
+    try {
+      return fs.readFileSync(this.objectPath(sha256));
+    } catch (error) {
+      if (!isEnoent(error)) throw error;
+    }
+    const content = this.readPacked(sha256, 0, Number.MAX_SAFE_INTEGER - 1);
+    if (content === null) throw new NotFoundError(`blob ${sha256} is not stored in '${this.name}'`);
+    return content;
+  }
+
   async stat(sha256: string): Promise<{ size: number } | null> {
     const stats = fs.statSync(this.objectPath(sha256), { throwIfNoEntry: false });
-    return stats ? { size: stats.size } : null;
+    if (stats) return { size: stats.size };
+    const packed = this.packs.index.get(sha256);
+    return packed ? { size: packed.size } : null;
   }
 
   async delete(sha256: string): Promise<void> {
     await fsp.rm(this.objectPath(sha256), { force: true });
+    this.packs.index.delete(sha256);
+  }
+
+  async compact(options: { olderThanMs?: number } = {}): Promise<{ packs: number; bytes: number }> {
+    return this.packs.compact({ olderThanMs: options.olderThanMs ?? 0 });
+  }
+
+  /** Closes the pack index and the open packs (the store is not used after). */
+  close(): void {
+    this.packs.close();
   }
 
   async removeOrphanTempFiles(options: { olderThanMs?: number } = {}): Promise<number> {
-    const names = (await fsp.readdir(this.tmpDir).catch(orNullIfAbsent)) ?? [];
-    const cutoff = Date.now() - (options.olderThanMs ?? 0);
-    const candidates = names.map((name) => path.join(this.tmpDir, name)).filter((file) => !this.activeTemps.has(file));
-    const orphans: string[] = [];
-    for (const file of candidates) {
-      const stats = await fsp.stat(file).catch(orNullIfAbsent);
-      if (stats && stats.mtimeMs <= cutoff) orphans.push(file);
-    }
-    await Promise.all(orphans.map((file) => fsp.rm(file, { force: true, recursive: true })));
-    return orphans.length;
+    return this.loose.removeOrphanTempFiles(this.activeTemps, options);
   }
 
-  private ensureTmpDir(): void {
-    if (this.tmpReady) return;
-    fs.mkdirSync(this.tmpDir, { recursive: true });
-    this.tmpReady = true;
-  }
-
-  /** Creating a file can wait on the filesystem journal: it stays off the event loop. */
-  private async openTemp(tmpPath: string): Promise<number> {
-    this.ensureTmpDir();
-    try {
-      return await open(tmpPath, 'wx');
-    } catch (error) {
-      if (!isEnoent(error)) throw error;
-      this.tmpReady = false; // tmp/ vanished since it was made
-      this.ensureTmpDir();
-      return open(tmpPath, 'wx');
+  /** `end` inclusive, clamped to the blob's end; null when no pack holds the blob. */
+  private readPacked(sha256: string, start: number, end: number): Buffer | null {
+    // A compaction may move the record between the look-up and the read: look again.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const at = this.packs.index.get(sha256);
+      if (!at) return null;
+      const length = Math.max(0, Math.min(end, at.size - 1) - start + 1);
+      const content = this.packs.read(at, start, length);
+      if (content !== null) return content;
     }
+    return null;
   }
 
   /**
-   * Fills a fresh temp file, fsyncs it and commits it (or, deferred, leaves it
-   * pinned and unsynced for `persist`). On any failure the temp file is removed. Recreates `tmp/` if it vanished since it was made.
+   * A small write: its record appended to this instance's pack (unless the
+   * pack index has the content already: then the stored copy is its pin),
+   * made durable and indexed now, or (deferred) by `persist`.
+   */
+  private async writeSmall(content: Buffer, sha256: string, mode: WriteMode): Promise<BlobWriteResult> {
+    const indexed = this.packs.index.get(sha256);
+    const created = !indexed && !fs.existsSync(this.objectPath(sha256));
+    const entry: PackedDeferred = indexed
+      ? { kind: 'packed', sha256, at: indexed, appended: false, released: false }
+      : { kind: 'packed', sha256, at: this.packs.append(sha256, content), appended: true, released: false };
+    const result = this.deferredResult(entry, content.length, created);
+    if (mode === 'defer') return result;
+    try {
+      await this.persist([result]);
+    } catch (error) {
+      await result.pin!.release();
+      throw error;
+    }
+    if (mode === 'pin') return { sha256, size: content.length, created, pin: result.pin! };
+    await result.pin!.release();
+    return { sha256, size: content.length, created };
+  }
+
+  /**
+   * Fills an open temp file (registered in activeTemps), fsyncs it and
+   * commits it (or, deferred, leaves it pinned and unsynced for `persist`).
+   * On any failure the temp file is removed.
    */
   private async viaTemp(
-    fill: (fd: number) => Promise<{ sha256: string; size: number }>,
+    tmpPath: string,
+    fd: number,
+    fill: () => Promise<{ sha256: string; size: number }>,
     checkExisting: boolean,
-    mode: 'commit' | 'pin' | 'defer' = 'commit',
+    mode: WriteMode,
   ): Promise<BlobWriteResult> {
-    const tmpPath = path.join(this.tmpDir, `${crypto.randomUUID()}.tmp`);
-    const fd = await this.openTemp(tmpPath);
-    this.activeTemps.add(tmpPath);
     let open = true;
     let pinned = false;
     try {
-      const { sha256, size } = await fill(fd);
+      const { sha256, size } = await fill();
       if (mode === 'defer') {
         open = false;
         fs.closeSync(fd);
         pinned = true;
-        return this.deferredResult(tmpPath, sha256, size);
+        const entry: LooseDeferred = { kind: 'loose', tmpPath, sha256, released: false, renamed: false };
+        return this.deferredResult(entry, size, !fs.existsSync(this.objectPath(sha256)));
       }
       await fsync(fd);
       open = false;
@@ -239,7 +296,7 @@ export class LocalBlobStore implements BlobStore {
         pinned = result.pin !== undefined;
         return result;
       }
-      return await this.commitTemp(tmpPath, sha256, size, checkExisting);
+      return await this.loose.commitTemp(tmpPath, sha256, size, checkExisting);
     } catch (error) {
       if (open) fs.closeSync(fd);
       fs.rmSync(tmpPath, { force: true });
@@ -258,15 +315,15 @@ export class LocalBlobStore implements BlobStore {
   private async linkPinned(tmpPath: string, sha256: string, size: number): Promise<BlobWriteResult> {
     let created: boolean;
     try {
-      created = await this.linkInto(tmpPath, sha256);
+      created = await this.loose.linkInto(tmpPath, sha256);
     } catch (error) {
       if (!NO_HARD_LINKS.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
-      return this.commitTemp(tmpPath, sha256, size, true);
+      return this.loose.commitTemp(tmpPath, sha256, size, true);
     }
     this.addPin(sha256);
     const pin: BlobPin = {
       restore: async () => {
-        await this.linkInto(tmpPath, sha256);
+        await this.loose.linkInto(tmpPath, sha256);
       },
       release: async () => {
         if (!this.activeTemps.delete(tmpPath)) return;
@@ -277,25 +334,34 @@ export class LocalBlobStore implements BlobStore {
     return { sha256, size, created, pin };
   }
 
-  /** A complete, unsynced temp file, pinned until released, made durable and stored by `persist`. */
-  private deferredResult(tmpPath: string, sha256: string, size: number): BlobWriteResult {
-    const entry: Deferred = { tmpPath, sha256, released: false, renamed: false };
-    this.addPin(sha256);
+  /** A deferred write's result: pinned until released, made durable (and, loose, stored) by `persist`. */
+  private deferredResult(entry: Deferred, size: number, created: boolean): BlobWriteResult {
+    this.addPin(entry.sha256);
     const pin: BlobPin = {
       restore: async () => {
         if (entry.durable === undefined) return this.persist([result]);
-        if (!entry.renamed) await this.linkInto(tmpPath, sha256);
+        if (entry.kind === 'loose') {
+          if (!entry.renamed) await this.loose.linkInto(entry.tmpPath, entry.sha256);
+          return;
+        }
+        // The collector took the row: point it at the record again (durable since persist).
+        if (this.packs.index.insert([{ sha256: entry.sha256, ...entry.at }], Date.now()).length > 0) {
+          throw new TransientError(`blob ${entry.sha256.slice(0, 12)}… was collected and its pack compacted; retry`);
+        }
+        await this.packs.syncIndex();
       },
       release: async () => {
         if (entry.released) return;
         entry.released = true;
-        this.activeTemps.delete(tmpPath);
-        this.dropPin(sha256);
-        await fsp.rm(tmpPath, { force: true });
+        this.dropPin(entry.sha256);
+        if (entry.kind === 'loose') {
+          this.activeTemps.delete(entry.tmpPath);
+          await fsp.rm(entry.tmpPath, { force: true });
+        }
       },
     };
     this.deferredByPin.set(pin, entry);
-    const result: BlobWriteResult = { sha256, size, created: !fs.existsSync(this.objectPath(sha256)), pin, deferred: true };
+    const result: BlobWriteResult = { sha256: entry.sha256, size, created, pin, deferred: true };
     return result;
   }
 
@@ -310,119 +376,56 @@ export class LocalBlobStore implements BlobStore {
   }
 
   /**
-   * One pass over a batch of deferred writes: their fsyncs issued together,
-   * then each linked at its address, then each directory whose entries
-   * changed (or that this instance had not yet seen synced) fsynced once.
-   * Records each write's failure on it; never rejects (GroupFlush).
+   * One pass over a batch of deferred writes. First the bytes: the loose
+   * writes' temp files and the packs the packed ones appended to, their
+   * fsyncs issued together. Then the loose writes are linked at their
+   * addresses and each directory whose entries changed (or that this
+   * instance had not yet seen synced) is fsynced once, while the packed ones
+   * are indexed in one transaction and the index made durable. Records each
+   * write's failure on it; never rejects (GroupFlush).
    */
   private async flushDeferred(batch: Deferred[]): Promise<void> {
     const live = () => batch.filter((e) => !e.released && e.failure === undefined);
-    await Promise.all(
-      live().map(async (e) => {
-        try {
-          await syncFile(e.tmpPath);
-        } catch (error) {
-          e.failure = error;
-        }
+    const failAll = (entries: Deferred[]) => (error: unknown) => {
+      for (const e of entries) e.failure = error;
+    };
+    const packed = live().filter((e): e is PackedDeferred => e.kind === 'packed');
+    const appended = packed.filter((e) => e.appended);
+    await Promise.all([
+      ...live().map(async (e) => {
+        if (e.kind === 'loose') await syncFile(e.tmpPath).catch(failAll([e]));
       }),
-    );
+      appended.length > 0 ? this.packs.sync(appended.map((e) => e.at.pack)).catch(failAll(appended)) : undefined,
+    ]);
     const dirs = new Set<string>();
     const seen: string[] = [];
     for (const e of live()) {
+      if (e.kind !== 'loose') continue;
       try {
-        this.linkDeferred(e, dirs, seen);
+        e.renamed = this.loose.linkSynced(e, dirs, seen);
       } catch (error) {
         e.failure = error;
       }
     }
-    await Promise.all([...dirs].map(syncDir));
-    for (const dir of seen) this.knownDirs.add(dir);
+    this.indexPacked(appended.filter((e) => !e.released && e.failure === undefined));
+    const indexed = packed.filter((e) => e.failure === undefined);
+    await Promise.all([...[...dirs].map(syncDir), indexed.length > 0 ? this.packs.syncIndex().catch(failAll(indexed)) : undefined]);
+    this.loose.knownNow(seen);
   }
 
-  /** Stores a synced deferred write at its address (an existing copy is kept), noting the directories to sync. */
-  private linkDeferred(e: Deferred, dirs: Set<string>, seen: string[]): void {
-    const target = this.objectPath(e.sha256);
-    const dir = path.dirname(target);
-    if (!this.knownDirs.has(dir)) {
-      fs.mkdirSync(dir, { recursive: true });
-      // Made now or by another writer whose sync may still be running: its parents' entries too.
-      dirs.add(path.dirname(dir)).add(path.dirname(path.dirname(dir)));
-      seen.push(dir);
-    }
+  /** Indexes durable records; one whose pack a compaction claimed meanwhile fails (transient: written again on retry). */
+  private indexPacked(entries: PackedDeferred[]): void {
+    if (entries.length === 0) return;
+    const rows = new Map<PackedRow, PackedDeferred>(entries.map((e) => [{ sha256: e.sha256, ...e.at }, e]));
     try {
-      fs.linkSync(e.tmpPath, target);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? '';
-      if (code === 'ENOENT' && this.knownDirs.has(dir)) {
-        // The cached directory was removed behind our back: make it again, once.
-        this.knownDirs.delete(dir);
-        return this.linkDeferred(e, dirs, seen);
+      for (const refused of this.packs.index.insert([...rows.keys()], Date.now())) {
+        rows.get(refused)!.failure = new TransientError(`pack ${refused.pack} was taken by a compaction before blob ${refused.sha256.slice(0, 12)}… was indexed; retry`);
+        this.packs.abandon(refused.pack);
       }
-      if (NO_HARD_LINKS.has(code)) {
-        fs.renameSync(e.tmpPath, target);
-        e.renamed = true;
-      } else if (code !== 'EEXIST') throw error;
-    }
-    // Also when the content was there: a writer that linked it may not have synced the directory yet.
-    dirs.add(dir);
-  }
-
-  /** Hard-links `file` at the blob's address; false when something is stored there already. */
-  private async linkInto(file: string, sha256: string): Promise<boolean> {
-    const target = this.objectPath(sha256);
-    const dir = path.dirname(target);
-    await this.ensureObjectDir(dir);
-    const link = (): boolean => {
-      try {
-        fs.linkSync(file, target);
-        return true;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-        throw error;
-      }
-    };
-    let created: boolean;
-    try {
-      created = link();
     } catch (error) {
-      if (!isEnoent(error) || !this.knownDirs.has(dir)) throw error;
-      // The cached directory was removed behind our back: make it again, once.
-      this.knownDirs.delete(dir);
-      await this.ensureObjectDir(dir);
-      created = link();
+      for (const e of entries) e.failure = error;
     }
-    if (created) await syncDir(dir);
-    return created;
   }
 
-  private async ensureObjectDir(dir: string): Promise<void> {
-    if (this.knownDirs.has(dir)) return;
-    fs.mkdirSync(dir, { recursive: true });
-    // Made now, or by a writer whose sync may still be running: make its entry (and its parent's) durable.
-    await syncDir(path.dirname(dir));
-    await syncDir(path.dirname(path.dirname(dir)));
-    this.knownDirs.add(dir);
-  }
 
-  /** Moves a complete, synced temp file to its content address. The caller removes the temp file on failure. */
-  private async commitTemp(tmpPath: string, sha256: string, size: number, checkExisting: boolean): Promise<BlobWriteResult> {
-    const target = this.objectPath(sha256);
-    if (checkExisting && fs.existsSync(target)) {
-      fs.rmSync(tmpPath, { force: true });
-      return { sha256, size, created: false };
-    }
-    const dir = path.dirname(target);
-    await this.ensureObjectDir(dir);
-    try {
-      fs.renameSync(tmpPath, target);
-    } catch (error) {
-      if (!isEnoent(error) || !this.knownDirs.has(dir)) throw error;
-      // The cached directory was removed behind our back: make it again, once.
-      this.knownDirs.delete(dir);
-      await this.ensureObjectDir(dir);
-      fs.renameSync(tmpPath, target);
-    }
-    await syncDir(dir);
-    return { sha256, size, created: true };
-  }
 }

@@ -1,4 +1,4 @@
-/** Streaming a blob's bytes into an open temp file while hashing and counting them. */
+/** Streaming a blob's bytes into a sink (memory, then a temp file past a size) while hashing and counting them. */
 import fs from 'node:fs';
 import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -13,11 +13,12 @@ export function writeFully(fd: number, chunk: Buffer): void {
 }
 
 /**
- * Copies `source` into `fd` while hashing and counting. Never destroys the
- * source: on failure the rest is drained (so an HTTP layer can still answer
- * 413); a source error or early close rejects with TransientError.
+ * Copies `source` into `sink` (synchronous; a throw fails the receive) while
+ * hashing and counting. Never destroys the source: on failure the rest is
+ * drained (so an HTTP layer can still answer 413); a source error or early
+ * close rejects with TransientError.
  */
-export function receive(source: Readable, fd: number, maxBytes: number): Promise<{ sha256: string; size: number }> {
+export function receive(source: Readable, sink: (chunk: Buffer) => void, maxBytes: number): Promise<{ sha256: string; size: number }> {
   return new Promise((resolve, reject) => {
     const hash = crypto.createHash('sha256');
     let size = 0;
@@ -40,7 +41,7 @@ export function receive(source: Readable, fd: number, maxBytes: number): Promise
       if (size > maxBytes) return fail(new PayloadTooLargeError(`the content exceeds the ${maxBytes}-byte limit`, { limit: maxBytes }));
       hash.update(buf);
       try {
-        writeFully(fd, buf);
+        sink(buf);
       } catch (error) {
         fail(error as Error);
       }
@@ -59,4 +60,38 @@ export function receive(source: Readable, fd: number, maxBytes: number): Promise
     if (source.readableEnded) return fail(new InvalidArgumentError('the upload stream was already consumed'));
     source.on('data', onData).on('end', onEnd).on('error', onError).on('aborted', onAborted).on('close', onClose);
   });
+}
+
+/**
+ * A receive sink that keeps the chunks in memory up to `limit` bytes and,
+ * past it, writes them and every later chunk to the file `spill` opens then.
+ */
+export class SpillSink {
+  private chunks: Buffer[] = [];
+  private bytes = 0;
+  /** The file the content went to, once it outgrew `limit`. */
+  fd: number | undefined;
+
+  constructor(
+    private readonly limit: number,
+    private readonly spill: () => number,
+  ) {}
+
+  readonly write = (chunk: Buffer): void => {
+    if (this.fd !== undefined) return writeFully(this.fd, chunk);
+    if (this.bytes + chunk.length <= this.limit) {
+      this.chunks.push(chunk);
+      this.bytes += chunk.length;
+      return;
+    }
+    this.fd = this.spill();
+    for (const kept of this.chunks) writeFully(this.fd, kept);
+    this.chunks = [];
+    writeFully(this.fd, chunk);
+  };
+
+  /** The content, when it stayed in memory. */
+  content(): Buffer {
+    return this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.bytes);
+  }
 }

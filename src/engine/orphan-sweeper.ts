@@ -1,7 +1,9 @@
 /**
  * Reclaims orphaned bytes: blobs stored at their address that no catalog row
  * knows (a crash between bytes and catalog, an upload or copy that failed
- * after its bytes were made durable), and temp files crashed writers left.
+ * after its bytes were made durable), temp files crashed writers left, and
+ * the dead space of packs (BlobStore.compact: deleted blobs' records, and
+ * records a crash left unindexed).
  * Each pass walks one chunk of each storage location (BlobStore.listObjects,
  * bounded memory) from where the previous pass stopped, wrapping at the end.
  *
@@ -34,6 +36,8 @@ export interface OrphanSweepResult {
   removed: number;
   /** Stale temp files removed. */
   tempFiles: number;
+  /** Bytes of the packs compaction removed (their live records copied on). */
+  packBytes?: number;
 }
 
 export class OrphanSweeper {
@@ -49,18 +53,21 @@ export class OrphanSweeper {
 
   /** One chunk of every location, as of `now`. */
   async sweep(now: number): Promise<OrphanSweepResult> {
-    const total: OrphanSweepResult = { scanned: 0, removed: 0, tempFiles: 0 };
+    const total = { scanned: 0, removed: 0, tempFiles: 0, packBytes: 0 };
     for (const name of this.blobs.names()) {
       const result = await this.sweepLocation(this.blobs.get(name), now);
       total.scanned += result.scanned;
       total.removed += result.removed;
       total.tempFiles += result.tempFiles;
+      total.packBytes += result.packBytes;
     }
-    if (total.removed > 0 || total.tempFiles > 0) this.logger.info({ removed: total.removed, tempFiles: total.tempFiles }, 'reclaimed orphaned blob bytes');
+    if (total.removed > 0 || total.tempFiles > 0 || total.packBytes > 0) {
+      this.logger.info({ removed: total.removed, tempFiles: total.tempFiles, packBytes: total.packBytes }, 'reclaimed orphaned blob bytes');
+    }
     return total;
   }
 
-  private async sweepLocation(location: BlobStore, now: number): Promise<OrphanSweepResult> {
+  private async sweepLocation(location: BlobStore, now: number): Promise<Required<OrphanSweepResult>> {
     const storage = location.name;
     const objects = await location.listObjects({ after: this.positions.get(storage), limit: this.options.chunk });
     const last = objects.at(-1);
@@ -78,6 +85,8 @@ export class OrphanSweeper {
       removed++;
     }
     const tempFiles = await location.removeOrphanTempFiles({ olderThanMs: this.options.graceMs });
-    return { scanned: objects.length, removed, tempFiles };
+    // After the sweep: the records of the orphans it removed are dead space now.
+    const compacted = await location.compact({ olderThanMs: this.options.graceMs });
+    return { scanned: objects.length, removed, tempFiles, packBytes: compacted.bytes };
   }
 }

@@ -6,7 +6,7 @@
  * Idempotent (content-addressed); stops between blobs when the job is cancelled.
  */
 import type { OperationContext } from '../jobs/operation.js';
-import type { BlobWriteResult } from '../blobs/blob-store.js';
+import { SMALL_BLOB_BYTES, type BlobWriteResult } from '../blobs/blob-store.js';
 import { UnprocessableError } from '../domain/errors.js';
 
 const COPY_PARALLELISM = 8;
@@ -25,7 +25,12 @@ export async function copyMissingBlobs(ctx: Pick<OperationContext, 'blobs' | 'si
       ctx.signal?.throwIfAborted(); // the job was cancelled: copy nothing more
       const sha = wanted[next++]!;
       if (await target.stat(sha)) continue;
-      const blob = await target.write(await source.openRead(sha), { maxBytes: Number.MAX_SAFE_INTEGER, defer: true });
+      // A small blob is read whole (no stream); a missing one fails in openRead as before.
+      const size = (await source.stat(sha))?.size;
+      const blob =
+        size !== undefined && size <= SMALL_BLOB_BYTES
+          ? await target.writeBuffer(await source.read(sha), { defer: true })
+          : await target.write(await source.openRead(sha), { maxBytes: Number.MAX_SAFE_INTEGER, defer: true });
       written.push(blob);
       if (blob.sha256 !== sha) throw new UnprocessableError(`blob ${sha} is corrupt in storage '${from}' (reads back as ${blob.sha256})`);
       bytes += blob.size;

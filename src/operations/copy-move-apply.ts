@@ -18,7 +18,7 @@ import type { NewItemRow } from '../store/queries/items-bulk.js';
 import { BatchyardError, UnprocessableError } from '../domain/errors.js';
 import { childPath, parentPath, parsePath } from '../domain/item-path.js';
 import { ensureFolder, freeName } from '../services/folders.js';
-import { addBlobRef } from '../services/blob-refs.js';
+import { addBlobRef, addBlobRefs } from '../services/blob-refs.js';
 import { isPlannedRoot, rootRefLabel, type MembersContext, type RootRef } from './subtree-planner.js';
 
 interface Run {
@@ -214,7 +214,8 @@ async function applyMembers(r: Run, context: MembersContext, ids: number[]): Pro
     done.push(item.id);
   }
   for (let k = 0; k < fileRows.length; k += 500) await r.tx.itemInsertMany(fileRows.slice(k, k + 500));
-  for (const [sha256, ref] of refs) await addBlobRef(r.tx, r.targetBlobs, { sha256, size: ref.size, count: ref.count, now: r.now });
+  // One statement per 500 blobs (a chunk of distinct files is a statement per file otherwise).
+  await addBlobRefs(r.tx, r.targetBlobs, [...refs].map(([sha256, ref]) => ({ sha256, ...ref })), r.now);
   if (r.move) await deleteSources(r, done);
   return out;
 }

@@ -132,13 +132,9 @@ export class DirWalk {
       frame.after = name;
       const segments = [...frame.dir, name];
       const rel = segments.join('/');
-      let stats: fs.Stats | undefined;
-      try {
-        stats = await fs.promises.lstat(path.join(this.root, ...segments));
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // gone since the directory was read
-        throw error;
-      }
+      // Synchronous: an lstat of an entry just listed costs microseconds, a thread-pool round trip far more.
+      const stats = fs.lstatSync(path.join(this.root, ...segments), { throwIfNoEntry: false });
+      if (!stats) continue; // gone since the directory was read
       if (stats.isDirectory()) {
         this.frames.push({ dir: segments, after: null, window: [], complete: false });
         this.last = { last: segments, inside: true };

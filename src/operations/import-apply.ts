@@ -18,7 +18,7 @@ import { BatchyardError } from '../domain/errors.js';
 import { childPath, parentPath, parsePath, validateName } from '../domain/item-path.js';
 import { resolveContentType } from '../domain/content-type.js';
 import { ensureFolder, freeName } from '../services/folders.js';
-import { addBlobRef } from '../services/blob-refs.js';
+import { addBlobRefs } from '../services/blob-refs.js';
 
 /** One file or folder to import: its path under the source (segments joined by '/'), kind, bytes. */
 export interface ImportEntry {
@@ -186,6 +186,6 @@ export async function applyImport(r: ImportRun, entries: ImportEntry[], prepared
     }
   }
   await flush();
-  for (const [sha256, ref] of refs) await addBlobRef(r.tx, r.blobs, { sha256, size: ref.size, count: ref.count, now: r.now });
+  await addBlobRefs(r.tx, r.blobs, [...refs].map(([sha256, ref]) => ({ sha256, ...ref })), r.now);
   return out;
 }

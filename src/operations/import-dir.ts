@@ -14,13 +14,22 @@ import { BatchyardError } from '../domain/errors.js';
 import { DirWalk, type WalkCursor } from './dir-walk.js';
 import { openInside, resolveImportDirectory, UnsafeFileError } from './import-roots.js';
 import { chunkSizeFor, ITEMS_PER_STEP } from './subtree-planner.js';
-import type { BlobWriteResult } from '../blobs/blob-store.js';
+import { SMALL_BLOB_BYTES, type BlobWriteResult } from '../blobs/blob-store.js';
 import { releaseImportPins, type ImportBytes, type ImportEntry } from './import-apply.js';
 
 /** Bytes one task reads at most (a crash repeats at most this much); a larger file is a task of its own. */
 export const TASK_BYTES = 256 * 1024 * 1024;
 /** Files read at once within a task. */
 const READ_PARALLELISM = 8;
+
+/** The whole of an open file (to its end, whatever its size was when opened), then closes it. */
+function readWhole(fd: number): Buffer {
+  try {
+    return fs.readFileSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 
 export interface DirCursor {
   walk: WalkCursor | null;
@@ -115,7 +124,11 @@ export async function prepareDirectory(ctx: OperationContext, library: Library, 
         }
         throw error;
       }
-      const written = await blobs.write(fs.createReadStream('', { fd: opened.fd }), { maxBytes: Number.MAX_SAFE_INTEGER, defer: true });
+      // A small file is read whole, synchronously (one read from the page cache costs less than a thread-pool round trip).
+      const written =
+        opened.stats.size <= SMALL_BLOB_BYTES
+          ? await blobs.writeBuffer(readWhole(opened.fd), { defer: true })
+          : await blobs.write(fs.createReadStream('', { fd: opened.fd }), { maxBytes: Number.MAX_SAFE_INTEGER, defer: true });
       writes.push(written);
       if (written.pin) bytes.pins.push(written.pin);
       out.set(entry.p, { sha256: written.sha256, size: written.size, modifiedAt: opened.stats.mtimeMs });

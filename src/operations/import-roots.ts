@@ -86,14 +86,18 @@ export async function openInside(dir: string, rel: string): Promise<{ fd: number
   const segments = rel.split('/');
   const expectedParent = path.join(dir, ...segments.slice(0, -1));
   const file = path.join(expectedParent, segments.at(-1)!);
-  let parentReal: string;
-  try {
-    parentReal = await fs.promises.realpath(expectedParent);
-  } catch {
-    throw new UnsafeFileError('NOT_FOUND', `'${rel}' is no longer there`);
-  }
-  if (parentReal !== expectedParent) {
-    throw new UnsafeFileError('OUTSIDE_IMPORT_ROOT', `'${rel}': its folder now resolves to '${parentReal}' (a symbolic link); nothing was read`);
+  // Where /proc/self/fd tells what was opened, that check (below) covers a folder on the way
+  // swapped for a link too; elsewhere the folder's real path is checked first (a race remains).
+  if (!HAS_PROC_FD) {
+    let parentReal: string;
+    try {
+      parentReal = fs.realpathSync.native(expectedParent);
+    } catch {
+      throw new UnsafeFileError('NOT_FOUND', `'${rel}' is no longer there`);
+    }
+    if (parentReal !== expectedParent) {
+      throw new UnsafeFileError('OUTSIDE_IMPORT_ROOT', `'${rel}': its folder now resolves to '${parentReal}' (a symbolic link); nothing was read`);
+    }
   }
   let fd: number;
   try {
@@ -101,7 +105,7 @@ export async function openInside(dir: string, rel: string): Promise<{ fd: number
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ELOOP' || code === 'EMLINK') throw new UnsafeFileError('SYMLINK', `'${rel}' is a symbolic link (links are not followed); nothing was read`);
-    if (code === 'ENOENT') throw new UnsafeFileError('NOT_FOUND', `'${rel}' is no longer there`);
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new UnsafeFileError('NOT_FOUND', `'${rel}' is no longer there`);
     throw error;
   }
   try {

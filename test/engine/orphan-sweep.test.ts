@@ -50,6 +50,7 @@ for (const factory of factories) {
       const { item } = await upload('/kept.txt', 'referenced');
       const lost = await orphan('written, never referenced');
       const stale = path.join(blobs.rootDir, 'tmp', 'crashed-writer.tmp');
+      fs.mkdirSync(path.dirname(stale), { recursive: true }); // small writes are packed: no temp file of their own
       fs.writeFileSync(stale, 'half a blob');
       const past = new Date(Date.now() - 2 * HOUR);
       fs.utimesSync(stale, past, past);
@@ -79,6 +80,29 @@ for (const factory of factories) {
       await written.pin!.release();
       expect(await sweep()).toMatchObject({ removed: 1 });
       expect(await blobs.stat(written.sha256)).toBeNull();
+    });
+
+    it("packed orphans: the sweep of another process takes their rows, then compacts this process's pack; the referenced blobs stay readable", async () => {
+      const { item } = await upload('/kept.txt', 'referenced, packed beside the orphans');
+      const lost = await Promise.all(Array.from({ length: 5 }, (_, i) => orphan(`orphan ${i} `.repeat(50))));
+      const other = new LocalBlobStore('default', blobs.rootDir);
+      try {
+        const otherSweeper = new OrphanSweeper(f.app.store, { get: (): BlobStore => other, names: () => ['default'] }, logger, { graceMs: 0, chunk: 100 });
+        const packs = () => fs.readdirSync(path.join(blobs.rootDir, 'packs')).filter((n) => n.endsWith('.pack'));
+        const before = packs();
+        const result = await otherSweeper.sweep(Date.now() + 1_000);
+        expect(result).toMatchObject({ removed: 5 });
+        expect(result.packBytes).toBeGreaterThan(0);
+        for (const sha of lost) expect(await blobs.stat(sha)).toBeNull();
+        expect(packs().filter((n) => before.includes(n))).toEqual([]);
+        const { blobStore } = await f.app.items.openDownload(f.admin, lib, { path: '/kept.txt' });
+        expect(await text(await blobStore.openRead(item.sha256!))).toBe('referenced, packed beside the orphans');
+        // This process writes on, in a new pack of its own.
+        await upload('/after.txt', 'after the compaction');
+        expect(await text(await blobs.openRead((await f.app.items.openDownload(f.admin, lib, { path: '/after.txt' })).item.sha256!))).toBe('after the compaction');
+      } finally {
+        other.close();
+      }
     });
 
     it('walks a chunk per pass and resumes where it stopped, wrapping at the end', async () => {

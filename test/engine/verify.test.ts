@@ -7,6 +7,7 @@
  * put back, verify finds nothing.
  */
 import fs from 'node:fs';
+import nodePath from 'node:path';
 import { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -35,6 +36,12 @@ for (const factory of factories) {
     const db = () => f.app.driver.db;
     const put = async (path: string, text: string) => (await f.app.items.putFile(f.admin, lib, path, Readable.from([Buffer.from(text)]))).item;
     const blobFile = (sha256: string) => (f.app.blobStores.get('default') as LocalBlobStore).objectPath(sha256);
+    /** Other bytes stored under a blob's address (a loose object in the place of its record in a pack). */
+    async function replaceBlob(sha256: string, text: string): Promise<void> {
+      await f.app.blobStores.get('default').delete(sha256);
+      fs.mkdirSync(nodePath.dirname(blobFile(sha256)), { recursive: true });
+      fs.writeFileSync(blobFile(sha256), text);
+    }
     async function verify(params: Record<string, unknown> = {}): Promise<{ job: Job; failures: Map<string, string[]> }> {
       const job = await f.waitFor((await f.submit('verify', lib, params)).id);
       const failures = new Map<string, string[]>();
@@ -87,9 +94,9 @@ for (const factory of factories) {
       const storage = 'default';
 
       // Bytes: same length but other content; other length; gone.
-      fs.writeFileSync(blobFile(hashed.sha256!), 'ORIGINAL BYTES');
-      fs.writeFileSync(blobFile(sized.sha256!), 'short');
-      fs.rmSync(blobFile(gone.sha256!));
+      await replaceBlob(hashed.sha256!, 'ORIGINAL BYTES');
+      await replaceBlob(sized.sha256!, 'short');
+      await f.app.blobStores.get('default').delete(gone.sha256!);
       // Reference counts: one off by five, one row deleted.
       await db().updateTable('blobs').set({ refcount: sql`refcount + 5` }).where('storage', '=', storage).where('sha256', '=', counted.sha256!).execute();
       await db().deleteFrom('blobs').where('storage', '=', storage).where('sha256', '=', rowless.sha256!).execute();
