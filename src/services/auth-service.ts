@@ -125,6 +125,11 @@ export class AuthService {
     this.identities.forgetToken(tokenId);
   }
 
+  /** Forgets the cached identities of a user whose role changed, so the next request reads it. */
+  forgetUser(userId: number): void {
+    this.identities.forgetUser(userId);
+  }
+
   /**
    * On an empty database: the domain, its super admin `admin@<domain>`, and
    * a token whose secret is `bootstrapSecret` (or a generated one).

@@ -33,4 +33,9 @@ export class IdentityCache {
   forgetToken(tokenId: string): void {
     for (const [hash, entry] of this.entries) if (entry.identity.token.id === tokenId) this.entries.delete(hash);
   }
+
+  /** Drops every cached identity of a user (whose role changed). */
+  forgetUser(userId: number): void {
+    for (const [hash, entry] of this.entries) if (entry.identity.user.id === userId) this.entries.delete(hash);
+  }
 }

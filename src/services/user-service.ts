@@ -104,6 +104,45 @@ export class UserService {
   }
 
   /**
+   * `PATCH /users/{id}`: a new name, role or password. Users change their own
+   * name and password; admins those of the users they manage, and their role
+   * (within what they may grant). No one changes their own role: the last
+   * admin cannot demote themselves by mistake. A role change is seen by this
+   * process's next request at once (its cached identities are dropped).
+   */
+  async updateUser(caller: Principal, userId: number, p: { name?: string; role?: UserRole; password?: string }): Promise<{ user: User; domain: Domain }> {
+    const self = userId === caller.user.id;
+    const target = self ? caller.user : await this.store.userGetById(userId);
+    if (!target || (!self && !canManageUser(caller.user, target))) throw new NotFoundError(`user ${userId} not found`, { field: 'userId' });
+    if (p.name === undefined && p.role === undefined && p.password === undefined) {
+      throw new InvalidArgumentError('give name, role or password to change', { field: 'name' });
+    }
+    if (p.role !== undefined && p.role !== target.role) {
+      if (self) throw new ForbiddenError('you may not change your own role', { field: 'role' });
+      if (!canGrantRole(caller.user, p.role)) throw new ForbiddenError(`you may not grant the role '${p.role}'`, { field: 'role' });
+    }
+    const name = p.name?.trim();
+    if (name !== undefined && name === '') throw new InvalidArgumentError('name: must not be blank', { field: 'name' });
+    const passwordHash = p.password === undefined ? undefined : await hashPassword(p.password);
+    const user = await this.store.userUpdate({ id: target.id, name, role: p.role, passwordHash });
+    if (!user) throw new NotFoundError(`user ${userId} not found`, { field: 'userId' });
+    if (user.role !== target.role) this.auth.forgetUser(user.id);
+    const domain = user.domainId === caller.domain.id ? caller.domain : await this.store.domainGetById(user.domainId);
+    if (!domain) throw new NotFoundError(`user ${userId} not found`, { field: 'userId' });
+    return { user, domain };
+  }
+
+  /** `GET /domains`: every domain, by id (super admins). */
+  async listDomains(caller: Principal, p: { limit: number; cursor?: string }): Promise<Listing<Domain>> {
+    if (caller.user.role !== 'super_admin') throw new ForbiddenError('only a super admin may list domains');
+    const after = p.cursor === undefined ? undefined : decodeCursor('domains', p.cursor, { id: 'number' }).id;
+    const rows = await this.store.domainList({ afterId: after, limit: p.limit + 1 });
+    const items = rows.slice(0, p.limit);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > p.limit && last ? encodeCursor('domains', { id: last.id }) : null };
+  }
+
+  /**
    * `GET /tokens`: a user's own tokens; an admin's, every token of their
    * domain, or (`userId`) those of a user they manage. Active ones only
    * (neither revoked nor expired) unless `includeInactive`.

@@ -1,10 +1,10 @@
-/** The caller, domains, users and tokens: `/me`, `/domains`, `/users`, `/tokens`. */
+/** The caller, domains, users and tokens: `/me`, `/domains`, `/users`, `/users/{id}`, `/tokens`. */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ApiContext } from '../context.js';
 import { principalOf } from '../auth-hook.js';
-import { errorResponses } from '../schemas/common.js';
+import { errorResponses, PageQuery } from '../schemas/common.js';
 import { CreateDomainBody, CreatedDomainBody, CreatedTokenBody, CreateTokenBody, CreateUserBody, TokenIdParams, UserBody } from '../schemas/users.js';
-import { ListTokensQuery, ListUsersQuery, TokenPage, UserPage } from '../schemas/users.js';
+import { DomainPage, ListTokensQuery, ListUsersQuery, TokenPage, UpdateUserBody, UserIdParams, UserPage } from '../schemas/users.js';
 import { iso, isoOrNull, userView } from '../views.js';
 
 export const accountRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (app, { ctx }) => {
@@ -26,6 +26,15 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asy
     async (request, reply) => {
       const created = await ctx.users.createDomain(principalOf(request), request.body);
       return reply.status(201).send({ name: created.domain.name, admin: userView(created.admin, created.domain), token: created.token });
+    },
+  );
+
+  app.get(
+    '/domains',
+    { schema: { tags: ['accounts'], summary: 'Every domain, by id (super admin only)', querystring: PageQuery, response: { 200: DomainPage, ...errorResponses } } },
+    async (request) => {
+      const { items, nextCursor } = await ctx.users.listDomains(principalOf(request), { limit: request.query.limit ?? 100, cursor: request.query.cursor });
+      return { domains: items.map((d) => ({ name: d.name, createdAt: iso(d.createdAt) })), nextCursor };
     },
   );
 
@@ -51,6 +60,26 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asy
     async (request) => {
       const { items, nextCursor, domain } = await ctx.users.listUsers(principalOf(request), { ...request.query, limit: request.query.limit ?? 100 });
       return { users: items.map((u) => userView(u, domain)), nextCursor };
+    },
+  );
+
+  app.patch(
+    '/users/:userId',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: "Change a user's name, role or password",
+        description:
+          'Your own name and password; an admin also those of the users of the domain, and their role (an admin grants user or admin; a super admin any role). ' +
+          'No one changes their own role. 404 for a user you do not manage.',
+        params: UserIdParams,
+        body: UpdateUserBody,
+        response: { 200: Type.Ref(UserBody), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { user, domain } = await ctx.users.updateUser(principalOf(request), request.params.userId, request.body);
+      return userView(user, domain);
     },
   );
 

@@ -95,3 +95,18 @@ export const TokenBody = Type.Object(
 );
 
 export const TokenPage = Type.Object({ tokens: Type.Array(TokenBody), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+
+export const UserIdParams = Type.Object({ userId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
+
+export const UpdateUserBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    role: Type.Optional(Role),
+    password: Type.Optional(Type.String({ minLength: 8, maxLength: 1024 })),
+  },
+  { additionalProperties: false, description: 'the fields to change (at least one); your own role cannot be changed' },
+);
+
+export const DomainBody = Type.Object({ name: Type.String(), createdAt: Type.String({ format: 'date-time' }) }, { title: 'Domain' });
+
+export const DomainPage = Type.Object({ domains: Type.Array(DomainBody), nextCursor: Type.Union([Type.String(), Type.Null()]) });

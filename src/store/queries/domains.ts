@@ -30,3 +30,15 @@ export async function domainCount(db: Kysely<Database>): Promise<number> {
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/** Every domain by id, after `afterId` (the super admin's listing). */
+export async function domainList(db: Kysely<Database>, p: { afterId?: number; limit: number }): Promise<Domain[]> {
+  const rows = await db
+    .selectFrom('domains')
+    .selectAll()
+    .where('id', '>', p.afterId ?? 0)
+    .orderBy('id')
+    .limit(p.limit)
+    .execute();
+  return rows.map(toDomain);
+}

@@ -57,3 +57,17 @@ export async function userGetFirstWithRole(db: Kysely<Database>, role: UserRole)
   const row = await db.selectFrom('users').selectAll().where('role', '=', role).orderBy('id').limit(1).executeTakeFirst();
   return row && toUser(row);
 }
+
+/** Changes a user's name, role or password hash (the fields given); the user after, or undefined when there is none. */
+export async function userUpdate(
+  db: Kysely<Database>,
+  p: { id: number; name?: string; role?: UserRole; passwordHash?: string },
+): Promise<User | undefined> {
+  const changes: { name?: string; role?: UserRole; password_hash?: string } = {};
+  if (p.name !== undefined) changes.name = p.name;
+  if (p.role !== undefined) changes.role = p.role;
+  if (p.passwordHash !== undefined) changes.password_hash = p.passwordHash;
+  if (Object.keys(changes).length === 0) return userGetById(db, p.id);
+  const row = await db.updateTable('users').set(changes).where('id', '=', p.id).returningAll().executeTakeFirst();
+  return row && toUser(row);
+}
