@@ -39,6 +39,8 @@ export async function registerWebSessions(scope: FastifyInstance, sessions: Sess
   });
   await scope.register(csrfProtection, {
     sessionPlugin: '@fastify/secure-session',
+    // A refused request is the client's mistake (its 403 says so), not the server's: no warning.
+    logLevel: 'debug',
     getToken: (request) => {
       const value = request.headers[CSRF_HEADER];
       return typeof value === 'string' ? value : undefined;
