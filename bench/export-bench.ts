@@ -7,6 +7,8 @@
  * the same disk, measured in the same run. Like with like: both deflate at
  * level 6 and store what does not shrink; the content is half random (does
  * not shrink: stored) and half text (deflated). Target: export ≤ 1× zip -r -q.
+ * BENCH_BASELINE_ENTRY (another build's dist/cli/main.js) runs the same
+ * trials against that build too, alternating with this one: an A/B in one run.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,7 +21,8 @@ import { createLibrary, disposeTarget, runJob, type JobRun } from './engine-benc
 import { expectStatus, median, uploadFiles, writePlainFiles } from './lib/file-tree.js';
 
 const FILES = Number(process.env.BENCH_EXPORT_FILES ?? 10_000);
-const TRIALS = 3;
+const TRIALS = Number(process.env.BENCH_EXPORT_TRIALS ?? 3);
+const BASELINE = process.env.BENCH_BASELINE_ENTRY;
 
 function log(line: string) {
   process.stderr.write(`export: ${line}\n`);
@@ -57,8 +60,10 @@ export async function runExportBench(dbs: DbKind[]) {
   for (const db of dbs) {
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'batchyard-bench-export-'));
     const t = await startTarget(db);
+    const base = BASELINE ? await startTarget(db, { entry: BASELINE }) : undefined;
     try {
       const lib = await createLibrary(t, 'export-src');
+      const baseLib = base ? await createLibrary(base, 'export-src') : undefined;
       // Half random (incompressible), half text (deflates): both tools store the one and deflate the other.
       const files = Array.from({ length: FILES }, (_, i) => (i % 2 ? crypto.randomBytes(4096) : Buffer.from(`line ${i} of a text file\n`.repeat(200).slice(0, 4096))));
       const rel = (i: number) => `src/d${String(i % 100).padStart(2, '0')}/f${String(i).padStart(5, '0')}.txt`;
@@ -66,6 +71,7 @@ export async function runExportBench(dbs: DbKind[]) {
       const uploadStart = now();
       await uploadFiles(t, lib, files, rel);
       const uploadSeconds = round(secondsSince(uploadStart), 1);
+      if (base) await uploadFiles(base, baseLib!, files, rel);
       let reference: ReturnType<typeof zipReference> | { skipped: string } = { skipped: 'zip missing' };
       if ('path' in zip) {
         const plain = path.join(scratch, 'plain');
@@ -74,6 +80,7 @@ export async function runExportBench(dbs: DbKind[]) {
         log(`${db}: zip -r -q ${reference.trials.join(', ')} s (median ${reference.seconds}), ${reference.bytes} bytes`);
       }
       const trials: JobRun[] = [];
+      const baseTrials: JobRun[] = [];
       let archive: unknown;
       for (let k = 0; k < TRIALS; k++) {
         execFileSync('sync');
@@ -81,8 +88,15 @@ export async function runExportBench(dbs: DbKind[]) {
         trials.push(run);
         archive = expectStatus(await t.jobsApi<{ result: unknown }>('GET', `/api/v1/jobs/${run.jobId}`), 200, 'get export').result;
         log(`${db}: export ${run.wallSeconds} s (${run.status})`);
+        if (base) {
+          execFileSync('sync');
+          const baseRun = await runJob(base, { type: 'export', libraryId: baseLib!, params: { paths: ['/src'] } });
+          baseTrials.push(baseRun);
+          log(`${db}: baseline export ${baseRun.wallSeconds} s (${baseRun.status})`);
+        }
       }
       const seconds = median(trials.map((r) => r.wallSeconds));
+      const baseline = base ? { entry: BASELINE, seconds: median(baseTrials.map((r) => r.wallSeconds)), trials: baseTrials.map((r) => r.wallSeconds), statuses: baseTrials.map((r) => r.status) } : undefined;
       runs.push({
         db,
         files: FILES,
@@ -92,8 +106,10 @@ export async function runExportBench(dbs: DbKind[]) {
         zip: reference,
         export: { seconds, trials: trials.map((r) => r.wallSeconds), statuses: trials.map((r) => r.status), archive },
         ratioToZip: 'seconds' in reference && reference.seconds > 0 ? round(seconds / reference.seconds, 2) : null,
+        ...(baseline ? { baseline: { ...baseline, ratioToZip: 'seconds' in reference && reference.seconds > 0 ? round(baseline.seconds / reference.seconds, 2) : null } } : {}),
       });
     } finally {
+      if (base) await disposeTarget(base);
       await disposeTarget(t);
       fs.rmSync(scratch, { recursive: true, force: true });
     }
@@ -107,7 +123,8 @@ export function exportTable(result: Awaited<ReturnType<typeof runExportBench>>):
     '|---|---|---|---|---|',
     ...result.runs.map((r) => {
       const ref = 'seconds' in r.zip ? String(r.zip.seconds) : r.zip.skipped;
-      return `| ${r.db} | ${r.files} | ${ref} | ${r.export.seconds} (${r.export.trials.join(', ')}) | ${r.ratioToZip ?? '—'} |`;
+      const base = 'baseline' in r && r.baseline ? `; baseline build ${r.baseline.seconds} (${r.baseline.trials.join(', ')}), ${r.baseline.ratioToZip ?? '—'}×` : '';
+      return `| ${r.db} | ${r.files} | ${ref} | ${r.export.seconds} (${r.export.trials.join(', ')})${base} | ${r.ratioToZip ?? '—'} |`;
     }),
   ];
 }

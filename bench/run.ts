@@ -14,6 +14,7 @@ import { serverBuild } from './lib/engine-target.js';
 import { importTable, runImportBench } from './import-bench.js';
 import { replicateTable, runReplicateBench } from './replicate-bench.js';
 import { exportTable, runExportBench } from './export-bench.js';
+import { bigfileTable, runBigfileBench } from './bigfile-bench.js';
 
 const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bench/results');
 
@@ -85,7 +86,10 @@ async function exportBench(args: string[]) {
   const dbs = args.filter((a): a is 'sqlite' | 'postgres' => a === 'sqlite' || a === 'postgres');
   const unknown = args.filter((a) => a !== 'sqlite' && a !== 'postgres');
   if (unknown.length > 0) throw new Error(`export: unknown argument(s) ${unknown.join(', ')} (databases: sqlite, postgres)`);
-  const env = process.env.BENCH_EXPORT_FILES ? `BENCH_EXPORT_FILES=${process.env.BENCH_EXPORT_FILES} ` : '';
+  const env = Object.entries(process.env)
+    .filter(([k]) => k.startsWith('BENCH_EXPORT_') || k === 'BENCH_BASELINE_ENTRY')
+    .map(([k, v]) => `${k}=${v} `)
+    .join('');
   const results = await runExportBench(dbs.length ? dbs : ['sqlite', 'postgres']);
   const build = serverBuild();
   const result = {
@@ -124,6 +128,31 @@ async function importBench(args: string[]) {
   process.stdout.write(`${JSON.stringify(result.machine)}\n${importTable(results).join('\n')}\n(wrote ${path.relative(process.cwd(), file)})\n`);
 }
 
+/** Issue 10's big single file benchmark: `npm run bench -- bigfile [sqlite] [postgres]` (BENCH_BIGFILE_MIB, default 2048; default SQLite), against `cp` + `sync`. */
+async function bigfile(args: string[]) {
+  const dbs = args.filter((a): a is 'sqlite' | 'postgres' => a === 'sqlite' || a === 'postgres');
+  const unknown = args.filter((a) => a !== 'sqlite' && a !== 'postgres');
+  if (unknown.length > 0) throw new Error(`bigfile: unknown argument(s) ${unknown.join(', ')} (databases: sqlite, postgres)`);
+  const env = Object.entries(process.env)
+    .filter(([k]) => k.startsWith('BENCH_BIGFILE_'))
+    .map(([k, v]) => `${k}=${v} `)
+    .join('');
+  const results = await runBigfileBench(dbs.length ? dbs : ['sqlite']);
+  const build = serverBuild();
+  const result = {
+    benchmark: 'bigfile',
+    date: new Date().toISOString(),
+    command: `${env}npm run bench -- bigfile${args.length ? ' ' + args.join(' ') : ''}`,
+    server: `batchyard ${build.commit}${build.dirtySrc ? ' + uncommitted src changes' : ''}`,
+    machine: describeMachine(),
+    ...results,
+  };
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, 'bigfile.json');
+  fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  process.stdout.write(`${JSON.stringify(result.machine)}\n${bigfileTable(results).join('\n')}\n(wrote ${path.relative(process.cwd(), file)})\n`);
+}
+
 async function main() {
   const which = process.argv[2] ?? 'platform';
   if (which === 'peers') return peers();
@@ -131,7 +160,8 @@ async function main() {
   if (which === 'import') return importBench(process.argv.slice(3));
   if (which === 'replicate') return replicate(process.argv.slice(3));
   if (which === 'export') return exportBench(process.argv.slice(3));
-  if (which !== 'platform') throw new Error(`unknown benchmark '${which}' (known: platform, peers, engine, replicate, export, import)`);
+  if (which === 'bigfile') return bigfile(process.argv.slice(3));
+  if (which !== 'platform') throw new Error(`unknown benchmark '${which}' (known: platform, peers, engine, replicate, export, import, bigfile)`);
   // `platform [sqlite] [postgres]`: the databases to run (default both).
   const named = process.argv.slice(3);
   const unknown = named.filter((a) => a !== 'sqlite' && a !== 'postgres');

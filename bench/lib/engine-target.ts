@@ -123,12 +123,13 @@ async function startShim(port: number, shimPort: number, env: Record<string, str
 }
 
 /**
- * Starts a server on fresh storage. `database` reuses storage prepared by an
- * earlier start (same data directory and database), e.g. to restart under a profiler.
+ * Starts a server on fresh storage. `reuse` reuses storage prepared by an
+ * earlier start (same data directory and database), e.g. to restart under a
+ * profiler; `entry` runs another build's CLI (an A/B against a baseline).
  */
 export async function startTarget(
   db: DbKind,
-  options: { env?: Record<string, string>; reuse?: { dataDir: string; database: string }; pgName?: string } = {},
+  options: { env?: Record<string, string>; reuse?: { dataDir: string; database: string }; pgName?: string; entry?: string } = {},
 ): Promise<EngineTarget> {
   const mode = await detectMode();
   const dataDir = options.reuse?.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `batchyard-bench-engine-${db}-`));
@@ -142,7 +143,7 @@ export async function startTarget(
   };
   const port = randomPort();
   if (mode === 'server') {
-    const server = await startServerProcess({ dataDir, port, token: TOKEN, databaseUrl: db === 'postgres' ? database : undefined, env, entry: serverBuild().entry, nodeArgs: serverNodeArgs() });
+    const server = await startServerProcess({ dataDir, port, token: TOKEN, databaseUrl: db === 'postgres' ? database : undefined, env, entry: options.entry ?? serverBuild().entry, nodeArgs: serverNodeArgs() });
     return {
       db,
       mode,
