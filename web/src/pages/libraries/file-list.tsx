@@ -9,6 +9,7 @@ import { useEffect, useRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { formatBytes, formatTime } from '../../components/format';
 import { Link } from '../../components/link';
+import { ItemIcon } from './item-icon';
 import { fileUrl, folderHref, type Item, type Order } from './library-api';
 
 const ROW_HEIGHT = 44;
@@ -113,9 +114,7 @@ export function FileList(props: FileListProps) {
                 <input type="checkbox" aria-label={`Select ${item.name}`} checked={isSelected} onChange={() => props.onToggle(item)} />
               </span>
               <span role="cell" className="file-name">
-                <span aria-hidden="true" className="file-icon">
-                  {item.kind === 'folder' ? '📁' : '📄'}
-                </span>
+                <ItemIcon kind={item.kind} />
                 {item.kind === 'folder' ? (
                   <Link href={folderHref(props.libraryId, item.path, props.order)}>{item.name}</Link>
                 ) : props.downloadable ? (

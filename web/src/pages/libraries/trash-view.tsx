@@ -10,6 +10,7 @@ import { ErrorNote } from '../../components/error-note';
 import { formatBytes, formatTime } from '../../components/format';
 import { Loading } from '../../components/loading';
 import { TableScroll } from '../../components/table-scroll';
+import { ItemIcon } from './item-icon';
 import { JobDialog } from './job-dialog';
 import type { JobSpec } from './job-specs';
 import { canWrite, listTrash, type Item, type Library } from './library-api';
@@ -152,8 +153,10 @@ export function TrashView({ library, onChanged }: { library: Library; onChanged(
                   </td>
                 )}
                 <td>
-                  <span aria-hidden="true">{item.kind === 'folder' ? '📁 ' : '📄 '}</span>
-                  {item.name}
+                  <span className="file-name">
+                    <ItemIcon kind={item.kind} />
+                    {item.name}
+                  </span>
                 </td>
                 <td className="path-cell">{item.path}</td>
                 <td>{item.kind === 'folder' ? '—' : formatBytes(item.size)}</td>
