@@ -13,6 +13,12 @@ import { call, createLibrary, docsScreenshot, getJob, jobEnded, jobRow, partlyFa
 
 const LONG = 60_000;
 
+/** What a hidden or shown tab reports (visibilityState and its event), as the browser would. */
+async function setTabVisibility(page: Page, state: 'hidden' | 'visible'): Promise<void> {
+  await page.evaluate(`Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => '${state}' });
+    document.dispatchEvent(new Event('visibilitychange'));`);
+}
+
 describe('dashboard: jobs', () => {
   let dash: Dashboard;
   let context: BrowserContext;
@@ -42,6 +48,9 @@ describe('dashboard: jobs', () => {
     expect(await jobRow(page, 'copy', copy.id).getByText('completed with errors').count()).toBe(1);
     expect(await jobRow(page, 'copy', copy.id).getByRole('cell', { name: 'Q1 Reports' }).count()).toBe(1);
     await expectAccessible(page, '/jobs');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await expectAccessible(page, '/jobs in the dark theme');
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 
   it("moves a running job's progress bar live, to completion", async () => {
@@ -55,6 +64,24 @@ describe('dashboard: jobs', () => {
     await until(() => bar.getAttribute('aria-valuenow').then(Number), (v) => v === 100, 'progress at 100', LONG);
     await jobRow(page, 'noop', job.id).getByText('completed', { exact: true }).waitFor({ timeout: LONG });
     expect(await bar.getAttribute('aria-valuetext')).toContain('30,000 / 30,000 items');
+  }, LONG * 2);
+
+  it('pauses the live rows while the tab is hidden and catches up from the last event when it shows', async () => {
+    await page.goto('/jobs');
+    await page.getByText('Live', { exact: true }).waitFor();
+    const job = await submitJob(dash, 'noop', libraryId, { count: 60_000 });
+    const bar = page.getByRole('progressbar', { name: `Job ${job.id} progress` });
+    await bar.waitFor();
+    await setTabVisibility(page, 'hidden');
+    await page.getByText('Live updates paused while the tab is hidden').waitFor();
+    await page.waitForTimeout(500); // events received before the pause are applied within 250 ms
+    const shownWhenHidden = Number(await bar.getAttribute('aria-valuenow'));
+    await jobEnded(dash, job.id, LONG);
+    expect(shownWhenHidden).toBeLessThan(100);
+    expect(Number(await bar.getAttribute('aria-valuenow'))).toBe(shownWhenHidden); // no stream, no update
+    await setTabVisibility(page, 'visible');
+    await jobRow(page, 'noop', job.id).getByText('completed', { exact: true }).waitFor({ timeout: LONG });
+    expect(await bar.getAttribute('aria-valuenow')).toBe('100');
   }, LONG * 2);
 
   it('filters by the typed query with completion; the URL holds it and Back returns to the last one', async () => {
@@ -141,6 +168,20 @@ describe('dashboard: jobs', () => {
     const retried = await jobEnded(dash, retryId);
     expect(retried.counts.total).toBe(1);
   }, LONG);
+
+  it('cancels the selected jobs, saying how many first', async () => {
+    const jobs = await Promise.all([1, 2].map(() => submitJob(dash, 'noop', libraryId, { count: 500_000 })));
+    await page.goto('/jobs?q=type%3Anoop');
+    for (const job of jobs) await page.getByRole('checkbox', { name: `Select job ${job.id}` }).check();
+    await page.getByText('2 selected').waitFor();
+    await page.getByRole('button', { name: 'Cancel selected' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('heading', { name: 'Cancel 2 jobs?' }).waitFor();
+    await dialog.getByRole('button', { name: 'Cancel 2 jobs' }).click();
+    await page.getByText('Cancelled 2 jobs.').waitFor();
+    for (const job of jobs) expect(['cancelling', 'cancelled']).toContain((await getJob(dash, job.id)).status);
+    for (const job of jobs) await jobEnded(dash, job.id, LONG);
+  }, LONG * 2);
 
   it('cancels every job the query matches, saying how many first', async () => {
     const jobs = await Promise.all([1, 2, 3].map(() => submitJob(dash, 'noop', libraryId, { count: 500_000 })));
