@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectAccessible, signInWithPassword, signInWithToken, startDashboard, type Dashboard } from './harness.js';
+import { ADMIN_TOKEN, expectAccessible, signInWithPassword, signInWithToken, startDashboard, type Dashboard } from './harness.js';
 import { docsScreenshot, fitsWidth, folderOnDisk, rowNames, until } from './library-fixtures.js';
 
 const LONG = 60_000;
@@ -156,6 +156,62 @@ describe('dashboard: libraries and files', () => {
     await page.getByText('Saved.').waitFor();
     expect((await dash.api<{ daysBeforeDelete: number }>('GET', `/api/v1/libraries/${libraryId}`)).body.daysBeforeDelete).toBe(14);
   });
+
+  it('uploads files dropped on the browser', async () => {
+    await page.goto(`/libraries/${libraryId}/files/photos`);
+    await until(() => rowNames(page), (names) => names.includes('a.txt'), 'the rows of /photos');
+    const dataTransfer = await page.evaluateHandle(() => {
+      const data = new DataTransfer();
+      data.items.add(new File(['dropped one'], 'dropped-1.txt', { type: 'text/plain' }));
+      data.items.add(new File(['dropped two'], 'dropped-2.txt', { type: 'text/plain' }));
+      return data;
+    });
+    const browser = page.getByRole('region', { name: 'Files', exact: true });
+    await browser.dispatchEvent('dragover', { dataTransfer });
+    await page.getByText('Drop to upload into this folder.').waitFor();
+    await browser.dispatchEvent('drop', { dataTransfer });
+    await page.getByText(/^Finished: 2 of 2 files/).waitFor({ timeout: LONG });
+    await until(() => rowNames(page), (names) => names.includes('dropped-2.txt'), 'the dropped files listed');
+    expect(await filesOf('/photos')).toEqual(expect.arrayContaining(['dropped-1.txt', 'dropped-2.txt']));
+  }, LONG);
+
+  it('exports a selection as a zip and downloads the result when the job is done', async () => {
+    await page.goto(`/libraries/${libraryId}/files/photos`);
+    await page.getByRole('checkbox', { name: 'Select a.txt' }).check();
+    await page.getByRole('button', { name: 'Export as zip' }).click();
+    await page.getByRole('dialog', { name: 'Export as zip' }).getByRole('button', { name: 'Start export' }).click();
+    const result = page.getByRole('link', { name: 'Download the result' });
+    await result.waitFor({ timeout: LONG });
+    const [download] = await Promise.all([page.waitForEvent('download'), result.click()]);
+    expect(fs.readFileSync(await download.path()).subarray(0, 2).toString()).toBe('PK');
+  }, LONG);
+
+  it('pages a large folder in as one scrolls, keeping only the rows in view in the page', async () => {
+    const names = Array.from({ length: 300 }, (_, i) => `f${String(i).padStart(3, '0')}.txt`);
+    for (let i = 0; i < names.length; i += 15) {
+      await Promise.all(
+        names.slice(i, i + 15).map(async (name) => {
+          const response = await fetch(new URL(`/api/v1/libraries/${libraryId}/files/many/${name}`, dash.url), { method: 'PUT', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body: name });
+          expect(response.status).toBe(201);
+        }),
+      );
+    }
+    await page.goto(`/libraries/${libraryId}/files/many`);
+    await until(() => rowNames(page), (shown) => shown[0] === 'f000.txt', 'the first rows');
+    expect((await rowNames(page)).length).toBeLessThan(60);
+    const scroller = page.locator('.file-scroll');
+    const last = await until(
+      async () => {
+        await scroller.evaluate((element) => element.scrollTo(0, element.scrollHeight));
+        return (await rowNames(page)).at(-1);
+      },
+      (name) => name === 'f299.txt',
+      'the last row after scrolling',
+      LONG,
+    );
+    expect(last).toBe('f299.txt');
+    expect((await rowNames(page)).length).toBeLessThan(60);
+  }, LONG * 2);
 
   it('gives a reader no write actions: no upload, folder, trash, move or settings', async () => {
     expect((await dash.api('POST', '/api/v1/users', { email: 'reader@example.com', name: 'Rita Reader', password: 'reader-password' })).status).toBe(201);
