@@ -131,6 +131,9 @@ export function JobActionDialog({ request, onClose, onDone }: { request: JobActi
           {request.scope === 'matching' ? `${jobs(preview.matched)} match the query` : `${jobs(preview.matched)} selected`}
           {preview.eligible === preview.matched ? '.' : `; ${formatCount(preview.eligible)} can be ${request.action === 'cancel' ? 'cancelled' : 'retried'}.`}
         </p>
+        {reasons.length > 0 && preview.skipped.length < preview.matched - preview.eligible && (
+          <p className="muted">Why, for the first {formatCount(preview.skipped.length)} of those left:</p>
+        )}
         {reasons.length > 0 && (
           <ul className="muted">
             {reasons.map((r) => (
