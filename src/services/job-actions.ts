@@ -27,8 +27,10 @@ export const MAX_SKIPPED_LISTED = 100;
 const BATCH = 500;
 /** The most matched jobs read to find examples of skipped ones. */
 const SKIPPED_SCAN_LIMIT = 5000;
-/** Jobs acted on at once where the database takes concurrent writers (each is its own transaction). */
+/** Batches (or retries) run at once where the database takes concurrent writers. */
 const PARALLEL_ACTIONS = 4;
+/** Jobs cancelled per transaction: one commit for many (a single writer), shorter lock holds where writers run concurrently. */
+const CANCEL_BATCH = { singleWriter: 100, concurrentWriters: 25 } as const;
 
 /** What a cancel changes (a cancelling job is on its way already). */
 const CANCELLABLE: readonly JobStatus[] = ACTIVE_STATUSES.filter((s) => s !== 'cancelling');
@@ -133,12 +135,23 @@ export class JobActionService {
       let after: { key: number; id: number } | undefined;
       for (;;) {
         const rows = await this.store.jobList({ ...target, order: 'created_desc', after, limit: BATCH });
-        // Listed under the caller's visibility: a cancel needs no other check (JobService.cancelVisible).
-        await inParallel(rows, this.store.capabilities.concurrentWriters ? PARALLEL_ACTIONS : 1, async (job) => {
-          const refusal = denied.get(groupKey(job));
-          if (refusal !== undefined) skip(result.skipped, job.id, refusal);
-          else if (await this.actOn(caller, action, job.id, result.skipped, true)) result.acted++;
-        });
+        const parallel = this.store.capabilities.concurrentWriters ? PARALLEL_ACTIONS : 1;
+        if (action === 'cancel') {
+          // Listed under the caller's visibility, cancel's only rule: cancelled a batch per transaction.
+          const size = this.store.capabilities.concurrentWriters ? CANCEL_BATCH.concurrentWriters : CANCEL_BATCH.singleWriter;
+          const batches = Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => rows.slice(i * size, (i + 1) * size).map((job) => job.id));
+          await inParallel(batches, parallel, async (ids) => {
+            // Added once it is known: `acted += await …` would read acted before the wait, losing the other batches' counts.
+            const cancelled = await this.cancelBatch(ids, result.skipped);
+            result.acted += cancelled;
+          });
+        } else {
+          await inParallel(rows, parallel, async (job) => {
+            const refusal = denied.get(groupKey(job));
+            if (refusal !== undefined) skip(result.skipped, job.id, refusal);
+            else if (await this.actOn(caller, action, job.id, result.skipped)) result.acted++;
+          });
+        }
         const last = rows.at(-1);
         if (rows.length < BATCH || !last) break;
         after = { key: last.createdAt, id: last.id };
@@ -177,10 +190,26 @@ export class JobActionService {
     return found;
   }
 
-  /** Applies the action to one job as its own route would; a refusal (it changed meanwhile, say) is recorded as skipped. */
-  private async actOn(caller: Principal, action: JobAction, id: number, skipped: JobActionResult['skipped'], listed = false): Promise<boolean> {
+  /** Cancels listed jobs in one transaction; returns how many, recording the others as skipped. */
+  private async cancelBatch(ids: number[], skipped: JobActionResult['skipped']): Promise<number> {
     try {
-      if (action === 'cancel') await (listed ? this.jobs.cancelVisible(id) : this.jobs.cancel(caller, id));
+      let cancelled = 0;
+      for (const [id, reason] of await this.jobs.cancelVisibleMany(ids)) {
+        if (reason === null) cancelled++;
+        else skip(skipped, id, reason);
+      }
+      return cancelled;
+    } catch (error) {
+      if (!(error instanceof BatchyardError)) throw error;
+      for (const id of ids) skip(skipped, id, withoutJobId(error.message));
+      return 0;
+    }
+  }
+
+  /** Applies the action to one job as its own route would; a refusal (it changed meanwhile, say) is recorded as skipped. */
+  private async actOn(caller: Principal, action: JobAction, id: number, skipped: JobActionResult['skipped']): Promise<boolean> {
+    try {
+      if (action === 'cancel') await this.jobs.cancel(caller, id);
       else await this.jobs.retry(caller, id);
       return true;
     } catch (error) {

@@ -266,6 +266,36 @@ export class JobService {
     }
   }
 
+  /**
+   * Cancels jobs already shown to be visible to the caller, in one transaction (the bulk
+   * actions' walk: one commit for a batch, not one per job; ids locked in ascending order).
+   * Each id maps to null when cancelled, or to why not (ended meanwhile, gone); a busy
+   * database retries the batch (cancelling is idempotent).
+   */
+  async cancelVisibleMany(ids: readonly number[]): Promise<Map<number, string | null>> {
+    const sorted = [...new Set(ids)].sort((a, b) => a - b);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.store.transaction(async (tx) => {
+          const outcome = new Map<number, string | null>();
+          const now = this.clock();
+          for (const id of sorted) {
+            const current = await tx.jobGetForUpdate(id);
+            if (!current) outcome.set(id, 'not found');
+            else if (!ACTIVE_STATUSES.includes(current.status)) outcome.set(id, `has already ended (${current.status})`);
+            else {
+              await cancelJob(tx, current, now);
+              outcome.set(id, null);
+            }
+          }
+          return outcome;
+        });
+      } catch (error) {
+        if (!(error instanceof DatabaseBusyError) || attempt >= CANCEL_ATTEMPTS) throw error;
+      }
+    }
+  }
+
   private async cancelOnce(id: number): Promise<JobWithRequestor> {
     const job = await this.store.transaction(async (tx) => {
       const current = await tx.jobGetForUpdate(id);
