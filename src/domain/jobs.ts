@@ -101,3 +101,11 @@ export function finalStatusOf(job: { status: JobStatus; counts: Pick<JobCounts, 
   if (failed >= total) return 'failed';
   return 'completed_with_errors';
 }
+
+/**
+ * What a job event records: `status` and `progress` the job's snapshot,
+ * `task-retry` (a task put back after a transient error) and `task-failed`
+ * (a task whose items were recorded as failed) the attempt and its error.
+ */
+export const JOB_EVENT_KINDS = ['status', 'progress', 'task-retry', 'task-failed'] as const;
+export type JobEventKind = (typeof JOB_EVENT_KINDS)[number];

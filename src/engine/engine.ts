@@ -6,6 +6,9 @@
  * cancelled jobs between their chunks, finishes jobs whose work is done, and
  * collects unreferenced blobs. Idle, it sleeps until a work
  * hint (in-process, or NOTIFY from another process) or the poll interval.
+ * It registers itself in `engine_workers` (host, pid, kind, version), beats
+ * there with its leases and writes what it did per minute (engine-stats.ts)
+ * with each beat; a clean stop marks it stopped.
  */
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -29,6 +32,11 @@ import type { UploadFiles } from '../blobs/upload-files.js';
 import { foldLibraryUsage } from './usage-folder.js';
 import { expireArtifacts } from './artifact-expiry.js';
 import { DEFAULT_ARTIFACT_TTL_MS, JobArtifacts } from '../jobs/artifacts.js';
+import type { EngineKind } from '../store/queries/engine-workers.js';
+import { VERSION } from '../version.js';
+import { EngineStats } from './engine-stats.js';
+import { TaskEventThrottle } from './task-event-throttle.js';
+import { WorkerRegistration, type WorkerIdentity } from './worker-registration.js';
 
 export interface EngineOptions {
   store: Store;
@@ -56,6 +64,10 @@ export interface EngineOptions {
   uploadSweepMs?: number;
   hooks?: EngineHooks;
   workerId?: string;
+  /** What runs it, as the worker registry shows it: `batchyard serve` (default) or `batchyard worker`. */
+  kind?: EngineKind;
+  /** The version the registry shows (default: this package's). */
+  version?: string;
   now?: () => number;
 }
 
@@ -84,6 +96,8 @@ export class Engine {
   private unsubscribe: (() => Promise<void>) | undefined;
   private pendingWake = false;
   private readonly orphans: OrphanSweeper | undefined;
+  private readonly stats: EngineStats;
+  private readonly registration: WorkerRegistration;
 
   constructor(options: EngineOptions) {
     this.options = options;
@@ -107,6 +121,9 @@ export class Engine {
       const sweep = { graceMs: options.orphanGraceMs ?? DEFAULT_ORPHAN_GRACE_MS, chunk: DEFAULT_ORPHAN_CHUNK };
       this.orphans = new OrphanSweeper(options.store, locations, options.logger, sweep);
     }
+    this.stats = new EngineStats(this.workerId, now);
+    const identity: WorkerIdentity = { id: this.workerId, kind: options.kind ?? 'serve', version: options.version ?? VERSION, leaseMs: options.leaseMs };
+    this.registration = new WorkerRegistration(options.store, identity, this.stats);
     this.deps = {
       store: options.store,
       ctx,
@@ -114,6 +131,8 @@ export class Engine {
       hooks: options.hooks ?? {},
       progressIntervalMs: options.progressIntervalMs ?? 250,
       lastProgress: new Map(),
+      stats: this.stats,
+      taskEvents: new TaskEventThrottle(),
       now,
     };
   }
@@ -127,6 +146,7 @@ export class Engine {
     this.running = true;
     this.stopping = false;
     this.unsubscribe = await this.store.subscribe('work', () => this.wake());
+    await this.registration.start(this.deps.now()).catch((error: unknown) => this.options.logger.warn({ err: error }, 'engine registration failed; the next heartbeat tries again'));
     const lease = this.options.leaseMs;
     this.every(Math.max(50, Math.floor(lease / 3)), () => this.heartbeat());
     this.every(Math.max(100, Math.floor(lease / 2)), () => this.rescue());
@@ -160,6 +180,7 @@ export class Engine {
     if (this.active.size > 0) {
       await this.store.taskRelease({ owner: this.workerId, ids: [...this.active.keys()] }).catch(() => {});
     }
+    await this.registration.stop(this.deps.now()).catch((error: unknown) => this.options.logger.warn({ err: error }, 'marking the engine stopped failed'));
     await this.unsubscribe?.();
     this.running = false;
   }
@@ -286,8 +307,9 @@ export class Engine {
   }
 
   private async heartbeat(): Promise<void> {
-    if (this.active.size === 0) return;
-    await this.store.taskHeartbeat({ owner: this.workerId, leaseUntil: this.deps.now() + this.options.leaseMs });
+    const now = this.deps.now();
+    if (this.active.size > 0) await this.store.taskHeartbeat({ owner: this.workerId, leaseUntil: now + this.options.leaseMs });
+    await this.registration.beat(now);
   }
 
   /** Aborts the running tasks of jobs no longer running (cancelled), so they stop between chunks. */
@@ -304,10 +326,14 @@ export class Engine {
   }
 
   private async rescue(): Promise<void> {
-    const rescued = await this.store.taskRescueExpired({ now: this.deps.now() });
-    if (rescued > 0) {
-      this.options.logger.info({ rescued }, 'returned tasks with expired leases to the queue');
-      this.wake();
+    const byJob = await this.store.taskRescueExpiredJobs({ now: this.deps.now() });
+    if (byJob.length === 0) return;
+    const rescued = byJob.reduce((n, j) => n + j.tasks, 0);
+    this.options.logger.info({ rescued }, 'returned tasks with expired leases to the queue');
+    this.wake();
+    for (const { jobId, tasks } of byJob) {
+      const job = await this.store.jobGetById(jobId);
+      if (job) this.stats.add(job, { rescues: tasks });
     }
   }
 

@@ -1,6 +1,6 @@
 /**
- * The job event log and its hints. An event row (status change or progress)
- * is written in the transaction that caused it, after that transaction has
+ * The job event log and its hints. An event row (status change, progress, a
+ * task's failed attempt) is written in the transaction that caused it, after that transaction has
  * updated the job's row (so one job's events commit in id order), and a
  * `job-event` hint naming it is published (NOTIFY at commit on PostgreSQL,
  * after commit in-process on SQLite). Listeners treat hints as "something
@@ -23,6 +23,43 @@ export function jobSnapshot(job: Job): Record<string, unknown> {
 
 export async function recordJobEvent(tx: Store, job: Job, kind: 'status' | 'progress', now: number): Promise<number> {
   const id = await tx.eventInsert({ jobId: job.id, domainId: job.domainId, kind, data: { jobId: job.id, ...jobSnapshot(job) }, createdAt: now });
+  await tx.notify({ topic: 'job-event', eventId: id, jobId: job.id, domainId: job.domainId });
+  return id;
+}
+
+/** What a task event says: which task, its attempt, how many items it carries and the error it met. */
+export interface TaskEventData {
+  taskId: number;
+  phase: number;
+  /** The attempt that failed (1 for the first). */
+  attempt: number;
+  maxAttempts: number;
+  items: number;
+  error: { code: string; message: string };
+  /** task-retry: when the next attempt may run (epoch ms). */
+  retryAt?: number;
+  /** Task events of this job this engine left out (throttled) since the last one it recorded. */
+  suppressed?: number;
+}
+
+/** The longest error message a task event keeps. */
+const TASK_EVENT_MESSAGE_MAX = 1000;
+
+/**
+ * Records a task's failed attempt: `task-retry` (put back after a transient
+ * error) or `task-failed` (its items recorded as failed). Like every event,
+ * written after the transaction has locked or updated the job's row.
+ */
+export async function recordTaskEvent(tx: Store, job: Pick<Job, 'id' | 'domainId'>, kind: 'task-retry' | 'task-failed', data: TaskEventData, now: number): Promise<number> {
+  const { retryAt, suppressed, ...rest } = data;
+  const payload = {
+    jobId: job.id,
+    ...rest,
+    error: { code: data.error.code, message: data.error.message.slice(0, TASK_EVENT_MESSAGE_MAX) },
+    ...(retryAt !== undefined ? { retryAt: new Date(retryAt).toISOString() } : {}),
+    ...(suppressed ? { suppressed } : {}),
+  };
+  const id = await tx.eventInsert({ jobId: job.id, domainId: job.domainId, kind, data: payload, createdAt: now });
   await tx.notify({ topic: 'job-event', eventId: id, jobId: job.id, domainId: job.domainId });
   return id;
 }

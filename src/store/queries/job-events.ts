@@ -12,12 +12,15 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
+import type { JobEventKind } from '../../domain/jobs.js';
+
+export type { JobEventKind };
 
 export interface JobEvent {
   id: number;
   jobId: number;
   domainId: number;
-  kind: 'status' | 'progress';
+  kind: JobEventKind;
   data: Record<string, unknown>;
   createdAt: number;
 }
@@ -58,10 +61,14 @@ function toEvent(r: { id: number; job_id: number; domain_id: number; kind: strin
 
 const COLUMNS = ['id', 'job_id', 'domain_id', 'kind', 'data', 'created_at'] as const;
 
-/** Events of one job after `afterId` (up to `upToId` when given), in id order. */
-export async function eventListForJob(db: Kysely<Database>, p: { jobId: number; afterId: number; upToId?: number; limit: number }): Promise<JobEvent[]> {
+/** Events of one job after `afterId` (up to `upToId` when given; of `kinds` only when given), in id order. */
+export async function eventListForJob(
+  db: Kysely<Database>,
+  p: { jobId: number; afterId: number; upToId?: number; kinds?: readonly JobEventKind[]; limit: number },
+): Promise<JobEvent[]> {
   let q = db.selectFrom('job_events').select(COLUMNS).where('job_id', '=', p.jobId).where('id', '>', p.afterId);
   if (p.upToId !== undefined) q = q.where('id', '<=', p.upToId);
+  if (p.kinds !== undefined) q = q.where('kind', 'in', p.kinds.length > 0 ? [...p.kinds] : ['']);
   const rows = await q.orderBy('id').limit(p.limit).execute();
   return rows.map(toEvent);
 }

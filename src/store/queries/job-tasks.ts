@@ -137,15 +137,27 @@ export async function taskReschedule(db: Kysely<Database>, p: { id: number; fenc
   return Number(result.numUpdatedRows) > 0;
 }
 
-/** Returns tasks whose lease ran out to the queue (their holder's fence is now stale at the next claim). */
-export async function taskRescueExpired(db: Kysely<Database>, p: { now: number }): Promise<number> {
-  const result = await db
+/**
+ * Returns tasks whose lease ran out to the queue (their holder's fence is now
+ * stale at the next claim), and says how many of each job's it returned (the
+ * engine counts rescues per job type).
+ */
+export async function taskRescueExpiredJobs(db: Kysely<Database>, p: { now: number }): Promise<Array<{ jobId: number; tasks: number }>> {
+  const rows = await db
     .updateTable('job_tasks')
     .set({ state: 'ready', lease_owner: null, lease_until: null })
     .where('state', '=', 'running')
     .where('lease_until', '<', p.now)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+    .returning('job_id')
+    .execute();
+  const byJob = new Map<number, number>();
+  for (const row of rows) byJob.set(Number(row.job_id), (byJob.get(Number(row.job_id)) ?? 0) + 1);
+  return [...byJob].map(([jobId, tasks]) => ({ jobId, tasks }));
+}
+
+/** Returns tasks whose lease ran out to the queue; how many. */
+export async function taskRescueExpired(db: Kysely<Database>, p: { now: number }): Promise<number> {
+  return (await taskRescueExpiredJobs(db, p)).reduce((n, j) => n + j.tasks, 0);
 }
 
 /** A stopping worker hands back what it holds so others need not wait for the lease. */
