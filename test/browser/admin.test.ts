@@ -20,7 +20,7 @@ describe('dashboard: admin', () => {
     dash = await startDashboard();
     ({ context, page } = await dash.newPage());
     await signInWithToken(page);
-  }, LONG);
+  }, LONG * 2); // a serve and a browser starting on two busy shared cores
 
   afterAll(async () => {
     await context?.close();
@@ -99,15 +99,16 @@ describe('dashboard: admin', () => {
     await page.getByRole('button', { name: 'Edit boss@acme.test' }).waitFor();
   });
 
-  it('fits a phone and passes axe there', async () => {
+  it('fits a phone and passes axe there, in the dark theme', async () => {
     const phone = await dash.newPage({ width: 390, height: 844 });
     try {
       await signInWithToken(phone.page);
+      await phone.page.emulateMedia({ colorScheme: 'dark' });
       for (const tab of ['users', 'tokens', 'domains']) {
         await phone.page.goto(`/admin/${tab}`);
         await phone.page.getByRole('table').first().waitFor();
         expect(await fitsWidth(phone.page), tab).toBe(true);
-        await expectAccessible(phone.page, `/admin/${tab} at phone width`);
+        await expectAccessible(phone.page, `/admin/${tab} at phone width, dark`);
       }
     } finally {
       await phone.context.close();

@@ -26,7 +26,7 @@ describe('dashboard: libraries and files', () => {
     dash = await startDashboard(SLOW_TASKS);
     ({ context, page } = await dash.newPage());
     await signInWithToken(page);
-  }, LONG);
+  }, LONG * 2); // a serve and a browser starting on two busy shared cores
 
   afterAll(async () => {
     await context?.close();
@@ -248,7 +248,7 @@ describe('dashboard: libraries and files', () => {
     }
   }, LONG);
 
-  it('fits a phone: no sideways scrolling, the time column hidden, axe clean', async () => {
+  it('fits a phone: no sideways scrolling, the time column hidden, axe clean in the light and dark themes', async () => {
     const phone = await dash.newPage({ width: 390, height: 844 });
     try {
       await signInWithToken(phone.page);
@@ -262,6 +262,9 @@ describe('dashboard: libraries and files', () => {
       expect(await phone.page.getByRole('columnheader', { name: /Modified/ }).isVisible()).toBe(false);
       expect(await phone.page.getByLabel('Upload a folder').count()).toBe(1);
       await expectAccessible(phone.page, 'a folder at phone width');
+      await phone.page.emulateMedia({ colorScheme: 'dark' });
+      expect(await phone.page.evaluate<string>("getComputedStyle(document.documentElement).getPropertyValue('--bg').trim()")).toBe('#15181c');
+      await expectAccessible(phone.page, 'a folder at phone width in the dark theme');
     } finally {
       await phone.context.close();
     }
