@@ -16,13 +16,20 @@ export interface ByteSource {
   openRange(start: number, end: number): Promise<Readable>;
 }
 
+/**
+ * Reads of a local file go in chunks of up to this many bytes: an upload's
+ * entries are read straight through, where 64 KiB (the stream default)
+ * spends more on thread-pool round trips and garbage than on the copy.
+ */
+const FILE_READ_CHUNK = 1024 * 1024;
+
 /** A local file; its size is read now (it must not change while being read). */
 export async function fileSource(path: string, label = path): Promise<ByteSource> {
   const { size } = await fs.promises.stat(path);
   return {
     size,
     label,
-    openRange: async (start, end) => fs.createReadStream(path, { start, end: end - 1 }),
+    openRange: async (start, end) => fs.createReadStream(path, { start, end: end - 1, highWaterMark: Math.min(FILE_READ_CHUNK, Math.max(end - start, 1)) }),
   };
 }
 

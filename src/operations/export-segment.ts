@@ -6,17 +6,19 @@
  * (export-assemble.ts) concatenates their data and writes one central
  * directory from their indexes.
  *
- * Streamed: small files (≤ SMALL_FILE bytes) are read whole and deflated (level 6, zip's default; stored when that is no smaller, or
+ * Streamed: small files (≤ SMALL_FILE bytes) are read whole (one read each)
+ * and deflated (level 6, zip's default; stored when that is no smaller, or
  * when the media type is compressed already), synchronously: at these sizes
  * the thread pool's round trips cost more than the work (measured: 4 KiB
  * deflated in 12–32 µs of CPU, 270–600 µs through zlib's async calls); the
  * pieces go to the writer in buffers of about 256 KiB. Larger files are
  * stored, streamed through with their CRC taken on the way and their sizes
- * in a data descriptor, never whole in memory. Files of LARGE_FILE bytes or more are not in a segment at all: the
- * chunk task records their blobs as parts of the job and lists them in the
- * segment's meta, and the assembly streams them from where they are stored
- * (one copy of their bytes, not two). An item whose blob is missing or
- * unreadable fails alone (BLOB_MISSING); the rest of the chunk is packaged.
+ * in a data descriptor, never whole in memory. Files of LARGE_FILE bytes or
+ * more are not in a segment at all: the chunk task records their blobs as
+ * parts of the job and lists them in the segment's meta, and the assembly
+ * streams them from where they are stored (one copy of their bytes, not
+ * two). An item whose blob is missing or unreadable fails alone
+ * (BLOB_MISSING); the rest of the chunk is packaged.
  */
 import zlib from 'node:zlib';
 import { Buffer } from 'node:buffer';
@@ -72,9 +74,7 @@ export function blobFailure(item: Pick<SegmentItem, 'path' | 'sha256'>, error: u
 async function readSmall(blobs: BlobStore, item: SegmentItem): Promise<Fetched> {
   let data: Buffer;
   try {
-    const chunks: Buffer[] = [];
-    for await (const chunk of await blobs.openRead(item.sha256!)) chunks.push(chunk as Buffer);
-    data = Buffer.concat(chunks);
+    data = await blobs.read(item.sha256!);
   } catch (error) {
     return { failure: blobFailure(item, error) };
   }

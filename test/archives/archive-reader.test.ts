@@ -136,7 +136,7 @@ describe('archive reader', () => {
   });
 
   it('lists a plain tar without reading the data of entries left unopened; a cut one still ends with CORRUPT_ARCHIVE', async () => {
-    const big = Buffer.alloc(5 * 1024 * 1024, 7);
+    const big = Buffer.alloc(16 * 1024 * 1024, 7);
     const plain = await tarOf([{ name: 'big.bin', data: big }, { name: 'after.txt', data: 'after' }, { name: 'last.bin', data: big }]);
     const file = await fileOf(plain);
     const real = await fileSource(file);
@@ -162,8 +162,8 @@ describe('archive reader', () => {
     }
     expect(listed).toEqual([['big.bin', big.length], ['after.txt', 5], ['last.bin', big.length]]);
     expect(after).toBe('after');
-    // Headers, the small entry and what was read ahead before a skip: far from the 10 MiB of data.
-    expect(read).toBeLessThan(2 * 1024 * 1024);
+    // Headers, the small entry and what was read ahead before each skip (a chunk or two): far from the 32 MiB of data.
+    expect(read).toBeLessThan(8 * 1024 * 1024);
     const files: ArchiveEntry[] = [];
     for await (const entry of archive.entries()) if (entry.kind === 'file') files.push(entry);
     expect((await text(await archive.openAt(files[2]!.locator!, 'last.bin'))).length).toBe(big.length);

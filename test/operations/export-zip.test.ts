@@ -1,6 +1,7 @@
 /**
  * The export's zip writer without a database: segments written from blobs and
- * assembled into one archive, read back by yauzl and the system `unzip`; the
+ * assembled into one archive (a segment's large files streamed from their
+ * own blobs after its data), read back by yauzl and the system `unzip`; the
  * ZIP64 end records and fields when forced (small archive) and when the entry
  * count passes 65,535 (70,000 entries across two segments, offsets moved).
  */
@@ -14,7 +15,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
 import { LocalBlobStore } from '../../src/blobs/local-blob-store.js';
 import { segmentBytes, SMALL_FILE, type SegmentItem, type SegmentOutcome } from '../../src/operations/export-segment.js';
-import { assembleZip, segmentLayout, type Assembled, type SegmentLayout } from '../../src/operations/export-assemble.js';
+import { assembleZip, segmentLayout, type Assembled, type ExternalFile, type SegmentLayout } from '../../src/operations/export-assemble.js';
 import { needsZip64End } from '../../src/operations/export-zip-format.js';
 import { HAS_UNZIP, readZip, treeDigest, type Tree } from '../support/zip.js';
 
@@ -33,18 +34,23 @@ describe('export zip segments and assembly', { timeout: 180_000 }, () => {
   }
   const folder = (name: string): SegmentItem => ({ id: 0, path: `/${name}`, name, kind: 'folder', size: 0, sha256: null, modifiedAt: Date.UTC(2024, 5, 1), contentType: null });
 
-  async function segment(items: SegmentItem[]): Promise<SegmentLayout> {
+  async function segment(items: SegmentItem[], external: ExternalFile[] = []): Promise<SegmentLayout> {
     const outcome: SegmentOutcome = { succeeded: 0, bytesDone: 0, failures: [], entries: 0, dataSize: 0 };
     const written = await blobs.write(Readable.from(segmentBytes(items, blobs, outcome), { objectMode: false }), { maxBytes: Number.MAX_SAFE_INTEGER });
     expect(outcome.failures).toEqual([]);
-    return segmentLayout(blobs, written);
+    return segmentLayout(blobs, { ...written, meta: { external } });
+  }
+
+  async function external(name: string, content: Buffer): Promise<ExternalFile> {
+    const written = await blobs.writeBuffer(content);
+    return { sha256: written.sha256, size: content.length, name, mtime: Date.UTC(2024, 5, 1, 12, 0, 0) };
   }
 
   async function assemble(segments: SegmentLayout[], forceZip64 = false): Promise<{ file: string; result: Assembled }> {
     const result: Assembled = { entries: 0, zip64: false };
     const written = await blobs.write(Readable.from(assembleZip(blobs, segments, result, { forceZip64 }), { objectMode: false }), { maxBytes: Number.MAX_SAFE_INTEGER });
     const out = path.join(dir, `${written.sha256}.zip`);
-    fs.copyFileSync(path.join(dir, 'objects', written.sha256.slice(0, 2), written.sha256.slice(2, 4), written.sha256), out);
+    fs.writeFileSync(out, await blobs.read(written.sha256)); // a small archive is packed: no file of its own
     return { file: out, result };
   }
 
@@ -71,6 +77,28 @@ describe('export zip segments and assembly', { timeout: 180_000 }, () => {
     // Deflated where it helps (text), stored where it cannot (a JPEG, random bytes streamed past the small-file size).
     expect(methods).toMatchObject({ 'x/a.txt': 8, 'x/b.jpg': 0, 'x/big.bin': 0 });
     if (HAS_UNZIP) execFileSync('unzip', ['-tq', zip]);
+  });
+
+  it("a segment's large files follow its data, streamed from their own blobs; offsets hold across segments, with and without ZIP64", async () => {
+    const a = crypto.randomBytes(70_000);
+    const b = crypto.randomBytes(5_000);
+    const c = Buffer.alloc(0);
+    const note = Buffer.from('note '.repeat(40));
+    const want: Tree = new Map<string, Buffer | null>([['x/', null], ['x/a.bin', a], ['x/note.txt', note], ['x/b.bin', b], ['y/', null], ['y/c.bin', c]]);
+    for (const force of [false, true]) {
+      const first = await segment([folder('x'), await file('x/note.txt', note)], [await external('x/a.bin', a), await external('x/b.bin', b)]);
+      const second = await segment([folder('y')], [await external('y/c.bin', c)]);
+      const { file: zip, result } = await assemble([first, second], force);
+      expect(result).toEqual({ entries: 6, zip64: force });
+      expect(treeDigest(await readZip(zip))).toEqual(treeDigest(want));
+      if (HAS_UNZIP) execFileSync('unzip', ['-tq', zip]);
+    }
+  });
+
+  it('a large file whose blob holds other than its catalog size fails the assembly (a broken entry is never written)', async () => {
+    const listed = { ...(await external('x/a.bin', crypto.randomBytes(1000))), size: 999 };
+    const only = await segment([folder('x')], [listed]);
+    await expect(assemble([only])).rejects.toThrow(/1000 bytes in storage, 999 in the catalog/);
   });
 
   it('past 65,535 entries the end of the archive is ZIP64 on its own, and every entry is there', async () => {
