@@ -3,7 +3,7 @@
  * (bench/lib/engine-target.ts), on SQLite and PostgreSQL: BENCH_IMPORT_FILES
  * (default 10,000) files of 4 KiB in 100 folders, in a directory under the
  * server's import root, imported with `import {source: {type: "server_path"}}`
- * into a fresh folder, TRIALS times; the reference is `cp -r` of the same tree
+ * into a fresh folder, TRIALS times (a tree of other bytes each time); the reference is `cp -r` of such a tree
  * followed by `sync`, on the same disk, in the same run. Target: import ≤ 1.5×
  * cp -r + sync.
  */
@@ -43,13 +43,17 @@ export async function runImportBench(dbs: DbKind[]) {
   for (const db of dbs) {
     const scratch = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'batchyard-bench-import-')));
     const roots = path.join(scratch, 'roots');
-    const src = path.join(roots, 'src');
-    for (let i = 0; i < FILES; i++) {
-      const file = path.join(src, `d${String(i % 100).padStart(2, '0')}`, `f${String(i).padStart(5, '0')}.bin`);
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, crypto.randomBytes(4096));
+    // A tree of its own (other random bytes) per trial: a second import of the same files would
+    // store no bytes at all (content-addressed), where cp copies them again.
+    const sources = Array.from({ length: TRIALS }, (_, k) => path.join(roots, `src-${k}`));
+    for (const src of sources) {
+      for (let i = 0; i < FILES; i++) {
+        const file = path.join(src, `d${String(i % 100).padStart(2, '0')}`, `f${String(i).padStart(5, '0')}.bin`);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, crypto.randomBytes(4096));
+      }
     }
-    const reference = cpReference(src, scratch);
+    const reference = cpReference(sources[0]!, scratch);
     log(`${db}: cp -r + sync ${reference.trials.join(', ')} s (median ${reference.seconds})`);
     const t = await startTarget(db, { env: { BATCHYARD_IMPORT_ROOTS: roots } });
     try {
@@ -57,7 +61,7 @@ export async function runImportBench(dbs: DbKind[]) {
       const trials: JobRun[] = [];
       for (let k = 0; k < TRIALS; k++) {
         execFileSync('sync');
-        const run = await runJob(t, { type: 'import', libraryId: lib, params: { source: { type: 'server_path', path: src }, destination: `/run-${k}` } });
+        const run = await runJob(t, { type: 'import', libraryId: lib, params: { source: { type: 'server_path', path: sources[k]! }, destination: `/run-${k}` } });
         log(`${db}: import ${run.wallSeconds} s (${run.status}, ${run.items} items)`);
         trials.push(run);
       }

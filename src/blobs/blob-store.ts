@@ -10,7 +10,11 @@ export const SMALL_BLOB_BYTES = 256 * 1024;
 export interface BlobWriteResult {
   sha256: string;
   size: number;
-  /** false when identical content was already stored (nothing new written). */
+  /**
+   * false when identical content was already stored (nothing new written). A
+   * deferred small write says true without looking: a duplicate record is
+   * dead space once `persist` finds the blob indexed already.
+   */
   created: boolean;
   /** With `pin` (always with `defer`): the written bytes, kept aside until the caller releases them. */
   pin?: BlobPin;
@@ -94,6 +98,8 @@ export interface BlobStore {
   read(sha256: string): Promise<Buffer>;
   /** Size of a stored blob, or null if absent. */
   stat(sha256: string): Promise<{ size: number } | null>;
+  /** Those of `sha256s` not stored (stat of many at once: one look-up pass). */
+  absent(sha256s: readonly string[]): Promise<string[]>;
   /** Removes a stored blob; absent is not an error. A packed blob's record becomes dead space (see `compact`). */
   delete(sha256: string): Promise<void>;
   /**

@@ -2,8 +2,8 @@
  * Content-addressed blobs on a local filesystem. A small blob (at most
  * SMALL_BLOB_BYTES) is a record in an append-only pack (`<root>/packs/`,
  * packs.ts: many blobs made durable by one fsync); a larger one is a file of
- * its own, `<root>/objects/ab/cd/<sha256>` (a loose object). Reads look for a
- * loose object first, then in the pack index.
+ * its own, `<root>/objects/ab/cd/<sha256>` (a loose object). Reads look in
+ * the pack index first, then for a loose object.
  *
  * A write keeps the content in memory while hashing until it outgrows
  * SMALL_BLOB_BYTES; then it streams into `<root>/tmp/`, fsyncs, and renames
@@ -178,36 +178,43 @@ export class LocalBlobStore implements BlobStore {
     const file = this.objectPath(sha256);
     const { start, end } = range ?? { start: 0, end: Number.MAX_SAFE_INTEGER - 1 };
     if (!(Number.isSafeInteger(start) && Number.isSafeInteger(end) && start >= 0 && start <= end)) throw new InvalidArgumentError(`invalid byte range ${start}-${end}`);
+    const content = this.readPacked(sha256, start, end);
+    if (content !== null) return Readable.from(content.length > 0 ? [content] : [], { objectMode: false });
     let fd: number;
     try {
       // Opening (rather than stat, then open) cannot race with a delete.
       fd = fs.openSync(file, 'r');
     } catch (error) {
-      if (!isEnoent(error)) throw error;
-      const content = this.readPacked(sha256, start, end);
-      if (content === null) throw new NotFoundError(`blob ${sha256} is not stored in '${this.name}'`);
-      return Readable.from(content.length > 0 ? [content] : [], { objectMode: false });
+      if (isEnoent(error)) throw new NotFoundError(`blob ${sha256} is not stored in '${this.name}'`);
+      throw error;
     }
     return fs.createReadStream(file, { fd, ...(range ? { start, end } : {}) });
   }
 
   /** Synchronous, like the writes' page-cache work: a small blob's one read costs less than a thread-pool round trip. */
   async read(sha256: string): Promise<Buffer> {
-    try {
-      return fs.readFileSync(this.objectPath(sha256));
-    } catch (error) {
-      if (!isEnoent(error)) throw error;
-    }
+    const file = this.objectPath(sha256);
     const content = this.readPacked(sha256, 0, Number.MAX_SAFE_INTEGER - 1);
-    if (content === null) throw new NotFoundError(`blob ${sha256} is not stored in '${this.name}'`);
-    return content;
+    if (content !== null) return content;
+    try {
+      return fs.readFileSync(file);
+    } catch (error) {
+      if (isEnoent(error)) throw new NotFoundError(`blob ${sha256} is not stored in '${this.name}'`);
+      throw error;
+    }
   }
 
   async stat(sha256: string): Promise<{ size: number } | null> {
-    const stats = fs.statSync(this.objectPath(sha256), { throwIfNoEntry: false });
-    if (stats) return { size: stats.size };
+    const file = this.objectPath(sha256);
     const packed = this.packs.index.get(sha256);
-    return packed ? { size: packed.size } : null;
+    if (packed) return { size: packed.size };
+    const stats = fs.statSync(file, { throwIfNoEntry: false });
+    return stats ? { size: stats.size } : null;
+  }
+
+  async absent(sha256s: readonly string[]): Promise<string[]> {
+    for (const sha256 of sha256s) assertSha256(sha256);
+    return this.packs.index.absent(sha256s).filter((sha256) => !fs.existsSync(this.objectPath(sha256)));
   }
 
   async delete(sha256: string): Promise<void> {
@@ -247,8 +254,9 @@ export class LocalBlobStore implements BlobStore {
    * made durable and indexed now, or (deferred) by `persist`.
    */
   private async writeSmall(content: Buffer, sha256: string, mode: WriteMode): Promise<BlobWriteResult> {
-    const indexed = this.packs.index.get(sha256);
-    const created = !indexed && !fs.existsSync(this.objectPath(sha256));
+    // A deferred write skips the look-up (a statement per file): a duplicate record is dead space once persist finds the row there.
+    const indexed = mode === 'defer' ? undefined : this.packs.index.get(sha256);
+    const created = mode === 'defer' || (!indexed && !fs.existsSync(this.objectPath(sha256)));
     const entry: PackedDeferred = indexed
       ? { kind: 'packed', sha256, at: indexed, appended: false, released: false }
       : { kind: 'packed', sha256, at: this.packs.append(sha256, content), appended: true, released: false };
@@ -407,23 +415,41 @@ export class LocalBlobStore implements BlobStore {
         e.failure = error;
       }
     }
-    this.indexPacked(appended.filter((e) => !e.released && e.failure === undefined));
+    await this.indexPacked(appended.filter((e) => !e.released && e.failure === undefined));
     const indexed = packed.filter((e) => e.failure === undefined);
     await Promise.all([...[...dirs].map(syncDir), indexed.length > 0 ? this.packs.syncIndex().catch(failAll(indexed)) : undefined]);
     this.loose.knownNow(seen);
   }
 
-  /** Indexes durable records; one whose pack a compaction claimed meanwhile fails (transient: written again on retry). */
-  private indexPacked(entries: PackedDeferred[]): void {
+  /**
+   * Indexes durable records. One whose pack a compaction took meanwhile is
+   * written again into a new pack, made durable and indexed; failing that, the
+   * write fails (transient: a retry writes it again).
+   */
+  private async indexPacked(entries: PackedDeferred[]): Promise<void> {
     if (entries.length === 0) return;
-    const rows = new Map<PackedRow, PackedDeferred>(entries.map((e) => [{ sha256: e.sha256, ...e.at }, e]));
+    const rowsOf = (list: PackedDeferred[]) => new Map<PackedRow, PackedDeferred>(list.map((e) => [{ sha256: e.sha256, ...e.at }, e]));
     try {
-      for (const refused of this.packs.index.insert([...rows.keys()], Date.now())) {
-        rows.get(refused)!.failure = new TransientError(`pack ${refused.pack} was taken by a compaction before blob ${refused.sha256.slice(0, 12)}… was indexed; retry`);
-        this.packs.abandon(refused.pack);
+      let rows = rowsOf(entries);
+      for (let attempt = 0; ; attempt++) {
+        const refused = this.packs.index.insert([...rows.keys()], Date.now());
+        if (refused.length === 0) return;
+        const moved = attempt === 0 ? this.packs.rescue(refused) : refused.map(() => null);
+        const again: PackedDeferred[] = [];
+        refused.forEach((row, i) => {
+          const e = rows.get(row)!;
+          const to = moved[i];
+          if (to) {
+            e.at = to;
+            again.push(e);
+          } else e.failure = new TransientError(`pack ${row.pack} was taken by a compaction before blob ${row.sha256.slice(0, 12)}… was indexed; retry`);
+        });
+        if (again.length === 0) return;
+        await this.packs.sync(again.map((e) => e.at.pack));
+        rows = rowsOf(again);
       }
     } catch (error) {
-      for (const e of entries) e.failure = error;
+      for (const e of entries) if (e.failure === undefined) e.failure = error;
     }
   }
 

@@ -56,8 +56,7 @@ CREATE INDEX IF NOT EXISTS packed_by_pack ON packed (pack);
 function statements(db: Database.Database) {
   return {
     get: db.prepare<[string], { pack: number; offset: number; size: number }>('SELECT pack, at_byte AS "offset", size FROM packed WHERE sha256 = ?'),
-    // Only into a pack that exists and no compaction has claimed: its records are not being moved.
-    insert: db.prepare('INSERT INTO packed (sha256, pack, at_byte, size, written_at) SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM packs WHERE id = ? AND compacting_until = 0) ON CONFLICT DO NOTHING'),
+    insert: db.prepare('INSERT INTO packed (sha256, pack, at_byte, size, written_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
     packAlive: db.prepare<[number], { ok: number }>('SELECT 1 AS ok FROM packs WHERE id = ? AND compacting_until = 0'),
     addLive: db.prepare('UPDATE packs SET live_bytes = live_bytes + ? WHERE id = ?'),
     delete: db.prepare<[string], { pack: number; size: number }>('DELETE FROM packed WHERE sha256 = ? RETURNING pack, size'),
@@ -111,12 +110,22 @@ export class PackIndex {
   insert(rows: readonly PackedRow[], now: number): PackedRow[] {
     const refused: PackedRow[] = [];
     this.db.transaction(() => {
+      // Only into packs that exist and no compaction has claimed (their records are not being moved).
+      const live = new Map<number, number>();
+      for (const pack of new Set(rows.map((r) => r.pack))) if (this.writable(pack)) live.set(pack, 0);
       for (const r of rows) {
-        if (this.q.insert.run(r.sha256, r.pack, r.offset, r.size, now, r.pack).changes === 1) this.q.addLive.run(r.size + RECORD_HEADER_BYTES, r.pack);
-        else if (!this.q.get.get(r.sha256)) refused.push(r);
+        const added = live.get(r.pack);
+        if (added === undefined) refused.push(r);
+        else if (this.q.insert.run(r.sha256, r.pack, r.offset, r.size, now).changes === 1) live.set(r.pack, added + r.size + RECORD_HEADER_BYTES);
       }
+      for (const [pack, bytes] of live) if (bytes > 0) this.q.addLive.run(bytes, pack);
     }).immediate();
     return refused;
+  }
+
+  /** Those of `sha256s` with no row, looked up in one read transaction. */
+  absent(sha256s: readonly string[]): string[] {
+    return this.db.transaction(() => sha256s.filter((sha256) => this.q.get.get(sha256) === undefined))();
   }
 
   /** Removes a blob's row; returns whether there was one. */

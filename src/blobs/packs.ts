@@ -62,6 +62,8 @@ interface Current {
   fd: number;
   size: number;
   lastAppend: number;
+  /** When the index last said the pack may take records. */
+  checkedAt: number;
 }
 
 export class Packs {
@@ -94,8 +96,13 @@ export class Packs {
   /** Appends a record of `content` (unsynced); returns where its content is. */
   append(sha256: string, content: Buffer, now = Date.now()): PackedLocation {
     let c = this.current;
-    // A compaction may have taken an idle pack (a grace period shorter than ROLL_IDLE_MS).
-    if (!c || c.size >= PACK_BYTES || now - c.lastAppend > ROLL_IDLE_MS || !this.index.writable(c.id)) c = this.roll(now);
+    // A compaction may have taken an idle pack (a grace period shorter than ROLL_IDLE_MS): looked at
+    // once a second (a record appended meanwhile is refused when indexed, and written again).
+    if (c && now - c.checkedAt > 1000) {
+      if (!this.index.writable(c.id)) c = undefined;
+      else c.checkedAt = now;
+    }
+    if (!c || c.size >= PACK_BYTES || now - c.lastAppend > ROLL_IDLE_MS) c = this.roll(now);
     const header = Buffer.allocUnsafe(RECORD_HEADER_BYTES);
     MAGIC.copy(header, 0);
     header.writeUInt32LE(content.length, 4);
@@ -117,15 +124,31 @@ export class Packs {
     this.closeCurrent();
     fs.mkdirSync(this.dir, { recursive: true });
     const id = this.index.newPack(now);
-    const fd = fs.openSync(this.packPath(id), 'wx');
+    const fd = fs.openSync(this.packPath(id), 'wx+'); // read too: see `rescue`
     this.dirDirty = true;
-    this.current = { id, fd, size: 0, lastAppend: now };
+    this.current = { id, fd, size: 0, lastAppend: now, checkedAt: now };
     return this.current;
   }
 
-  /** Appends no more to `pack` (a compaction claimed it). */
-  abandon(pack: number): void {
-    if (this.current?.id === pack) this.closeCurrent();
+  /**
+   * Records appended to this instance's pack after a compaction took it (a
+   * grace period shorter than ROLL_IDLE_MS): read back and appended to a new
+   * pack (unsynced). Returns their new places; null for a row in another pack.
+   */
+  rescue(rows: readonly PackedRow[]): Array<PackedLocation | null> {
+    const c = this.current;
+    const contents = rows.map((row) => {
+      if (!c || row.pack !== c.id) return null;
+      const content = Buffer.allocUnsafe(row.size);
+      for (let done = 0; done < row.size; ) {
+        const n = fs.readSync(c.fd, content, done, row.size - done, row.offset + done);
+        if (n === 0) return null;
+        done += n;
+      }
+      return content;
+    });
+    if (c && rows.some((row) => row.pack === c.id)) this.closeCurrent();
+    return contents.map((content, i) => (content ? this.append(rows[i]!.sha256, content) : null));
   }
 
   private closeCurrent(): void {

@@ -6,17 +6,19 @@
  * Idempotent (content-addressed); stops between blobs when the job is cancelled.
  */
 import type { OperationContext } from '../jobs/operation.js';
-import { SMALL_BLOB_BYTES, type BlobWriteResult } from '../blobs/blob-store.js';
+import type { BlobWriteResult } from '../blobs/blob-store.js';
 import { UnprocessableError } from '../domain/errors.js';
 
 const COPY_PARALLELISM = 8;
 
 /** Copies each of `shas` that storage `to` lacks from storage `from`; returns the bytes written. */
 export async function copyMissingBlobs(ctx: Pick<OperationContext, 'blobs' | 'signal'>, from: string, to: string, shas: Iterable<string>): Promise<number> {
-  const wanted = [...new Set(shas)];
-  if (from === to || wanted.length === 0) return 0;
+  const unique = [...new Set(shas)];
+  if (from === to || unique.length === 0) return 0;
   const source = ctx.blobs.get(from);
   const target = ctx.blobs.get(to);
+  // Those the target lacks, looked up in one pass (another task may store one meanwhile: the write dedupes).
+  const wanted = await target.absent(unique);
   let next = 0;
   let bytes = 0;
   const written: BlobWriteResult[] = [];
@@ -24,13 +26,8 @@ export async function copyMissingBlobs(ctx: Pick<OperationContext, 'blobs' | 'si
     while (next < wanted.length) {
       ctx.signal?.throwIfAborted(); // the job was cancelled: copy nothing more
       const sha = wanted[next++]!;
-      if (await target.stat(sha)) continue;
-      // A small blob is read whole (no stream); a missing one fails in openRead as before.
-      const size = (await source.stat(sha))?.size;
-      const blob =
-        size !== undefined && size <= SMALL_BLOB_BYTES
-          ? await target.writeBuffer(await source.read(sha), { defer: true })
-          : await target.write(await source.openRead(sha), { maxBytes: Number.MAX_SAFE_INTEGER, defer: true });
+      // (A packed blob is read whole into a one-chunk stream.)
+      const blob = await target.write(await source.openRead(sha), { maxBytes: Number.MAX_SAFE_INTEGER, defer: true });
       written.push(blob);
       if (blob.sha256 !== sha) throw new UnprocessableError(`blob ${sha} is corrupt in storage '${from}' (reads back as ${blob.sha256})`);
       bytes += blob.size;

@@ -36,9 +36,7 @@ export async function addBlobRefs(
   const counts = await tx.blobAddRefMany({ storage: blobs.name, blobs: refs, now });
   const added = new Map<string, number>();
   for (const r of refs) added.set(r.sha256, (added.get(r.sha256) ?? 0) + r.count);
-  for (const { sha256, refcount } of counts) {
-    if (refcount === added.get(sha256) && !(await blobs.stat(sha256))) {
-      throw new BlobCollectedError(`blob ${sha256.slice(0, 12)}… was collected before it was referenced; retry`);
-    }
-  }
+  const fromNothing = counts.filter(({ sha256, refcount }) => refcount === added.get(sha256)).map((c) => c.sha256);
+  const [gone] = fromNothing.length > 0 ? await blobs.absent(fromNothing) : [];
+  if (gone !== undefined) throw new BlobCollectedError(`blob ${gone.slice(0, 12)}… was collected before it was referenced; retry`);
 }
