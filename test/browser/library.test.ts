@@ -104,6 +104,15 @@ describe('dashboard: libraries and files', () => {
     await page.getByRole('checkbox', { name: 'Select b.txt' }).check();
     await page.getByRole('checkbox', { name: 'Select sub' }).check();
     await page.getByRole('toolbar', { name: 'Actions on the selection' }).getByText('2 selected').waitFor();
+    // By keyboard: a dialog takes the focus, Escape closes it and the focus goes back to its button.
+    await page.getByRole('button', { name: 'Move…' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog', { name: 'Move' }).waitFor();
+    expect(await page.evaluate<boolean>("document.activeElement?.closest('dialog') != null")).toBe(true);
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog', { name: 'Move' }).waitFor({ state: 'detached' });
+    expect(await page.evaluate<string>("document.activeElement?.textContent ?? ''")).toBe('Move…');
+
     await page.getByRole('button', { name: 'Trash', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Trash' });
     await dialog.getByText('Move 2 items to the trash?').waitFor();

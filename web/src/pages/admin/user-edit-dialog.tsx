@@ -24,6 +24,9 @@ export function UserEditDialog({ user, onSaved, onClose }: { user: AdminUser; on
     if (dialog.current && !dialog.current.open) dialog.current.showModal();
   }, []);
 
+  // close() (not unmounting) hands the focus back to the Edit button; its close event then unmounts the dialog.
+  const close = () => (dialog.current?.open ? dialog.current.close() : onClose());
+
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setBusy(true);
@@ -31,11 +34,11 @@ export function UserEditDialog({ user, onSaved, onClose }: { user: AdminUser; on
     try {
       const body = { ...(name.trim() !== user.name ? { name: name.trim() } : {}), ...(role !== user.role ? { role } : {}), ...(password === '' ? {} : { password }) };
       if (Object.keys(body).length === 0) {
-        onClose();
+        close();
         return;
       }
       onSaved(await api<AdminUser>(`/users/${user.id}`, { method: 'PATCH', body }));
-      onClose();
+      close();
     } catch (caught) {
       setError(caught);
     } finally {
@@ -79,7 +82,7 @@ export function UserEditDialog({ user, onSaved, onClose }: { user: AdminUser; on
           <button type="submit" className="primary" disabled={busy}>
             Save
           </button>
-          <button type="button" onClick={onClose}>
+          <button type="button" onClick={close}>
             Cancel
           </button>
         </div>

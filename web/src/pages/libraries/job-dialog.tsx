@@ -56,6 +56,9 @@ export function JobDialog(props: { spec: JobSpec; library: Library; selection: I
     if (element && !element.open) element.showModal();
   }, []);
 
+  // close() (not unmounting) hands the focus back to the button that opened the dialog; its close event then unmounts it.
+  const close = () => (dialog.current?.open ? dialog.current.close() : props.onClose());
+
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setBusy(true);
@@ -63,7 +66,7 @@ export function JobDialog(props: { spec: JobSpec; library: Library; selection: I
     try {
       const job = await submitJob(spec.type, library.libraryId, spec.params(values, selection, folder));
       props.onStarted(job);
-      props.onClose();
+      close();
     } catch (caught) {
       setError(caught);
     } finally {
@@ -130,7 +133,7 @@ export function JobDialog(props: { spec: JobSpec; library: Library; selection: I
           <button type="submit" className={spec.danger ? 'danger' : 'primary'} disabled={busy}>
             {busy ? 'Starting…' : `Start ${spec.type}`}
           </button>
-          <button type="button" onClick={props.onClose}>
+          <button type="button" onClick={close}>
             Cancel
           </button>
         </div>
