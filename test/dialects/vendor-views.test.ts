@@ -92,6 +92,29 @@ for (const factory of factories) {
       });
     }
 
+    it("tells a user who is not a domain admin that AvePoint's API is not theirs, and shows the rest as their own calls would", async () => {
+      const carol = await w.userToken('carol@example.com');
+      await w.native('PUT', `/api/v1/libraries/${w.alpha}/permissions`, {
+        permissions: [
+          { type: 'user', value: 'admin@example.com', role: 'ADMIN' },
+          { type: 'user', value: 'carol@example.com', role: 'WRITER' },
+        ],
+      });
+      await w.upload(w.alpha, '/carol.txt', 'carol');
+      const job = await w.native('POST', '/api/v1/jobs', { type: 'trash', libraryId: w.alpha, params: { paths: ['/carol.txt'] } }, carol.token);
+      const res = await w.call('GET', `/api/v1/jobs/${job.id}/vendor-views`, { token: carol.token });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      const byDialect = Object.fromEntries((res.body.views as Json[]).map((v) => [v.dialect, v]));
+      expect(byDialect.avepoint).toEqual({ dialect: 'avepoint', available: false, reason: expect.stringContaining('domain administrators') });
+      expect((await w.call('GET', '/backup/google/admin/jobs', { token: carol.token })).status).toBe(403);
+      const own = await w.call('GET', byDialect.aodocs.path, { token: carol.token });
+      expect(own.status).toBe(200);
+      expect(own.body).toEqual(byDialect.aodocs.body);
+      const koo = await w.koo('GET', byDialect.koodrive.path.slice(KOO.length), { as: carol });
+      expect(koo.body).toEqual(byDialect.koodrive.body);
+      expect(byDialect['vsp-one']).toMatchObject({ available: false });
+    });
+
     it('renders an ended copy as each vendor answers it, and is 404 to a user who may not see the job', async () => {
       await w.runEngine();
       expect((await w.settled(jobs.copy.id)).status).toBe('completed');
