@@ -1,55 +1,36 @@
 /**
  * Crash safety of export: the job runs in worker processes killed with
  * SIGKILL mid-packaging (chunks writing segments, the assembly writing the
- * archive), then one more finishes it. It completes with every item counted
- * once, exactly one archive holding exactly the tree, one reference on it,
- * and no segment left behind.
+ * archive) at progress points drawn from a seed (test/support/crash-trial.ts),
+ * then one more finishes it. It completes with every item counted once,
+ * exactly one archive holding exactly the tree, one reference on it, and no
+ * segment left behind.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { driverFactories } from '../support/drivers.js';
-import { engineFixture, type EngineFixture } from '../support/engine.js';
-import { childEnv, stop, type WorkerProcess } from '../support/worker-process.js';
 import { readZip } from '../support/zip.js';
-import { expectClean, runThroughCrashes } from './crash-trial.js';
+import { expectClean, useCrashTrials } from '../support/crash-trial.js';
 
 const factories = await driverFactories();
 const KILLS = 2;
 
 for (const factory of factories) {
   describe(`crash safety of export on ${factory.name}`, { timeout: 300_000 }, () => {
-    let f: EngineFixture;
-    let lib: string;
-    let env: Record<string, string>;
-    let tmp: string;
-    const workers: WorkerProcess[] = [];
-
-    beforeEach(async () => {
-      tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'by-crash-export-'));
-      f = await engineFixture(factory);
-      lib = await f.library('Main');
-      // One task at a time, each ≥ 200 ms: the job outlives the first kill.
-      env = await childEnv(f.t, { BATCHYARD_TEST_TASK_DELAY_MS: '200', BATCHYARD_WORKER_CONCURRENCY: '1' });
-    });
-    afterEach(async () => {
-      for (const w of workers.splice(0)) await stop(w);
-      await f.dispose();
-      fs.rmSync(tmp, { recursive: true, force: true });
-    });
+    const c = useCrashTrials(factory, { kills: KILLS });
 
     it('export survives kill -9 (each item once, one archive with exactly the tree, no segments left)', async () => {
-      const seed = Date.now() % 100_000;
+      const { f, lib, seed } = c;
       const total = await f.tree(lib, '/big', 4, 300);
-      const job = await runThroughCrashes({ f, env, workers }, (await f.submit('export', lib, { paths: ['/big'] })).id, seed, KILLS);
+      const job = await c.trials.run((await f.submit('export', lib, { paths: ['/big'] })).id, { total, seed });
       expectClean(job, total, seed);
       expect(job.result, `seed ${seed}`).toMatchObject({ entries: total });
 
       const artifact = (await f.app.store.artifactGet({ jobId: job.id }))!;
-      const file = path.join(tmp, 'big.zip');
+      const file = path.join(f.t.dir, 'big.zip');
       const chunks: Buffer[] = [];
-      for await (const c of await f.app.blobStores.get(artifact.storage).openRead(artifact.sha256)) chunks.push(c as Buffer);
+      for await (const chunk of await f.app.blobStores.get(artifact.storage).openRead(artifact.sha256)) chunks.push(chunk as Buffer);
       fs.writeFileSync(file, Buffer.concat(chunks));
       const names = [...(await readZip(file)).keys()].sort();
       const paths = (await f.livePaths(lib)).filter((p) => p === '/big' || p.startsWith('/big/'));

@@ -12,7 +12,7 @@ import { driverFactories } from '../support/drivers.js';
 import { engineFixture, type EngineFixture } from '../support/engine.js';
 import { gzip, rawZip, tarGzOfZeros, tarOf, zipOf, zipOfZeros, type TarInput } from '../support/archives.js';
 import type { Job } from '../../src/domain/jobs.js';
-import { expectedRefs, refcounts, snapshot } from './crash-trial.js';
+import { expectedRefs, refcounts, snapshot } from '../support/catalog-state.js';
 
 const factories = await driverFactories();
 

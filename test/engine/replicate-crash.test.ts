@@ -1,19 +1,17 @@
 /**
  * Replicate survives kill -9: a tree replicated into a library on another
  * storage location (bytes copied), with a changed file and extraneous items
- * in the target, by `batchyard worker` processes killed at random moments.
- * After the kills the job completes with every item counted once, the target
- * mirrors the source, the changed file kept its id, the extras are in the
- * trash once, and the blob references are exactly what the rows imply.
+ * in the target, by `batchyard worker` processes killed at progress points
+ * drawn from a seed (test/support/crash-trial.ts). After the kills the job
+ * completes with every item counted once, the target mirrors the source,
+ * the changed file kept its id, the extras are in the trash once, and the
+ * blob references are exactly what the rows imply.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { driverFactories } from '../support/drivers.js';
-import { engineFixture, type EngineFixture } from '../support/engine.js';
-import { childEnv, stop, type WorkerProcess } from '../support/worker-process.js';
-import { expectedRefs, refcounts, runThroughCrashes, snapshot } from './crash-trial.js';
+import { useCrashTrials } from '../support/crash-trial.js';
+import { expectedRefs, refcounts, shape, snapshot } from '../support/catalog-state.js';
 import { distinctTree } from './trees.js';
 
 const factories = await driverFactories();
@@ -21,34 +19,11 @@ const KILLS = 2;
 
 for (const factory of factories) {
   describe(`crash safety of replicate on ${factory.name}`, { timeout: 180_000 }, () => {
-    let f: EngineFixture;
-    let lib: string;
-    let other: string;
-    let secondDir: string;
-    let env: Record<string, string>;
-    const workers: WorkerProcess[] = [];
-
-    beforeEach(async () => {
-      secondDir = fs.mkdtempSync(path.join('/tmp', 'by-crash-replicate-'));
-      const storages = `second=${secondDir}`;
-      f = await engineFixture(factory, { BATCHYARD_STORAGES: storages });
-      lib = await f.library('Main');
-      other = await f.library('Other', { objectStorageLocation: 'second' });
-      // One task at a time, each ≥ 200 ms: the job outlives the first kill (≤ 450 ms in).
-      env = await childEnv(f.t, { BATCHYARD_STORAGES: storages, BATCHYARD_TEST_TASK_DELAY_MS: '200', BATCHYARD_WORKER_CONCURRENCY: '1' });
-    });
-    afterEach(async () => {
-      for (const w of workers.splice(0)) await stop(w);
-      await f.dispose();
-      fs.rmSync(secondDir, { recursive: true, force: true });
-    });
-
-    const put = (library: string, p: string, text: string) => f.app.items.putFile(f.admin, library, p, Readable.from([Buffer.from(text)]));
-    const shape = (rows: Array<{ path: string; kind: string; sha256: string | null }>) =>
-      rows.map(({ path: p, kind, sha256 }) => ({ path: p, kind, sha256 })).sort((a, b) => (a.path < b.path ? -1 : 1));
+    const c = useCrashTrials(factory, { kills: KILLS, secondStorage: true });
+    const put = (library: string, p: string, text: string) => c.f.app.items.putFile(c.f.admin, library, p, Readable.from([Buffer.from(text)]));
 
     it('replicate into another storage location survives kill -9 (each item written once, extras trashed once)', async () => {
-      const seed = Date.now() % 100_000;
+      const { f, lib, other, seed } = c;
       const sourceItems = await distinctTree(f, lib, '/big', 3, 200);
       // In the target already: a file of other content (its parents then are the same), and extras.
       const stale = await put(other, '/big/d0000/f00000.txt', 'stale content');
@@ -57,7 +32,7 @@ for (const factory of factories) {
       await put(other, '/extra.txt', 'c');
       const total = sourceItems + 2;
 
-      const job = await runThroughCrashes({ f, env, workers }, (await f.submit('replicate', lib, { targetLibraryId: other, deleteExtraneous: true })).id, seed, KILLS);
+      const job = await c.trials.run((await f.submit('replicate', lib, { targetLibraryId: other, deleteExtraneous: true })).id, { total, seed });
       const context = `seed ${seed}: ${JSON.stringify(job.counts)} ${JSON.stringify(job.result)}`;
       expect(job.status, context).toBe('completed');
       expect(job.counts, context).toMatchObject({ total, succeeded: total - 2, skipped: 2, failed: 0, remaining: 0 });

@@ -15,7 +15,7 @@ import type { Principal } from '../../src/domain/types.js';
 import type { Job } from '../../src/domain/jobs.js';
 import type { BlobStore } from '../../src/blobs/blob-store.js';
 import { distinctTree, Gate } from './trees.js';
-import { expectedRefs, refcounts, snapshot } from './crash-trial.js';
+import { expectedRefs, refcounts, snapshot } from '../support/catalog-state.js';
 
 const factories = await driverFactories();
 

@@ -62,6 +62,8 @@ export async function engineFixture(factory: DriverFactory, env: Record<string, 
       const blobs = app.blobStores.get(library.storage);
       const now = Date.now();
       let count = 0;
+      // Few distinct contents: each is written once.
+      const written = new Map<string, { sha256: string; size: number }>();
       const [rootFolder] = await app.store.itemInsertMany([
         { libraryId, parentId: library.rootFolderId, name: root.slice(1), path: root, kind: 'folder', size: 0, sha256: null, contentType: null, createdAt: now, modifiedAt: now },
       ]);
@@ -75,11 +77,13 @@ export async function engineFixture(factory: DriverFactory, env: Record<string, 
           const rows = [];
           for (let i = 0; i < filesPerFolder; i++) {
             const path = childPath(folderPath, `f${String(i).padStart(5, '0')}.txt`);
-            const content = Buffer.from(`content of ${path.length % 7}`);
-            const blob = await blobs.writeBuffer(content);
-            await tx.blobAddRef({ storage: library.storage, sha256: blob.sha256, size: blob.size, now });
+            const content = `content of ${path.length % 7}`;
+            let blob = written.get(content);
+            if (!blob) written.set(content, (blob = await blobs.writeBuffer(Buffer.from(content))));
             rows.push({ libraryId, parentId: folder!.id, name: path.split('/').at(-1)!, path, kind: 'file' as const, size: blob.size, sha256: blob.sha256, contentType: 'text/plain', createdAt: now, modifiedAt: now });
           }
+          // One reference per file, added per content in one statement (blobAddRefMany merges them).
+          await tx.blobAddRefMany({ storage: library.storage, blobs: rows.map((r) => ({ sha256: r.sha256, size: r.size, count: 1 })), now });
           for (let i = 0; i < rows.length; i += 500) await tx.itemInsertMany(rows.slice(i, i + 500));
         });
         count += 1 + filesPerFolder;

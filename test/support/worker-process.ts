@@ -7,9 +7,13 @@ import type { TestDriver } from './drivers.js';
 import { TEST_DATABASE_URL } from './drivers.js';
 
 const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker-child.mjs');
+/** How long a child may take to load or to start (a loaded machine is slow to start Node). */
+const START_TIMEOUT_MS = 90_000;
 
 export interface WorkerProcess {
   child: ChildProcess;
+  /** The engine's worker id: the `lease_owner` of the tasks it holds. */
+  id: string;
   output(): string;
   exited: Promise<number | null>;
 }
@@ -31,27 +35,87 @@ export async function childEnv(t: TestDriver, extra: Record<string, string> = {}
   return env;
 }
 
-export async function spawnWorker(env: Record<string, string>): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+interface Launched {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+function launch(env: Record<string, string>, standby: boolean): Launched {
+  const child = spawn(process.execPath, [script], { env: standby ? { ...env, CRASH_STANDBY: '1' } : env, stdio: [standby ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  for (let i = 0; i < 1500 && !out.includes('ready'); i++) {
-    if (child.exitCode !== null) throw new Error(`worker exited before ready: ${out}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  if (!out.includes('ready')) throw new Error(`worker not ready after 15 s: ${out}`);
   return { child, output: () => out, exited };
 }
 
-export async function kill9(worker: WorkerProcess): Promise<void> {
-  worker.child.kill('SIGKILL');
+/** Waits for a line of the child's output that `pattern` matches; returns the match. */
+async function untilLine(p: Launched, pattern: RegExp, what: string): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    const match = pattern.exec(p.output());
+    if (match) return match;
+    if (p.child.exitCode !== null || p.child.signalCode !== null) throw new Error(`worker exited before ${what}: ${p.output()}`);
+    if (Date.now() > deadline) throw new Error(`worker not ${what} after ${START_TIMEOUT_MS} ms: ${p.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const READY = /^ready (\S+)$/m;
+
+export async function spawnWorker(env: Record<string, string>): Promise<WorkerProcess> {
+  const p = launch(env, false);
+  const [, id] = await untilLine(p, READY, 'ready');
+  return { ...p, id: id! };
+}
+
+/** A worker process with its modules loaded that opens the database and runs its engine only at `start()`. */
+export interface StandbyWorker {
+  /** Resolves once its modules are loaded. */
+  booted: Promise<void>;
+  start(): Promise<WorkerProcess>;
+  /** Kills it, or cancels its launch. */
+  dispose(): Promise<void>;
+}
+
+/** Launches a standby worker once `after` settles (booting one after another, the first is ready soonest). */
+export function bootStandby(env: Record<string, string>, after: Promise<unknown> = Promise.resolve()): StandbyWorker {
+  let launched: Launched | undefined;
+  let disposed = false;
+  const booted = after
+    .catch(() => {})
+    .then(async () => {
+      if (disposed) throw new Error('standby worker disposed before its launch');
+      launched = launch(env, true);
+      await untilLine(launched, /^booted$/m, 'booted');
+    });
+  // A failure surfaces at start(); a standby never started must not leave an unhandled rejection.
+  booted.catch(() => {});
+  return {
+    booted,
+    async start() {
+      await booted;
+      const p = launched!;
+      p.child.stdin!.write('start\n');
+      const [, id] = await untilLine(p, READY, 'ready');
+      return { ...p, id: id! };
+    },
+    async dispose() {
+      disposed = true;
+      if (launched) await kill9(launched);
+      await booted.catch(() => {});
+    },
+  };
+}
+
+export async function kill9(worker: { child: ChildProcess; exited: Promise<number | null> }): Promise<void> {
+  if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');
   await worker.exited;
 }
 
 export async function stop(worker: WorkerProcess): Promise<void> {
-  if (worker.child.exitCode !== null) return;
+  if (worker.child.exitCode !== null || worker.child.signalCode !== null) return;
   worker.child.kill('SIGTERM');
   await worker.exited;
 }
