@@ -14,7 +14,8 @@ const TOKEN = 'e2e-bootstrap-token-0123456789';
 
 for (const backend of await backends()) {
   // Each test runs CLI processes one after another (a second or more each on a busy machine).
-  describe(`the built CLI against a real server (${backend})`, { timeout: 120_000 }, () => {
+  // The backends' servers run side by side (concurrent suites); within one the steps run in order.
+  describe(`the built CLI against a real server (${backend})`, { timeout: 120_000, concurrent: true }, () => {
     let dir: string;
     let db: Database;
     let server: Proc;
@@ -34,7 +35,7 @@ for (const backend of await backends()) {
       const serving = server.logs().find((l) => l.msg === 'batchyard is serving')!;
       expect(String(serving.db)).toMatch(backend === 'sqlite' ? /^sqlite:/ : /^postgres:/);
       env = { BATCHYARD_URL: started.url, BATCHYARD_TOKEN: TOKEN };
-    });
+    }, 120_000); // two servers start at once: a busy machine takes its time
 
     afterAll(async () => {
       await server?.stop('SIGKILL');
@@ -42,7 +43,7 @@ for (const backend of await backends()) {
       fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    it('creates a library, puts a tree, lists it and gets a file back', async () => {
+    it.sequential('creates a library, puts a tree, lists it and gets a file back', async () => {
       const created = await cli(['library', 'create', 'Reports'], env);
       expect(created.status, created.stderr).toBe(0);
       const libraryId = created.stdout.trim();
@@ -70,7 +71,7 @@ for (const backend of await backends()) {
       expect(JSON.parse(list.stdout).map((l: { name: string }) => l.name)).toEqual(['Reports']);
     });
 
-    it('creates a user and a token that works, and fails with clear exit codes', async () => {
+    it.sequential('creates a user and a token that works, and fails with clear exit codes', async () => {
       const user = await cli(['user', 'add', 'ann@example.com', '--json'], env);
       expect(user.status, user.stderr).toBe(0);
       const userId = JSON.parse(user.stdout).id as number;
@@ -79,16 +80,23 @@ for (const backend of await backends()) {
       const me = await cli(['me', '--json'], { ...env, BATCHYARD_TOKEN: token });
       expect(JSON.parse(me.stdout).email).toBe('ann@example.com');
 
-      const hidden = await cli(['ls', 'Reports'], { ...env, BATCHYARD_TOKEN: token });
+      // Independent runs: at once.
+      const [hidden, wrongToken, badExpiry, unknown, unreachable] = await Promise.all([
+        cli(['ls', 'Reports'], { ...env, BATCHYARD_TOKEN: token }),
+        cli(['me'], { ...env, BATCHYARD_TOKEN: 'by_wrong' }),
+        cli(['token', 'create', '--expires-in-days', 'soon'], env),
+        cli(['no-such-command'], env),
+        cli(['me'], { BATCHYARD_URL: 'http://127.0.0.1:1', BATCHYARD_TOKEN: TOKEN }),
+      ]);
       expect(hidden.status).toBe(4);
       expect(hidden.stderr.trim().split('\n')).toHaveLength(1);
-      expect((await cli(['me'], { ...env, BATCHYARD_TOKEN: 'by_wrong' })).status).toBe(3);
-      expect((await cli(['token', 'create', '--expires-in-days', 'soon'], env)).status).toBe(2);
-      expect((await cli(['no-such-command'], env)).status).toBe(2);
-      expect((await cli(['me'], { BATCHYARD_URL: 'http://127.0.0.1:1', BATCHYARD_TOKEN: TOKEN })).status).toBe(1);
+      expect(wrongToken.status).toBe(3);
+      expect(badExpiry.status).toBe(2);
+      expect(unknown.status).toBe(2);
+      expect(unreachable.status).toBe(1);
     });
 
-    it('runs jobs: submit --watch, list, show, failures, retry, cancel', async () => {
+    it.sequential('runs jobs: submit --watch, list, show, failures, retry, cancel', async () => {
       expect((await cli(['library', 'create', 'Jobs'], env)).status).toBe(0);
       const tree = path.join(dir, 'jobs-tree');
       fs.mkdirSync(path.join(tree, 'old'), { recursive: true });
@@ -104,19 +112,24 @@ for (const backend of await backends()) {
       const summary = /^job (\d+) completed: 3 succeeded, 0 failed, 0 skipped in \S+\n$/.exec(trashed.stdout);
       expect(summary, trashed.stdout).not.toBeNull();
       const jobId = Number(summary![1]);
-      const ls = await cli(['ls', 'Jobs', '/', '--json'], env);
+      // Reads of the ended job and the library: at once.
+      const [ls, list, listedRun, show, shown] = await Promise.all([
+        cli(['ls', 'Jobs', '/', '--json'], env),
+        cli(['job', 'list', '--library', 'Jobs'], env),
+        cli(['job', 'list', '--status', 'completed', '--type', 'trash', '--json'], env),
+        cli(['job', 'show', String(jobId), '--json'], env),
+        cli(['job', 'show', String(jobId)], env),
+      ]);
       expect((JSON.parse(ls.stdout) as { name: string }[]).map((i) => i.name)).toEqual(['keep.txt']);
 
-      const list = await cli(['job', 'list', '--library', 'Jobs'], env);
       expect(list.status, list.stderr).toBe(0);
       expect(list.stdout.split('\n')[0]).toMatch(/^ID\s+TYPE\s+STATUS\s+PROGRESS\s+ITEMS\s+FAILED\s+LIBRARY\s+REQUESTOR\s+CREATED\s+FINISHED$/);
       expect(list.stdout).toMatch(new RegExp(`^\\s*${jobId}\\s+trash\\s+completed\\s+100%\\s+3/3\\s+0\\s`, 'm'));
-      const listed = JSON.parse((await cli(['job', 'list', '--status', 'completed', '--type', 'trash', '--json'], env)).stdout) as { jobs: { id: number }[]; nextCursor: null };
+      const listed = JSON.parse(listedRun.stdout) as { jobs: { id: number }[]; nextCursor: null };
       expect(listed.jobs.map((j) => j.id)).toContain(jobId);
 
-      const show = await cli(['job', 'show', String(jobId), '--json'], env);
       expect(JSON.parse(show.stdout)).toMatchObject({ id: jobId, type: 'trash', status: 'completed', params: { paths: ['/old'] }, counts: { total: 3, succeeded: 3 } });
-      expect((await cli(['job', 'show', String(jobId)], env)).stdout).toMatch(/^status\s+completed$/m);
+      expect(shown.stdout).toMatch(/^status\s+completed$/m);
 
       // A missing path fails its item: completed_with_errors, exit 1, and the failure is listed.
       const partial = await cli(['job', 'submit', 'trash', '--library', 'Jobs', '--path', '/keep.txt', '--path', '/missing.txt', '--watch'], env);
@@ -140,15 +153,20 @@ for (const backend of await backends()) {
       expect(JSON.parse((await cli(['job', 'show', String(retryId), '--json'], env)).stdout)).toMatchObject({ status: 'completed', retryOf: partialId });
 
       // Bad input is a usage error; an ended job cannot be cancelled (422: exit 1); a missing one is exit 4.
-      expect((await cli(['job', 'show', 'abc'], env)).status).toBe(2);
-      expect((await cli(['job', 'submit', 'trash', '--library', 'Jobs'], env)).status).toBe(2);
-      const ended = await cli(['job', 'cancel', String(jobId)], env);
+      const [badId, noSelection, ended, missing] = await Promise.all([
+        cli(['job', 'show', 'abc'], env),
+        cli(['job', 'submit', 'trash', '--library', 'Jobs'], env),
+        cli(['job', 'cancel', String(jobId)], env),
+        cli(['job', 'show', '999999'], env),
+      ]);
+      expect(badId.status).toBe(2);
+      expect(noSelection.status).toBe(2);
       expect(ended.status).toBe(1);
       expect(ended.stderr.trim().split('\n')).toHaveLength(1);
-      expect((await cli(['job', 'show', '999999'], env)).status).toBe(4);
+      expect(missing.status).toBe(4);
     });
 
-    it('cancels a running job; watching it ends with exit 1', async () => {
+    it.sequential('cancels a running job; watching it ends with exit 1', async () => {
       const submitted = await cli(['job', 'submit', 'noop', '--library', 'Jobs', '--count', '100000000', '--json'], env);
       expect(submitted.status, submitted.stderr).toBe(0);
       const id = (JSON.parse(submitted.stdout) as { id: number }).id;
@@ -166,7 +184,7 @@ for (const backend of await backends()) {
       expect(watched.stderr).toContain(`batchyard: JOB_CANCELLED: job ${id} was cancelled`);
     });
 
-    it('drains and exits 0 on SIGTERM', async () => {
+    it.sequential('drains and exits 0 on SIGTERM', async () => {
       expect(await server.stop('SIGTERM'), server.output()).toBe(0);
     });
   });
