@@ -68,6 +68,8 @@ interface PackedDeferred extends DeferredBase {
   kind: 'packed';
   at: PackedLocation;
   appended: boolean;
+  /** Its pass's index stage (after its bytes are durable). */
+  indexed?: Promise<void>;
 }
 
 type Deferred = LooseDeferred | PackedDeferred;
@@ -83,6 +85,7 @@ export class LocalBlobStore implements BlobStore {
   /** Deferred writes by their pin (a result may be copied; its pin is the same object). */
   private readonly deferredByPin = new WeakMap<BlobPin, Deferred>();
   private readonly flusher = new GroupFlush<Deferred>((batch) => this.flushDeferred(batch));
+  private readonly indexer = new GroupFlush<PackedDeferred>((batch) => this.indexDeferred(batch));
 
   constructor(
     readonly name: string,
@@ -149,7 +152,7 @@ export class LocalBlobStore implements BlobStore {
     const fresh = entries.filter((e) => e.durable === undefined);
     if (fresh.length > 0) {
       const pass = this.flusher.add(fresh);
-      for (const e of fresh) e.durable = pass;
+      for (const e of fresh) e.durable = pass.then(() => (e.kind === 'packed' ? e.indexed : undefined));
     }
     await Promise.all(entries.map((e) => e.durable));
     const failed = entries.find((e) => e.failure !== undefined);
@@ -389,8 +392,9 @@ export class LocalBlobStore implements BlobStore {
    * fsyncs issued together. Then the loose writes are linked at their
    * addresses and each directory whose entries changed (or that this
    * instance had not yet seen synced) is fsynced once, while the packed ones
-   * are indexed in one transaction and the index made durable. Records each
-   * write's failure on it; never rejects (GroupFlush).
+   * go to the index stage (indexDeferred: one transaction, one fsync), which
+   * overlaps the next pass's fsyncs. Records each write's failure on it;
+   * never rejects (GroupFlush).
    */
   private async flushDeferred(batch: Deferred[]): Promise<void> {
     const live = () => batch.filter((e) => !e.released && e.failure === undefined);
@@ -415,10 +419,24 @@ export class LocalBlobStore implements BlobStore {
         e.failure = error;
       }
     }
-    await this.indexPacked(appended.filter((e) => !e.released && e.failure === undefined));
-    const indexed = packed.filter((e) => e.failure === undefined);
-    await Promise.all([...[...dirs].map(syncDir), indexed.length > 0 ? this.packs.syncIndex().catch(failAll(indexed)) : undefined]);
+    // The index stage runs on its own (not awaited here): the next batch's fsyncs overlap this one's index.
+    const toIndex = packed.filter((e) => e.failure === undefined);
+    if (toIndex.length > 0) {
+      const stage = this.indexer.add(toIndex);
+      for (const e of toIndex) e.indexed = stage;
+    }
+    await Promise.all([...dirs].map(syncDir));
     this.loose.knownNow(seen);
+  }
+
+  /** The second stage of a pass: the packed writes' rows in one transaction, then the index durable. Never rejects. */
+  private async indexDeferred(batch: PackedDeferred[]): Promise<void> {
+    await this.indexPacked(batch.filter((e) => e.appended && !e.released && e.failure === undefined));
+    const indexed = batch.filter((e) => e.failure === undefined);
+    if (indexed.length === 0) return;
+    await this.packs.syncIndex().catch((error: unknown) => {
+      for (const e of indexed) e.failure = error;
+    });
   }
 
   /**
