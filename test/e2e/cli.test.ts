@@ -209,9 +209,10 @@ describe('the built CLI without a server', { timeout: 120_000 }, () => {
 describe('batchyard worker (SQLite)', () => {
   it('says it is ready (worker id, database), warns that SQLite is not shared, and drains on SIGTERM', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'batchyard-e2e-worker-'));
+    const worker = spawnBatchyard(['worker', '--data', path.join(dir, 'data'), '--concurrency', '2', '--lease-seconds', '5'], { DATABASE_URL: '', LOG_LEVEL: 'info' });
     try {
-      const worker = spawnBatchyard(['worker', '--data', path.join(dir, 'data'), '--concurrency', '2', '--lease-seconds', '5'], { DATABASE_URL: '', LOG_LEVEL: 'info' });
-      const readyLine = await worker.waitForLog((l) => l.msg === 'batchyard worker is running');
+      // Its start may take long on a busy machine.
+      const readyLine = await worker.waitForLog((l) => l.msg === 'batchyard worker is running', 60_000);
       expect(readyLine).toMatchObject({ concurrency: 2, leaseSeconds: 5, db: expect.stringMatching(/^sqlite:/) });
       expect(readyLine.workerId).toEqual(expect.any(String));
       expect(worker.logs().some((l) => l.level === 40 && String(l.msg).includes('cannot share it with a running server'))).toBe(true);
@@ -219,6 +220,7 @@ describe('batchyard worker (SQLite)', () => {
       expect(worker.child.exitCode).toBeNull();
       expect(await worker.stop('SIGTERM'), worker.output()).toBe(0);
     } finally {
+      await worker.stop('SIGKILL'); // a failed step must not leave it running
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
