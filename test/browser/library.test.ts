@@ -170,7 +170,9 @@ describe('dashboard: libraries and files', () => {
     await page.goto(`/libraries/${libraryId}/files/photos`);
     await until(() => rowNames(page), (names) => names.includes('a.txt'), 'the rows of /photos');
     const dataTransfer = await page.evaluateHandle(() => {
-      const data = new DataTransfer();
+      // Runs in the page: the browser's DataTransfer (the tests' own types know no DOM).
+      const { DataTransfer: PageDataTransfer } = globalThis as unknown as { DataTransfer: new () => { items: { add(file: File): unknown } } };
+      const data = new PageDataTransfer();
       data.items.add(new File(['dropped one'], 'dropped-1.txt', { type: 'text/plain' }));
       data.items.add(new File(['dropped two'], 'dropped-2.txt', { type: 'text/plain' }));
       return data;

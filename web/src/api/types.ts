@@ -17,7 +17,8 @@ export interface Session {
   expiresAt: string;
 }
 
-export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'partially_succeeded' | 'cancelling' | 'cancelled' | string;
+/** The server's job statuses (a newer server may add one: shown as it is named). */
+export type JobStatus = 'queued' | 'planning' | 'running' | 'cancelling' | 'completed' | 'completed_with_errors' | 'failed' | 'cancelled' | (string & {});
 
 export interface Job {
   id: number;

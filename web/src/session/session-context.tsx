@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { api, ApiError, onSessionEnded, setCsrfToken } from '../api/client';
+import { api, onSessionEnded, setCsrfToken, type ApiError } from '../api/client';
 import type { Session } from '../api/types';
 
 /**
