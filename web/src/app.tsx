@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { ErrorBoundary } from './components/error-boundary';
 import { Loading } from './components/loading';
 import { Layout } from './layout/layout';
 import { NotFoundPage } from './pages/not-found-page';
@@ -22,13 +23,22 @@ function CurrentPage() {
   return path === '/' ? null : <NotFoundPage />;
 }
 
+function PageWithBoundary() {
+  const { path } = useLocation();
+  return (
+    <ErrorBoundary key={path}>
+      <CurrentPage />
+    </ErrorBoundary>
+  );
+}
+
 function Gate() {
   const { session } = useSession();
   if (session === undefined) return <Loading label="Checking your session…" />;
   if (session === null) return <SignInPage />;
   return (
     <Layout>
-      <CurrentPage />
+      <PageWithBoundary />
     </Layout>
   );
 }
