@@ -15,6 +15,7 @@ import { importTable, runImportBench } from './import-bench.js';
 import { replicateTable, runReplicateBench } from './replicate-bench.js';
 import { exportTable, runExportBench } from './export-bench.js';
 import { bigfileTable, runBigfileBench } from './bigfile-bench.js';
+import { dashboardTable, runDashboardBench } from './dashboard-bench.js';
 
 const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bench/results');
 
@@ -153,6 +154,32 @@ async function bigfile(args: string[]) {
   process.stdout.write(`${JSON.stringify(result.machine)}\n${bigfileTable(results).join('\n')}\n(wrote ${path.relative(process.cwd(), file)})\n`);
 }
 
+/** Issue 11's dashboard benchmark: `npm run bench -- dashboard [sqlite] [postgres]` (BENCH_LIST_JOBS, default 1,000,000; BENCH_DASHBOARD_TRIALS, default 5). */
+async function dashboard(args: string[]) {
+  const dbs = args.filter((a): a is 'sqlite' | 'postgres' => a === 'sqlite' || a === 'postgres');
+  const unknown = args.filter((a) => a !== 'sqlite' && a !== 'postgres');
+  if (unknown.length > 0) throw new Error(`dashboard: unknown argument(s) ${unknown.join(', ')} (databases: sqlite, postgres)`);
+  const env = Object.entries(process.env)
+    .filter(([k]) => k === 'BENCH_LIST_JOBS' || k === 'BENCH_DASHBOARD_TRIALS')
+    .map(([k, v]) => `${k}=${v} `)
+    .join('');
+  const runs = await runDashboardBench(dbs.length ? dbs : ['sqlite', 'postgres']);
+  const build = serverBuild();
+  const result = {
+    benchmark: 'dashboard',
+    date: new Date().toISOString(),
+    command: `${env}npm run bench -- dashboard${args.length ? ' ' + args.join(' ') : ''}`,
+    server: `batchyard ${build.commit}${build.dirtySrc ? ' + uncommitted src changes' : ''}`,
+    machine: describeMachine(),
+    target: { firstRowsMs: 1000 },
+    runs,
+  };
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, 'dashboard.json');
+  fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  process.stdout.write(`${JSON.stringify(result.machine)}\n${dashboardTable(runs).join('\n')}\n(wrote ${path.relative(process.cwd(), file)})\n`);
+}
+
 async function main() {
   const which = process.argv[2] ?? 'platform';
   if (which === 'peers') return peers();
@@ -161,7 +188,8 @@ async function main() {
   if (which === 'replicate') return replicate(process.argv.slice(3));
   if (which === 'export') return exportBench(process.argv.slice(3));
   if (which === 'bigfile') return bigfile(process.argv.slice(3));
-  if (which !== 'platform') throw new Error(`unknown benchmark '${which}' (known: platform, peers, engine, replicate, export, import, bigfile)`);
+  if (which === 'dashboard') return dashboard(process.argv.slice(3));
+  if (which !== 'platform') throw new Error(`unknown benchmark '${which}' (known: platform, peers, engine, replicate, export, import, bigfile, dashboard)`);
   // `platform [sqlite] [postgres]`: the databases to run (default both).
   const named = process.argv.slice(3);
   const unknown = named.filter((a) => a !== 'sqlite' && a !== 'postgres');

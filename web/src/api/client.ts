@@ -42,6 +42,36 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Do not announce a 401 as the end of the session (the sign-in calls themselves). */
   quietUnauthenticated?: boolean;
+  /**
+   * Ask again after a 503 (the server was briefly busy and did nothing), as its
+   * Retry-After says. GETs always do; set it on a change that is safe to repeat
+   * (a cancel), never on one that would happen twice (a retry makes a new job).
+   */
+  idempotent?: boolean;
+}
+
+/** How often a request is asked again after a 503, and the longest wait between (ms). */
+const TRANSIENT_ATTEMPTS = 4;
+const TRANSIENT_MAX_WAIT_MS = 5_000;
+
+/** The wait a 503's Retry-After asks for (seconds, or an HTTP date), within bounds; 1 s when it says nothing. */
+export function retryAfterMs(header: string | null, now = Date.now()): number {
+  if (header === null || header.trim() === '') return 1_000;
+  const seconds = Number(header);
+  const ms = Number.isFinite(seconds) ? seconds * 1_000 : Date.parse(header) - now;
+  if (!Number.isFinite(ms)) return 1_000;
+  return Math.min(TRANSIENT_MAX_WAIT_MS, Math.max(100, ms));
+}
+
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason as Error);
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(signal.reason as Error);
+    }, { once: true });
+  });
 }
 
 export function apiUrl(path: string, query?: RequestOptions['query']): string {
@@ -68,7 +98,12 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
   const init: RequestInit = { method, headers, credentials: 'same-origin' };
   if (body !== undefined) init.body = body;
   if (options.signal) init.signal = options.signal;
-  const response = await fetch(apiUrl(path, options.query), init);
+  const repeatable = method === 'GET' || options.idempotent === true;
+  let response = await fetch(apiUrl(path, options.query), init);
+  for (let attempt = 1; response.status === 503 && repeatable && attempt < TRANSIENT_ATTEMPTS; attempt++) {
+    await pause(retryAfterMs(response.headers.get('retry-after')), options.signal);
+    response = await fetch(apiUrl(path, options.query), init);
+  }
   if (!response.ok) throw await toApiError(response, options.quietUnauthenticated ?? false);
   if (response.status === 204) return undefined as T;
   const text = await response.text();

@@ -73,7 +73,7 @@ export function JobActionDialog({ request, onClose, onDone }: { request: JobActi
     if (request === null || request.scope === 'one') return;
     let live = true;
     setBusy(true);
-    api<BulkActionResult>('/jobs/actions', { method: 'POST', body: bulkBody(request, true) })
+    api<BulkActionResult>('/jobs/actions', { method: 'POST', body: bulkBody(request, true), idempotent: true })
       .then((result) => live && setPreview(result))
       .catch((caught: unknown) => live && setError(caught))
       .finally(() => live && setBusy(false));
@@ -90,10 +90,10 @@ export function JobActionDialog({ request, onClose, onDone }: { request: JobActi
     setError(null);
     try {
       if (request.scope === 'one') {
-        const job = await api<Job>(`/jobs/${request.job.id}/${request.action}`, { method: 'POST' });
+        const job = await api<Job>(`/jobs/${request.job.id}/${request.action}`, { method: 'POST', idempotent: request.action === 'cancel' });
         onDone({ message: request.action === 'cancel' ? `Job ${job.id} is being cancelled.` : `Job ${request.job.id} is retried as job ${job.id}.`, job });
       } else {
-        const result = await api<BulkActionResult>('/jobs/actions', { method: 'POST', body: bulkBody(request, false) });
+        const result = await api<BulkActionResult>('/jobs/actions', { method: 'POST', body: bulkBody(request, false), idempotent: request.action === 'cancel' });
         const left = result.skipped.length > 0 ? ` Left alone: ${skippedSummary(result.skipped).join('; ')}.` : '';
         onDone({ message: `${verb.done} ${jobs(result.acted)}.${left}` });
       }

@@ -42,6 +42,8 @@ function merge(job: Job, update: JobUpdate): Job {
  * not re-render per event), and a new job that matches appears on top when the
  * list is newest first. `filter` null: nothing to load yet.
  */
+const NO_JOBS: Job[] = [];
+
 export function useJobPages(filter: JobFilter | null): JobPages {
   const [jobs, setJobs] = useState<Job[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
@@ -49,6 +51,9 @@ export function useJobPages(filter: JobFilter | null): JobPages {
   const [error, setError] = useState<unknown>(null);
   const [generation, setGeneration] = useState(0);
   const key = filter === null ? null : filterSearch(filter);
+  // The filter whose first page has answered (rows or an error). Until then the list is loading,
+  // not empty: no flash of "No job matches" or of the last filter's rows before the first page.
+  const [settledKey, setSettledKey] = useState<string | null>(null);
   const request = useRef<AbortController | null>(null);
   const pending = useRef(new Map<number, JobUpdate>());
   const filterRef = useRef(filter);
@@ -72,9 +77,12 @@ export function useJobPages(filter: JobFilter | null): JobPages {
           });
           setCursor(page.nextCursor);
           setError(null);
+          if (after === null) setSettledKey(key);
         })
         .catch((caught: unknown) => {
-          if (!controller.signal.aborted) setError(caught);
+          if (controller.signal.aborted) return;
+          setError(caught);
+          if (after === null) setSettledKey(key);
         })
         .finally(() => {
           if (request.current === controller) {
@@ -139,5 +147,6 @@ export function useJobPages(filter: JobFilter | null): JobPages {
     setJobs((list) => (list.some((j) => j.id === job.id) ? list.map((j) => (j.id === job.id ? job : j)) : [job, ...list]));
   }, []);
 
-  return { jobs, hasMore: cursor !== null, loading, error, stream, loadMore, reload, upsert };
+  const settled = key !== null && settledKey === key;
+  return { jobs: settled ? jobs : NO_JOBS, hasMore: settled && cursor !== null, loading: loading || (key !== null && !settled), error, stream, loadMore, reload, upsert };
 }
