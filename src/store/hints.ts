@@ -10,7 +10,9 @@ export type Hint =
   /** An event was appended to the job event log (at its transaction's commit). */
   | { topic: 'job-event'; eventId: number; jobId: number; domainId: number }
   /** There may be work: a new job, tasks planned, a retry due. Wakes idle workers. */
-  | { topic: 'work'; jobId: number };
+  | { topic: 'work'; jobId: number }
+  /** A webhook delivery is due now (recorded or replayed). Wakes the engines' webhook senders. */
+  | { topic: 'webhook'; webhookId: number };
 
 export type HintTopic = Hint['topic'];
 export type HintOf<T extends HintTopic> = Extract<Hint, { topic: T }>;
@@ -19,12 +21,14 @@ export type HintOf<T extends HintTopic> = Extract<Hint, { topic: T }>;
 export const HINT_CHANNELS: { readonly [T in HintTopic]: string } = {
   'job-event': 'batchyard_jobs',
   work: 'batchyard_work',
+  webhook: 'batchyard_webhooks',
 };
 
 /** The fields of each topic, all non-negative integers. */
 const FIELDS: { readonly [T in HintTopic]: ReadonlyArray<Exclude<keyof HintOf<T>, 'topic'>> } = {
   'job-event': ['eventId', 'jobId', 'domainId'],
   work: ['jobId'],
+  webhook: ['webhookId'],
 };
 
 export function isHintTopic(value: unknown): value is HintTopic {

@@ -265,6 +265,73 @@ export interface MigrationsTable {
   applied_at: number;
 }
 
+export interface WebhooksTable {
+  id: Generated<number>;
+  domain_id: number;
+  url: string;
+  /** JSON array of event types. */
+  events: string;
+  secret: string;
+  enabled: number;
+  disabled_reason: string | null;
+  failing_since: number | null;
+  created_by: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The webhook outbox: one row per Standard Webhooks message (the id is its `webhook-id`). */
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: number;
+  event_type: string;
+  payload: string;
+  created_at: number;
+  status: 'pending' | 'delivered' | 'failed' | 'dead';
+  attempts: number;
+  next_attempt_at: number | null;
+  lease_owner: string | null;
+  last_attempt_at: number | null;
+  response_status: number | null;
+  response_headers: string | null;
+  response_body: string | null;
+  last_error: string | null;
+  delivered_at: number | null;
+}
+
+/** A content-addressed folder manifest of a snapshot, once per storage location (migration 15). */
+export interface SnapshotTreesTable {
+  storage: string;
+  hash: string;
+  /** JSON array of the folder's entries, sorted by name (snapshot-tree.ts). */
+  entries: string;
+  /** The subtree's totals (this folder not counted). */
+  files: number;
+  folders: number;
+  bytes: number;
+  /** Snapshots whose root it is plus stored trees listing it as a child. */
+  refcount: number;
+  created_at: number;
+}
+
+/** A backup's record: a library (or folder) as of one instant, as a root tree (migration 15). */
+export interface SnapshotsTable {
+  id: Generated<number>;
+  library_id: string;
+  job_id: number | null;
+  label: string | null;
+  path: string;
+  storage: string;
+  root_tree: string;
+  files: number;
+  folders: number;
+  bytes: number;
+  added: number;
+  changed: number;
+  removed: number;
+  created_at: number;
+}
+
 export interface Database {
   domains: DomainsTable;
   users: UsersTable;
@@ -287,6 +354,8 @@ export interface Database {
   job_artifacts: JobArtifactsTable;
   uploads: UploadsTable;
   saved_views: SavedViewsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
   library_usage: LibraryUsageTable;
   batchyard_migrations: MigrationsTable;
 }

@@ -42,6 +42,8 @@ import * as uploads from './queries/uploads.js';
 import * as savedViews from './queries/saved-views.js';
 import * as engineWorkers from './queries/engine-workers.js';
 import * as engineStats from './queries/engine-stats.js';
+import * as webhooks from './queries/webhooks.js';
+import * as webhookDeliveries from './queries/webhook-deliveries.js';
 
 type Rest<F> = F extends (db: Kysely<Database>, ...rest: infer R) => unknown ? R : never;
 type Ret<F> = F extends (...args: never[]) => infer R ? R : never;
@@ -278,6 +280,26 @@ export class Store {
   readonly engineStatsTotals = this.run(engineStats.engineStatsTotals);
   readonly engineStatsPrune = this.run(engineStats.engineStatsPrune);
   readonly taskListQueueDepth = this.run(engineStats.taskListQueueDepth);
+
+  /** Webhooks (each domain's endpoints) and their outbox (webhook_deliveries: one row per message, claimed with a lease). */
+  readonly webhookCreate = this.run(webhooks.webhookCreate);
+  readonly webhookGetById = this.run(webhooks.webhookGetById);
+  readonly webhookListByDomain = this.run(webhooks.webhookListByDomain);
+  readonly webhookListEnabled = this.run(webhooks.webhookListEnabled);
+  readonly webhookUpdate = this.run(webhooks.webhookUpdate);
+  readonly webhookDelete = this.run(webhooks.webhookDelete);
+  readonly webhookNoteAttempt = this.run(webhooks.webhookNoteAttempt);
+  readonly webhookDisable = this.run(webhooks.webhookDisable);
+  readonly webhookDeliveryInsertMany = this.run(webhookDeliveries.webhookDeliveryInsertMany);
+  readonly webhookDeliveryGetById = this.run(webhookDeliveries.webhookDeliveryGetById);
+  readonly webhookDeliveryList = this.run(webhookDeliveries.webhookDeliveryList);
+  /** Claims due deliveries (skipping rows other engines are claiming, where supported). */
+  webhookDeliveryClaim(p: Omit<Parameters<typeof webhookDeliveries.webhookDeliveryClaim>[1], 'skipLocked'>) {
+    return this.guard(webhookDeliveries.webhookDeliveryClaim(this.db, { ...p, skipLocked: this.capabilities.skipLocked }));
+  }
+  readonly webhookDeliveryFinishAttempt = this.run(webhookDeliveries.webhookDeliveryFinishAttempt);
+  readonly webhookDeliveryReplay = this.run(webhookDeliveries.webhookDeliveryReplay);
+  readonly webhookDeliveryNextDue = this.run(webhookDeliveries.webhookDeliveryNextDue);
 
   /** Appends an event (recording its transaction's id where commits can be out of id order); returns its id. */
   eventInsert(e: Omit<events.JobEvent, 'id'>) {

@@ -19,9 +19,10 @@ describe('hint encoding', () => {
     const hints: Hint[] = [
       { topic: 'job-event', eventId: 41, jobId: 7, domainId: 2 },
       { topic: 'work', jobId: 9 },
+      { topic: 'webhook', webhookId: 3 },
     ];
     for (const hint of hints) expect(decodeHint(encodeHint(hint))).toEqual(hint);
-    expect(Object.keys(HINT_CHANNELS).sort()).toEqual(['job-event', 'work']);
+    expect(Object.keys(HINT_CHANNELS).sort()).toEqual(['job-event', 'webhook', 'work']);
   });
 
   it('refuses text that is not a hint, and keeps only a topic’s own fields', () => {

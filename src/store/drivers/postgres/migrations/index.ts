@@ -12,6 +12,7 @@ import * as m0009 from './0009-uploads.js';
 import * as m0010 from './0010-library-usage.js';
 import * as m0011 from './0011-saved-views.js';
 import * as m0012 from './0012-engine-workers.js';
+import * as m0014 from './0014-webhooks.js';
 
 export const postgresMigrations: readonly Migration[] = [
   { version: 1, ...m0001 },
@@ -26,4 +27,5 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 10, ...m0010 },
   { version: 11, ...m0011 },
   { version: 12, ...m0012 },
+  { version: 14, ...m0014 },
 ];
