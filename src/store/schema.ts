@@ -357,5 +357,7 @@ export interface Database {
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   library_usage: LibraryUsageTable;
+  snapshot_trees: SnapshotTreesTable;
+  snapshots: SnapshotsTable;
   batchyard_migrations: MigrationsTable;
 }

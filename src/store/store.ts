@@ -42,6 +42,7 @@ import * as uploads from './queries/uploads.js';
 import * as savedViews from './queries/saved-views.js';
 import * as engineWorkers from './queries/engine-workers.js';
 import * as engineStats from './queries/engine-stats.js';
+import * as snapshots from './queries/snapshots.js';
 import * as webhooks from './queries/webhooks.js';
 import * as webhookDeliveries from './queries/webhook-deliveries.js';
 
@@ -83,6 +84,30 @@ export class Store {
       .catch(this.translate);
     for (const hint of tx?.afterCommit ?? []) await this.guard(this.driver.notifier.publish(this.db, hint));
     return result;
+  }
+
+  /**
+   * Runs `fn` over one consistent view of the database that does not hold
+   * writers back: a deferred read transaction on SQLite (WAL: writers on other
+   * connections go on), REPEATABLE READ READ ONLY on PostgreSQL. `fn` only
+   * reads. Inside a transaction it joins it.
+   */
+  async readSnapshot<T>(fn: (view: Store) => Promise<T>): Promise<T> {
+    if (this.inTransaction) return fn(this);
+    const begin = this.capabilities.concurrentWriters ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN DEFERRED';
+    return this.guard(
+      this.db.connection().execute(async (conn) => {
+        await sql.raw(begin).execute(conn);
+        try {
+          const result = await fn(new Store(this.driver, conn, true));
+          await sql.raw('COMMIT').execute(conn);
+          return result;
+        } catch (error) {
+          await sql.raw('ROLLBACK').execute(conn).catch(() => undefined);
+          throw error;
+        }
+      }),
+    );
   }
 
   /** Marks a point to roll back to inside the current transaction. */
@@ -368,4 +393,20 @@ export class Store {
   /** Replicate: a subtree's live items with their content keys, by path in keyset chunks; many blob references at once. */
   readonly itemListSubtreeForSync = this.run(sync.itemListSubtreeForSync);
   readonly blobAddRefMany = this.run(blobs.blobAddRefMany);
+
+  /** Snapshots (backup) and their content-addressed trees: trees stored once per location, referenced by snapshots and parent trees. */
+  readonly snapshotTreesPut = this.run(snapshots.snapshotTreesPut);
+  readonly snapshotTreeGet = this.run(snapshots.snapshotTreeGet);
+  readonly snapshotInsert = this.run(snapshots.snapshotInsert);
+  readonly snapshotGetById = this.run(snapshots.snapshotGetById);
+  /** A library's snapshots in time order, keyset paged (retention lists them with order 'asc'). */
+  readonly snapshotListByLibrary = this.run(snapshots.snapshotListByLibrary);
+  readonly snapshotLatestAt = this.run(snapshots.snapshotLatestAt);
+  readonly snapshotTreesExisting = this.run(snapshots.snapshotTreesExisting);
+  /** A backup's read of a subtree's live items (with their media types and times), by path in keyset chunks. */
+  readonly itemListForSnapshot = this.run(snapshots.itemListForSnapshot);
+  /** Forgets a snapshot: deletes it and releases the trees and blob references only it held (in its own transaction, or the caller's). */
+  snapshotDelete(p: { id: number }) {
+    return this.transaction((tx) => tx.guard(snapshots.snapshotDelete(tx.db, p)));
+  }
 }

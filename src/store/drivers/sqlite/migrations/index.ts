@@ -13,6 +13,7 @@ import * as m0010 from './0010-library-usage.js';
 import * as m0011 from './0011-saved-views.js';
 import * as m0012 from './0012-engine-workers.js';
 import * as m0014 from './0014-webhooks.js';
+import * as m0015 from './0015-snapshots.js';
 
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, ...m0001 },
@@ -28,4 +29,5 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 11, ...m0011 },
   { version: 12, ...m0012 },
   { version: 14, ...m0014 },
+  { version: 15, ...m0015 },
 ];
