@@ -82,10 +82,13 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
  * and leaves the startup chores (migrations, temp-file sweep, unfinished
  * library changes) to the server that started it.
  */
-export async function openApp(config: Config, options: { logger?: Logger; driver?: Driver; role?: 'main' | 'engine-thread' } = {}): Promise<App> {
+export async function openApp(
+  config: Config,
+  options: { logger?: Logger; driver?: Driver; role?: 'main' | 'engine-thread'; writeGate?: SharedArrayBuffer } = {},
+): Promise<App> {
   const chores = options.role !== 'engine-thread';
   const logger = options.logger ?? createLogger(config);
-  const driver = options.driver ?? (await openDriver({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  const driver = options.driver ?? (await openDriver({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, backgroundWriteGate: options.writeGate }));
   try {
     // The server that starts an engine thread has migrated the database just before.
     const { applied } = chores ? await migrate(driver) : { applied: [] };
@@ -193,7 +196,7 @@ export async function startServer(
     if (options.engine !== false) {
       const overrides = options.engine ?? {};
       engine = useEngineThread(app, config, overrides, options.driver)
-        ? await EngineThread.start(config, overrides, app.logger.child({ component: 'engine' }))
+        ? await EngineThread.start(config, overrides, app.logger.child({ component: 'engine' }), app.driver.threadWriteGate)
         : await startEngine(app, overrides);
     }
     const address = await http.listen({ port: config.port, host: config.host });

@@ -38,10 +38,11 @@ export class EngineThread implements EngineHandle {
     private readonly config: Config,
     private readonly overrides: EngineOverrides,
     private readonly logger: Logger,
+    private readonly writeGate: SharedArrayBuffer | undefined,
   ) {}
 
-  static async start(config: Config, overrides: EngineOverrides, logger: Logger): Promise<EngineThread> {
-    const thread = new EngineThread(config, overrides, logger);
+  static async start(config: Config, overrides: EngineOverrides, logger: Logger, writeGate?: SharedArrayBuffer): Promise<EngineThread> {
+    const thread = new EngineThread(config, overrides, logger, writeGate);
     await thread.spawn();
     return thread;
   }
@@ -49,7 +50,7 @@ export class EngineThread implements EngineHandle {
   private spawn(): Promise<void> {
     this.incarnation += 1;
     const workerId = this.incarnation === 1 ? this.workerId : `${this.workerId}.${this.incarnation}`;
-    const data: EngineThreadData = { config: this.config, overrides: this.overrides, workerId };
+    const data: EngineThreadData = { config: this.config, overrides: this.overrides, workerId, ...(this.writeGate ? { writeGate: this.writeGate } : {}) };
     const worker = new Worker(ENGINE_THREAD_ENTRY, { workerData: data });
     this.worker = worker;
     return new Promise<void>((resolve, reject) => {

@@ -9,12 +9,12 @@ import type { EngineThreadData, FromEngineThread, ToEngineThread } from './messa
 
 const port = parentPort;
 if (!port) throw new Error('engine thread: must run as a worker thread');
-const { config, overrides, workerId } = workerData as EngineThreadData;
+const { config, overrides, workerId, writeGate } = workerData as EngineThreadData;
 const send = (message: FromEngineThread) => port.postMessage(message);
 
 try {
   const logger = createLogger(config).child({ thread: 'engine' });
-  const app = await openApp(config, { logger, role: 'engine-thread' });
+  const app = await openApp(config, { logger, role: 'engine-thread', writeGate });
   const engine = await startEngine(app, { ...overrides, workerId });
   port.on('message', (message: ToEngineThread) => {
     if (message.type !== 'stop') return;

@@ -7,6 +7,8 @@ export interface EngineThreadData {
   /** Plain settings only: functions cannot cross into a thread. */
   overrides: EngineOverrides;
   workerId: string;
+  /** The API thread's SQLite write gate: the engine thread lets the API's writes go first. */
+  writeGate?: SharedArrayBuffer;
 }
 
 export type ToEngineThread = { type: 'stop'; graceMs: number };

@@ -52,6 +52,12 @@ export interface Driver {
   readonly db: Kysely<Database>;
   readonly capabilities: Capabilities;
   readonly notifier: Notifier;
+  /**
+   * SQLite: the counter by which this connection's thread and the engine thread
+   * take turns at the write lock (the API's writes go first); it crosses into
+   * the engine thread. Absent where writers do not queue on one lock (PostgreSQL).
+   */
+  readonly threadWriteGate?: SharedArrayBuffer;
   /** True when `error` is a transient database condition worth retrying (busy, deadlock, serialization, lost connection). */
   isTransient(error: unknown): boolean;
   readonly migrations: readonly Migration[];

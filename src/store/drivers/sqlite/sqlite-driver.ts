@@ -15,6 +15,7 @@ import { sqliteMigrations } from './migrations/index.js';
 import { withStatementCache } from './statement-cache.js';
 import { ImmediateSqliteDialect } from './immediate-dialect.js';
 import { threadNotifier } from './thread-notifier.js';
+import { createWriteGate, type WriteGate } from './write-gate.js';
 
 const capabilities: Capabilities = Object.freeze({
   concurrentWriters: false,
@@ -26,6 +27,8 @@ const capabilities: Capabilities = Object.freeze({
 export interface SqliteDriverOptions {
   /** A file path, or `:memory:`. */
   filename: string;
+  /** Shared with the other thread on this file (write-gate.ts); a foreground gate of its own by default. */
+  writeGate?: WriteGate;
 }
 
 export function createSqliteDriver(options: SqliteDriverOptions): Driver {
@@ -39,13 +42,15 @@ export function createSqliteDriver(options: SqliteDriverOptions): Driver {
   connection.pragma('busy_timeout = 5000');
   // 32 MiB of page cache per connection: a server has two (the API's and the engine thread's).
   connection.pragma('cache_size = -32768');
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(connection) }) });
+  const writeGate = options.writeGate ?? createWriteGate();
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(connection, writeGate) }, writeGate) });
   const notifier = threadNotifier(options.filename === ':memory:' ? ':memory:' : path.resolve(options.filename));
   return {
     label: `sqlite:${options.filename}`,
     db,
     capabilities,
     notifier,
+    threadWriteGate: writeGate.buffer,
     isTransient(error: unknown) {
       // better-sqlite3 reports extended codes (SQLITE_BUSY_SNAPSHOT, SQLITE_LOCKED_SHAREDCACHE, SQLITE_IOERR_…).
       const code = (error as { code?: unknown } | null)?.code;

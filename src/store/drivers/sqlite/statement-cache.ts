@@ -6,24 +6,32 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
+import { gatedStatement, type WriteGate } from './write-gate.js';
 
-export function withStatementCache(connection: BetterSqlite3.Database, capacity = 512): SqliteDatabase {
-  const cache = new Map<string, BetterSqlite3.Statement>();
+interface Cached {
+  raw: BetterSqlite3.Statement;
+  /** What Kysely runs: the statement itself, or on the foreground thread a write counted in at the write gate. */
+  gated: SqliteStatement;
+}
+
+export function withStatementCache(connection: BetterSqlite3.Database, gate: WriteGate, capacity = 512): SqliteDatabase {
+  const cache = new Map<string, Cached>();
   return {
     close: () => connection.close(),
     prepare(sql: string): SqliteStatement {
       const cached = cache.get(sql);
-      if (cached && !cached.busy) {
+      if (cached && !cached.raw.busy) {
         cache.delete(sql);
         cache.set(sql, cached);
-        return cached as unknown as SqliteStatement;
+        return cached.gated;
       }
-      const statement = connection.prepare(sql);
+      const raw = connection.prepare(sql);
+      const fresh = { raw, gated: gatedStatement(gate, connection, raw) };
       if (!cached) {
-        cache.set(sql, statement);
+        cache.set(sql, fresh);
         if (cache.size > capacity) cache.delete(cache.keys().next().value as string);
       }
-      return statement as unknown as SqliteStatement;
+      return fresh.gated;
     },
   };
 }
