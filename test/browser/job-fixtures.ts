@@ -90,6 +90,17 @@ export async function until<T>(read: () => Promise<T>, accept: (value: T) => boo
   }
 }
 
+/**
+ * Waits for the note an action leaves on the page; if the dialog shows an
+ * error instead, fails at once with the server's words (not after a timeout).
+ */
+export async function actionOutcome(page: Page, text: string | RegExp, timeoutMs = 60_000): Promise<void> {
+  const note = page.getByText(text);
+  const alert = page.getByRole('dialog').getByRole('alert');
+  await note.or(alert).first().waitFor({ timeout: timeoutMs });
+  if (!(await note.isVisible()) && (await alert.count()) > 0) throw new Error(`the dialog shows an error instead of ${String(text)}: ${await alert.first().textContent()}`);
+}
+
 /** The jobs list's row of a job (by the link that names it). */
 export function jobRow(page: Page, type: string, id: number) {
   return page.getByRole('row').filter({ has: page.getByRole('link', { name: `${type} #${id}`, exact: true }) });

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectAccessible, signInWithToken, startDashboard, type Dashboard } from './harness.js';
-import { call, createLibrary, docsScreenshot, getJob, jobEnded, jobRow, partlyFailedCopy, SLOW_ENGINE_ENV, submitJob, until, type ApiJob } from './job-fixtures.js';
+import { actionOutcome, call, createLibrary, docsScreenshot, getJob, jobEnded, jobRow, partlyFailedCopy, SLOW_ENGINE_ENV, submitJob, until, type ApiJob } from './job-fixtures.js';
 
 const LONG = 60_000;
 
@@ -149,8 +149,16 @@ describe('dashboard: jobs', () => {
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('heading', { name: `Cancel job ${job.id}?` }).waitFor();
     await expectAccessible(page, 'the cancel dialog');
+    // The server is briefly busy on the first try (503, Retry-After): the dashboard asks again, as told.
+    let refused = 0;
+    await page.route(`**/api/v1/jobs/${job.id}/cancel`, async (route) => {
+      if (refused++ > 0) return route.continue();
+      await route.fulfill({ status: 503, headers: { 'retry-after': '1', 'content-type': 'application/json' }, body: JSON.stringify({ error: { code: 'TRANSIENT', message: 'The database is busy; try again.' } }) });
+    });
     await dialog.getByRole('button', { name: `Cancel job ${job.id}` }).click();
-    await page.getByText(`Job ${job.id} is being cancelled.`).waitFor();
+    await actionOutcome(page, `Job ${job.id} is being cancelled.`);
+    await page.unroute(`**/api/v1/jobs/${job.id}/cancel`);
+    expect(refused).toBe(2);
     await row.getByText('cancelled', { exact: true }).waitFor({ timeout: LONG });
     expect((await getJob(dash, job.id)).status).toBe('cancelled');
   }, LONG);
@@ -161,8 +169,9 @@ describe('dashboard: jobs', () => {
     const dialog = page.getByRole('dialog');
     await dialog.getByText('re-runs the 1 failed items').waitFor();
     await dialog.getByRole('button', { name: `Retry job ${copy.id}` }).click();
-    const note = page.getByText(new RegExp(`^Job ${copy.id} is retried as job (\\d+)\\.$`));
-    await note.waitFor();
+    const said = new RegExp(`^Job ${copy.id} is retried as job (\\d+)\\.$`);
+    await actionOutcome(page, said);
+    const note = page.getByText(said);
     const retryId = Number(/as job (\d+)/.exec((await note.textContent()) ?? '')![1]);
     await jobRow(page, 'copy', retryId).waitFor();
     const retried = await jobEnded(dash, retryId);
@@ -178,26 +187,28 @@ describe('dashboard: jobs', () => {
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('heading', { name: 'Cancel 2 jobs?' }).waitFor();
     await dialog.getByRole('button', { name: 'Cancel 2 jobs' }).click();
-    await page.getByText('Cancelled 2 jobs.').waitFor();
+    await actionOutcome(page, 'Cancelled 2 jobs.');
     for (const job of jobs) expect(['cancelling', 'cancelled']).toContain((await getJob(dash, job.id)).status);
     for (const job of jobs) await jobEnded(dash, job.id, LONG);
   }, LONG * 2);
 
   it('cancels every job the query matches, saying how many first', async () => {
-    const jobs = await Promise.all([1, 2, 3].map(() => submitJob(dash, 'noop', libraryId, { count: 500_000 })));
+    // Their own library, so that the query matches these three whatever earlier tests left running.
+    const bulkLibrary = await createLibrary(dash, 'Bulk runs');
+    const jobs = await Promise.all([1, 2, 3].map(() => submitJob(dash, 'noop', bulkLibrary, { count: 500_000 })));
     if (process.env.BATCHYARD_SCREENSHOTS === '1') {
       // The docs' picture of the list: every job, these running (once a rate is known).
       await page.goto('/jobs');
       await page.locator('.progress-details', { hasText: '/s' }).first().waitFor({ timeout: LONG });
       await docsScreenshot(page, 'jobs.png');
     }
-    await page.goto('/jobs?q=type%3Anoop%20status%3Aqueued%2Cplanning%2Crunning');
+    await page.goto(`/jobs?q=${encodeURIComponent('type:noop library:"Bulk runs" status:queued,planning,running')}`);
     for (const job of jobs) await jobRow(page, 'noop', job.id).waitFor();
     await page.getByRole('button', { name: 'Cancel all matching…' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('heading', { name: 'Cancel 3 jobs?' }).waitFor();
     await dialog.getByRole('button', { name: 'Cancel 3 jobs' }).click();
-    await page.getByText('Cancelled 3 jobs.').waitFor();
+    await actionOutcome(page, 'Cancelled 3 jobs.');
     for (const job of jobs) expect(['cancelling', 'cancelled']).toContain((await getJob(dash, job.id)).status);
   }, LONG);
 
@@ -261,5 +272,5 @@ describe('dashboard: jobs', () => {
     } finally {
       await other.context.close();
     }
-  });
+  }, LONG);
 });
