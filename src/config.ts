@@ -32,6 +32,8 @@ export interface Config {
   readonly importRoots: readonly string[];
   /** How long a job's artifact (an export's zip, a report) is kept after the job ends (BATCHYARD_ARTIFACT_TTL, default 7d). */
   readonly artifactTtlMs: number;
+  /** The shortest interval a schedule's cron may fire at (BATCHYARD_SCHEDULE_MIN_INTERVAL, default 60s): a denser expression is refused. */
+  readonly scheduleMinIntervalMs: number;
   /** How long an unfinished tus upload is kept (BATCHYARD_UPLOAD_TTL, default 24h). */
   readonly uploadTtlMs: number;
   /** The largest tus upload (an archive to import) accepted (BATCHYARD_TUS_MAX_SIZE, default 64GiB; single-file PUTs keep maxUploadBytes). */
@@ -155,6 +157,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Con
     testTaskDelayMs: parseInteger(env.BATCHYARD_TEST_TASK_DELAY_MS ?? 0, 'BATCHYARD_TEST_TASK_DELAY_MS', 0, 60_000),
     importRoots: Object.freeze(parseImportRoots(env.BATCHYARD_IMPORT_ROOTS)),
     artifactTtlMs: parseDuration(env.BATCHYARD_ARTIFACT_TTL ?? '7d', 'BATCHYARD_ARTIFACT_TTL'),
+    scheduleMinIntervalMs: parseDuration(env.BATCHYARD_SCHEDULE_MIN_INTERVAL ?? '60s', 'BATCHYARD_SCHEDULE_MIN_INTERVAL'),
     uploadTtlMs: parseDuration(env.BATCHYARD_UPLOAD_TTL ?? '24h', 'BATCHYARD_UPLOAD_TTL'),
     tusMaxBytes: parseByteSize(env.BATCHYARD_TUS_MAX_SIZE ?? '64GiB', 'BATCHYARD_TUS_MAX_SIZE'),
     sessionTtlMs: parseDuration(env.BATCHYARD_SESSION_TTL ?? '12h', 'BATCHYARD_SESSION_TTL'),
