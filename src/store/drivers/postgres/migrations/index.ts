@@ -12,8 +12,10 @@ import * as m0009 from './0009-uploads.js';
 import * as m0010 from './0010-library-usage.js';
 import * as m0011 from './0011-saved-views.js';
 import * as m0012 from './0012-engine-workers.js';
+import * as m0013 from './0013-schedules.js';
 import * as m0014 from './0014-webhooks.js';
 import * as m0015 from './0015-snapshots.js';
+import * as m0016 from './0016-library-retention.js';
 
 export const postgresMigrations: readonly Migration[] = [
   { version: 1, ...m0001 },
@@ -28,6 +30,8 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 10, ...m0010 },
   { version: 11, ...m0011 },
   { version: 12, ...m0012 },
+  { version: 13, ...m0013 },
   { version: 14, ...m0014 },
   { version: 15, ...m0015 },
+  { version: 16, ...m0016 },
 ];
