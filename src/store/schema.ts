@@ -48,6 +48,8 @@ export interface LibrariesTable {
   last_modified: number;
   last_config_modified: number;
   sequence_id: number;
+  /** The snapshot retention policy, JSON (migration 16). */
+  retention: Generated<string>;
 }
 
 export interface LibraryPermissionsTable {
@@ -254,6 +256,42 @@ export interface SavedViewsTable {
   created_at: number;
 }
 
+/** A schedule: a job type, params and library fired by a cron expression in a time zone (migration 13). */
+export interface SchedulesTable {
+  id: Generated<number>;
+  domain_id: number;
+  library_id: string;
+  type: string;
+  /** The job's params, JSON. */
+  params: string;
+  cron: string;
+  time_zone: string;
+  overlap: 'skip' | 'queue';
+  catch_up: 'once' | 'none';
+  enabled: number;
+  created_by: number;
+  next_fire_at: number | null;
+  last_fire_at: number | null;
+  last_outcome: 'started' | 'skipped' | 'failed' | null;
+  last_error: string | null;
+  /** The job of the latest fire that started one (overlap: skip waits for it to end). */
+  last_job_id: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One fire of a schedule, unique per (schedule, fire time): the row that decides who fires a tick (migration 13). */
+export interface ScheduleFiresTable {
+  id: Generated<number>;
+  schedule_id: number;
+  fire_at: number;
+  kind: 'tick' | 'run_now';
+  outcome: 'started' | 'skipped' | 'failed';
+  job_id: number | null;
+  error: string | null;
+  recorded_at: number;
+}
+
 export interface EngineDomainTurnsTable {
   domain_id: number;
   last_claim_at: number;
@@ -354,6 +392,8 @@ export interface Database {
   job_artifacts: JobArtifactsTable;
   uploads: UploadsTable;
   saved_views: SavedViewsTable;
+  schedules: SchedulesTable;
+  schedule_fires: ScheduleFiresTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   library_usage: LibraryUsageTable;

@@ -40,6 +40,8 @@ import * as inventory from './queries/item-inventory.js';
 import * as artifacts from './queries/job-artifacts.js';
 import * as uploads from './queries/uploads.js';
 import * as savedViews from './queries/saved-views.js';
+import * as schedules from './queries/schedules.js';
+import * as scheduleFires from './queries/schedule-fires.js';
 import * as engineWorkers from './queries/engine-workers.js';
 import * as engineStats from './queries/engine-stats.js';
 import * as snapshots from './queries/snapshots.js';
@@ -293,6 +295,19 @@ export class Store {
   readonly savedViewCreate = this.unique(savedViews.savedViewCreate, 'you already have a view with this name');
   readonly savedViewListByUser = this.run(savedViews.savedViewListByUser);
   readonly savedViewDelete = this.run(savedViews.savedViewDelete);
+
+  /** Schedules and their fires; a second fire of one (schedule, fire time) is a ConflictError (the racer that lost). */
+  readonly scheduleInsert = this.run(schedules.scheduleInsert);
+  readonly scheduleGetById = this.run(schedules.scheduleGetById);
+  readonly scheduleList = this.run(schedules.scheduleList);
+  readonly scheduleUpdate = this.run(schedules.scheduleUpdate);
+  readonly scheduleDelete = this.run(schedules.scheduleDelete);
+  readonly scheduleListDue = this.run(schedules.scheduleListDue);
+  readonly scheduleAdvance = this.run(schedules.scheduleAdvance);
+  readonly scheduleRecordRun = this.run(schedules.scheduleRecordRun);
+  readonly scheduleFireInsert = this.unique(scheduleFires.scheduleFireInsert, 'this tick of the schedule has fired already');
+  readonly scheduleFireSetJob = this.run(scheduleFires.scheduleFireSetJob);
+  readonly scheduleFireList = this.run(scheduleFires.scheduleFireList);
 
   /** The engines at work (engine_workers): registered and heartbeated by each engine, listed with the tasks each holds. */
   readonly engineWorkerHeartbeat = this.run(engineWorkers.engineWorkerHeartbeat);
