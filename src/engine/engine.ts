@@ -25,6 +25,9 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 import { isWorking, JobStoppedError, LeaseLostError, runItemsTask, type EngineHooks, type RunnerDeps } from './task-runner.js';
 import { runPlanTask } from './plan-runner.js';
 import { finishIfDone } from '../jobs/job-lifecycle.js';
+import { jobWebhookData, recordWebhookEvent } from '../jobs/webhook-events.js';
+import { parseWebhookAllowList } from '../domain/webhook-address.js';
+import { WebhookSender, type WebhookSenderOptions } from './webhook-sender.js';
 import { collectBlobs } from './blob-collector.js';
 import { DEFAULT_ORPHAN_CHUNK, DEFAULT_ORPHAN_GRACE_MS, OrphanSweeper, type OrphanSweepResult } from './orphan-sweeper.js';
 import { sweepUploads } from './upload-sweeper.js';
@@ -63,6 +66,11 @@ export interface EngineOptions {
   uploads?: UploadFiles;
   uploadSweepMs?: number;
   hooks?: EngineHooks;
+  /**
+   * Webhook deliveries (webhook-sender.ts): `allowHosts` the private destinations the operator
+   * allows (BATCHYARD_WEBHOOK_ALLOW_HOSTS), the attempt's limits; false runs no sender.
+   */
+  webhooks?: false | ({ allowHosts?: readonly string[] } & Partial<Pick<WebhookSenderOptions, 'timeoutMs' | 'bodyCapBytes' | 'pollMs' | 'leaseMs' | 'resolve' | 'concurrency'>>);
   workerId?: string;
   /** What runs it, as the worker registry shows it: `batchyard serve` (default) or `batchyard worker`. */
   kind?: EngineKind;
@@ -98,6 +106,8 @@ export class Engine {
   private readonly orphans: OrphanSweeper | undefined;
   private readonly stats: EngineStats;
   private readonly registration: WorkerRegistration;
+  /** Delivers the webhook outbox (undefined when `webhooks: false`). */
+  readonly webhookSender: WebhookSender | undefined;
 
   constructor(options: EngineOptions) {
     this.options = options;
@@ -124,6 +134,11 @@ export class Engine {
     this.stats = new EngineStats(this.workerId, now);
     const identity: WorkerIdentity = { id: this.workerId, kind: options.kind ?? 'serve', version: options.version ?? VERSION, leaseMs: options.leaseMs };
     this.registration = new WorkerRegistration(options.store, identity, this.stats);
+    if (options.webhooks !== false) {
+      const { allowHosts, ...limits } = options.webhooks ?? {};
+      const allow = parseWebhookAllowList((allowHosts ?? []).join(','));
+      this.webhookSender = new WebhookSender({ ...limits, store: options.store, logger: options.logger.child({ component: 'webhooks' }), owner: this.workerId, now, allow });
+    }
     this.deps = {
       store: options.store,
       ctx,
@@ -164,6 +179,7 @@ export class Engine {
       if (analyzed.length > 0) this.options.logger.info({ analyzed }, 'refreshed planner statistics after bulk changes');
     });
     await this.rescue();
+    await this.webhookSender?.start();
     this.loop = this.run();
   }
 
@@ -180,6 +196,7 @@ export class Engine {
     if (this.active.size > 0) {
       await this.store.taskRelease({ owner: this.workerId, ids: [...this.active.keys()] }).catch(() => {});
     }
+    await this.webhookSender?.stop();
     await this.registration.stop(this.deps.now()).catch((error: unknown) => this.options.logger.warn({ err: error }, 'marking the engine stopped failed'));
     await this.unsubscribe?.();
     this.running = false;
@@ -296,7 +313,9 @@ export class Engine {
       await this.store.transaction(async (tx) => {
         if (!(await tx.taskComplete({ id: task.id, fence: task.fence }))) return;
         const now = this.deps.now();
-        await tx.jobSetStatus({ id: job.id, status: 'failed', from: ['queued', 'planning', 'running', 'cancelling'], now, finished: true, error: { code: 'UNPROCESSABLE', message: `job type '${job.type}' is not enabled on this server` } });
+        const failed = await tx.jobSetStatus({ id: job.id, status: 'failed', from: ['queued', 'planning', 'running', 'cancelling'], now, finished: true, error: { code: 'UNPROCESSABLE', message: `job type '${job.type}' is not enabled on this server` } });
+        const ended = failed ? await tx.jobGetById(job.id) : undefined;
+        if (ended) await recordWebhookEvent(tx, { domainId: ended.domainId, type: 'job.failed', data: jobWebhookData(ended), now });
         await tx.taskDeleteReady({ jobId: job.id });
       });
       return;

@@ -10,6 +10,7 @@
 import type { Store } from '../store/store.js';
 import type { Job } from '../domain/jobs.js';
 import { progressOf } from '../domain/jobs.js';
+import { jobWebhookData, recordWebhookEvent } from './webhook-events.js';
 
 export function jobSnapshot(job: Job): Record<string, unknown> {
   return {
@@ -24,6 +25,8 @@ export function jobSnapshot(job: Job): Record<string, unknown> {
 export async function recordJobEvent(tx: Store, job: Job, kind: 'status' | 'progress', now: number): Promise<number> {
   const id = await tx.eventInsert({ jobId: job.id, domainId: job.domainId, kind, data: { jobId: job.id, ...jobSnapshot(job) }, createdAt: now });
   await tx.notify({ topic: 'job-event', eventId: id, jobId: job.id, domainId: job.domainId });
+  // A job's only `queued` status event is the one its creation records (no change leads back to the queue).
+  if (kind === 'status' && job.status === 'queued') await recordWebhookEvent(tx, { domainId: job.domainId, type: 'job.created', data: jobWebhookData(job), now });
   return id;
 }
 

@@ -4,14 +4,25 @@
  */
 import type { Store } from '../store/store.js';
 import type { Job, JobStatus } from '../domain/jobs.js';
-import { ACTIVE_STATUSES, finalStatusOf } from '../domain/jobs.js';
+import { ACTIVE_STATUSES, FINAL_STATUSES, finalStatusOf } from '../domain/jobs.js';
+import type { WebhookEventType } from '../domain/webhook-events.js';
 import { recordJobEvent } from './events.js';
+import { jobWebhookData, recordWebhookEvent } from './webhook-events.js';
+
+/** The webhook event a status change makes true: `job.started` leaving the queue, `job.<status>` at the end. */
+function webhookEventOf(from: JobStatus, to: JobStatus): WebhookEventType | undefined {
+  if (FINAL_STATUSES.includes(to)) return `job.${to}` as WebhookEventType;
+  if (from === 'queued' && (to === 'planning' || to === 'running')) return 'job.started';
+  return undefined;
+}
 
 async function transition(tx: Store, job: Job, status: JobStatus, from: readonly JobStatus[], now: number, extra: { started?: boolean; finished?: boolean } = {}) {
   const changed = await tx.jobSetStatus({ id: job.id, status, from, now, ...extra });
   if (!changed) return undefined;
   const updated = (await tx.jobGetById(job.id))!;
   await recordJobEvent(tx, updated, 'status', now);
+  const hook = webhookEventOf(job.status, status);
+  if (hook) await recordWebhookEvent(tx, { domainId: job.domainId, type: hook, data: jobWebhookData(updated), now });
   return updated;
 }
 

@@ -91,19 +91,22 @@ export async function webhookDeliveryClaim(
   db: Kysely<Database>,
   p: { owner: string; now: number; leaseUntil: number; limit: number; skipLocked: boolean },
 ): Promise<WebhookDelivery[]> {
-  let due = db
-    .selectFrom('webhook_deliveries')
-    .select('id')
-    .where('status', '=', 'pending')
-    .where('next_attempt_at', '<=', p.now)
-    .where('webhook_id', 'in', db.selectFrom('webhooks').select('id').where('enabled', '=', 1))
-    .orderBy('next_attempt_at')
-    .limit(p.limit);
-  if (p.skipLocked) due = due.forUpdate().skipLocked();
+  // The due rows chosen once (a CTE, materialized), so the limit holds however the update is planned.
   const rows = await db
+    .with('due', (qb) => {
+      const due = qb
+        .selectFrom('webhook_deliveries')
+        .select('id')
+        .where('status', '=', 'pending')
+        .where('next_attempt_at', '<=', p.now)
+        .where('webhook_id', 'in', qb.selectFrom('webhooks').select('id').where('enabled', '=', 1))
+        .orderBy('next_attempt_at')
+        .limit(p.limit);
+      return p.skipLocked ? due.forUpdate().skipLocked() : due;
+    })
     .updateTable('webhook_deliveries')
     .set({ lease_owner: p.owner, next_attempt_at: p.leaseUntil, attempts: sql<number>`attempts + 1` })
-    .where('id', 'in', due)
+    .where('id', 'in', (eb) => eb.selectFrom('due').select('due.id'))
     .where('status', '=', 'pending')
     .where('next_attempt_at', '<=', p.now)
     .returningAll()
