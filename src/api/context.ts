@@ -10,9 +10,11 @@ import type { ArtifactService } from '../services/artifact-service.js';
 import type { UploadService } from '../services/upload-service.js';
 import type { SessionService } from '../services/session-service.js';
 import type { SavedViewService } from '../services/saved-view-service.js';
+import type { WebhookService } from '../services/webhook-service.js';
 import type { JobActionService } from '../services/job-actions.js';
 import type { EngineService } from '../services/engine-service.js';
 import type { JobTimelineService } from '../services/job-timeline.js';
+import type { ScheduleService } from '../services/schedule-service.js';
 
 export interface ApiContext {
   store: Store;
@@ -31,10 +33,14 @@ export interface ApiContext {
   sessions: SessionService;
   /** Each user's saved job-list queries. */
   savedViews: SavedViewService;
+  /** The domain's webhooks, their deliveries and replays (administrators). */
+  webhooks: WebhookService;
   /** Cancel or retry every job a filter (or a list of ids) selects. */
   jobActions: JobActionService;
   /** The engines at work, their throughput and the queue (administrators). */
   engineInfo: EngineService;
   /** A job's status changes and its tasks' failed attempts, as JSON pages. */
   timeline: JobTimelineService;
+  /** Schedules: jobs fired by cron expressions (firing itself is the engine's, through ScheduleFiring). */
+  schedules: ScheduleService;
 }

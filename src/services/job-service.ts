@@ -36,6 +36,17 @@ export interface SubmitJob {
  * One listing for every surface: the native route and each dialect translate
  * their parameters into this query and their rows out of its result.
  */
+/** A submission its checks passed (JobService.checkSubmission), ready to be created in a transaction. */
+export interface CheckedSubmission {
+  type: string;
+  priority: number;
+  domainId: number;
+  libraryId: string;
+  targetLibraryId: string | null;
+  params: Job['params'];
+  requestorId: number;
+}
+
 export interface JobListQuery {
   libraryId?: string;
   status?: string[];
@@ -90,6 +101,18 @@ export class JobService {
   ) {}
 
   async submit(caller: Principal, body: SubmitJob): Promise<JobWithRequestor> {
+    const checked = await this.checkSubmission(caller, body);
+    const job = await this.store.transaction((tx) => this.createChecked(tx, checked, isDomainAdmin(caller.user) ? 'admin' : 'self_service'));
+    return { job, requestor: caller.user };
+  }
+
+  /**
+   * What submit checks before it writes: the type, the priority, the params by the type's
+   * schema (400 naming the field) and its rules, the caller's rights. Schedules check with
+   * it too (a definition, then each fire with its creator's rights, outside the fire's
+   * transaction) and create with `createChecked`.
+   */
+  async checkSubmission(caller: Principal, body: SubmitJob): Promise<CheckedSubmission> {
     if (!this.operations.has(body.type)) {
       throw new InvalidArgumentError(`type: must be one of ${this.operations.types().join(', ')} (got '${body.type.slice(0, 64)}')`, { field: 'type' });
     }
@@ -108,24 +131,26 @@ export class JobService {
       enableBenchJobs: this.options.enableBenchJobs,
       now: this.clock,
     });
-    const job = await this.store.transaction(async (tx) => {
-      const now = await this.creationTime(tx, library.library.domainId);
-      const created = await tx.jobInsert({
-        domainId: library.library.domainId,
-        libraryId: library.library.id,
-        targetLibraryId: validated.targetLibraryId,
-        type: body.type,
-        requestorId: caller.user.id,
-        origin: isDomainAdmin(caller.user) ? 'admin' : 'self_service',
-        params: validated.params,
-        priority,
-        retryOf: null,
-        now,
-      });
-      await this.queuePlan(tx, created, now);
-      return created;
+    return { type: body.type, priority, domainId: library.library.domainId, libraryId: library.library.id, targetLibraryId: validated.targetLibraryId, params: validated.params, requestorId: caller.user.id };
+  }
+
+  /** Creates a checked job (queued, with its planner task, status event and work hint) in the caller's transaction. */
+  async createChecked(tx: Store, checked: CheckedSubmission, origin: JobOrigin): Promise<Job> {
+    const now = await this.creationTime(tx, checked.domainId);
+    const created = await tx.jobInsert({
+      domainId: checked.domainId,
+      libraryId: checked.libraryId,
+      targetLibraryId: checked.targetLibraryId,
+      type: checked.type,
+      requestorId: checked.requestorId,
+      origin,
+      params: checked.params,
+      priority: checked.priority,
+      retryOf: null,
+      now,
     });
-    return { job, requestor: caller.user };
+    await this.queuePlan(tx, created, now);
+    return created;
   }
 
   /**
