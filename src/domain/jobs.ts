@@ -13,6 +13,7 @@ export const JOB_TYPES = [
   'replicate',
   'report',
   'verify',
+  'backup',
   'noop',
 ] as const;
 export type JobType = (typeof JOB_TYPES)[number];

@@ -14,6 +14,7 @@ import { verifyOperation } from './verify.js';
 import { reportOperation } from './report.js';
 import { DEFAULT_ARCHIVE_LIMITS } from '../domain/archive-limits.js';
 import { replicateOperation } from './replicate.js';
+import { backupOperation } from './backup.js';
 
 /** `importSources`: what an import may read (no import roots and no uploads when absent). */
 export function createOperationRegistry(options: { enableBenchJobs: boolean; importSources?: ImportSources }): OperationRegistry {
@@ -32,6 +33,7 @@ export function createOperationRegistry(options: { enableBenchJobs: boolean; imp
     replicateOperation,
     reportOperation,
     verifyOperation,
+    backupOperation,
   ];
   if (options.enableBenchJobs) operations.push(noopOperation);
   return new OperationRegistry(operations);
