@@ -1,4 +1,5 @@
 /** The records the core works with, independent of any database. */
+import type { RetentionPolicy } from './retention-policy.js';
 
 export type UserRole = 'user' | 'admin' | 'super_admin';
 export const USER_ROLES: readonly UserRole[] = ['user', 'admin', 'super_admin'];
@@ -76,6 +77,8 @@ export interface Library {
   lastModified: number;
   lastConfigModified: number;
   sequenceId: number;
+  /** Which snapshots the retention job keeps (restic's keep-* meaning); {} keeps all. */
+  retention: RetentionPolicy;
 }
 
 export type ItemKind = 'file' | 'folder';

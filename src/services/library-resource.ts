@@ -8,6 +8,7 @@ import type { Library, LibraryPermission } from '../domain/types.js';
 import type { LibraryRight } from '../domain/library-rules.js';
 import type { LibraryUserState } from '../store/queries/library-access.js';
 import type { LibraryUsage } from '../store/queries/library-usage.js';
+import { renderRetentionPolicy } from '../domain/retention-input.js';
 import { SETTING_DEFAULTS, sectionDefaults, withSectionDefaults } from '../domain/library/resource-defaults.js';
 
 export interface LibraryView {
@@ -34,6 +35,7 @@ export function toLibraryResource(view: LibraryView): Record<string, unknown> {
     ...withSectionDefaults(sections, library.config),
     appType: library.appType,
     usage: { items: view.usage.items, bytes: view.usage.bytes },
+    retention: renderRetentionPolicy(library.retention),
     state: library.state,
     domainName: view.domainName,
     creator: view.creatorEmail,

@@ -11,6 +11,7 @@ import { assertStateTransition, effectiveRight, hasRight, type LibraryAccess } f
 import { isDomainAdmin } from '../domain/user-rules.js';
 import { decodeCursor, encodeCursor } from '../domain/cursor.js';
 import { validateLibraryConfig } from '../domain/library/library-config.js';
+import { readRetentionPolicy } from '../domain/retention-input.js';
 import { assertHasAdmin, normalizePermissions } from './library-permissions.js';
 import type { LibraryView } from './library-resource.js';
 import { newLibraryId } from './secrets.js';
@@ -145,8 +146,9 @@ export class LibraryService {
   }
 
   async create(caller: Principal, body: Record<string, unknown>): Promise<LibraryView> {
-    const { name: rawName, appType: _appType, permissions: rawPermissions, state, ...rest } = body;
+    const { name: rawName, appType: _appType, permissions: rawPermissions, state, retention: rawRetention, ...rest } = body;
     const name = readName(rawName);
+    const retention = rawRetention === undefined ? {} : readRetentionPolicy(rawRetention);
     const appType = readAppType(body) ?? DEFAULT_APP_TYPE;
     if (state !== undefined && state !== 'STANDARD') {
       throw new InvalidArgumentError("state: a new library starts as STANDARD; omit 'state'", { field: 'state' });
@@ -179,6 +181,7 @@ export class LibraryService {
         creatorId: caller.user.id,
         settings: cols.settings,
         config,
+        retention,
         createdAt: now,
         lastModified: now,
         lastConfigModified: now,
@@ -230,7 +233,7 @@ export class LibraryService {
 
   /** PATCH: `favorited` alone needs READER (it is per user); anything else needs ADMIN. */
   async update(caller: Principal, id: string, body: Record<string, unknown>): Promise<LibraryView> {
-    const { favorited, name, appType: _appType, state, permissions, ...rest } = body;
+    const { favorited, name, appType: _appType, state, permissions, retention, ...rest } = body;
     if (favorited !== undefined && typeof favorited !== 'boolean') {
       throw new InvalidArgumentError('favorited: must be a boolean', { field: 'favorited' });
     }
@@ -259,7 +262,7 @@ export class LibraryService {
       nextState = state as LibraryState;
       assertStateTransition(access.library.state, nextState);
     }
-    const configChanged = Object.keys(config).length > 0 || Object.keys(cols.settings).length > 0;
+    const configChanged = Object.keys(config).length > 0 || Object.keys(cols.settings).length > 0 || retention !== undefined;
     const updated = await this.store.libraryUpdate({
       id,
       changes: {
@@ -271,6 +274,7 @@ export class LibraryService {
         restrictedDownload: cols.restrictedDownload,
         settings: Object.keys(cols.settings).length > 0 ? { ...access.library.settings, ...cols.settings } : undefined,
         config: Object.keys(config).length > 0 ? { ...access.library.config, ...config } : undefined,
+        retention: retention === undefined ? undefined : readRetentionPolicy(retention),
       },
       configChanged,
       now,

@@ -3,6 +3,7 @@ import type { Selectable } from 'kysely';
 import type { DomainsTable, ItemsTable, JobsTable, LibrariesTable, TokensTable, UsersTable } from './schema.js';
 import type { Job, JobOrigin, JobStatus, JobType } from '../domain/jobs.js';
 import type { Domain, FindableBy, Item, Library, LibraryState, Token, User, UserWithSecret } from '../domain/types.js';
+import type { RetentionPolicy } from '../domain/retention-policy.js';
 
 export function toDomain(row: Selectable<DomainsTable>): Domain {
   return { id: Number(row.id), name: row.name, createdAt: Number(row.created_at) };
@@ -53,6 +54,7 @@ export function toLibrary(row: Selectable<LibrariesTable>): Library {
     lastModified: Number(row.last_modified),
     lastConfigModified: Number(row.last_config_modified),
     sequenceId: Number(row.sequence_id),
+    retention: JSON.parse(row.retention) as RetentionPolicy,
   };
 }
 

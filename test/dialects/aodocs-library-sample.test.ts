@@ -58,14 +58,16 @@ for (const factory of factories) {
       return res.body;
     }
 
-    /** The library by both routes: the AODocs resource (valid against AODocs' ApiLibrary) and the native one, which adds only appType and usage. */
+    /** The library by both routes: the AODocs resource (valid against AODocs' ApiLibrary) and the native one, which adds only appType, usage and retention. */
     async function bothViews(libraryId: string): Promise<Json> {
       const aodocs = await ok('GET', `/api/library/v1/${libraryId}`);
       expect(published.ApiLibrary(aodocs), JSON.stringify(published.ApiLibrary.errors)).toBe(true);
-      const { appType, usage, ...native } = await ok('GET', `/api/v1/libraries/${libraryId}`);
+      const { appType, usage, retention, ...native } = await ok('GET', `/api/v1/libraries/${libraryId}`);
       expect(appType).toBe(2);
       expect(usage).toEqual({ items: expect.any(Number), bytes: expect.any(Number) });
+      expect(retention).toEqual({ keepLast: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0, keepYearly: 0, keepWithin: null });
       expect(aodocs.usage).toBeUndefined();
+      expect(aodocs.retention).toBeUndefined();
       expect(native).toEqual(aodocs);
       return aodocs;
     }

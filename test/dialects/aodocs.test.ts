@@ -461,8 +461,8 @@ for (const factory of factories) {
       expect(Object.keys(body).sort()).toEqual(expectedKeys.sort());
       for (const key of expectedKeys) expect(sampleKind(body[key]), key).toBe(sampleKind(LIBRARY_SAMPLE.response[key]));
       const native = await ok('GET', `/api/v1/libraries/${lib}`);
-      // appType and usage are batchyard's own fields, not ApiLibrary's.
-      const { appType: _appType, usage: _usage, ...nativeFields } = native;
+      // appType, usage and retention are batchyard's own fields, not ApiLibrary's.
+      const { appType: _appType, usage: _usage, retention: _retention, ...nativeFields } = native;
       expect(body).toEqual(nativeFields);
       expect(body).toMatchObject({
         kind: 'aodocs#library',

@@ -17,8 +17,8 @@ export const aodocsLibraryRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }>
     const caller = callerIn(request, q.domain);
     pickSections({}, q.include); // a bad `include` is refused before lastAccessed changes
     const view = await ctx.libraries.get(caller, request.params.libId, { updateLastAccessed: q.updateLastAccessed ?? false });
-    // `appType` and `usage` are batchyard's own fields, not ApiLibrary's.
-    const { appType: _appType, usage: _usage, ...resource } = toLibraryResource(view);
+    // `appType`, `usage` and `retention` are batchyard's own fields, not ApiLibrary's.
+    const { appType: _appType, usage: _usage, retention: _retention, ...resource } = toLibraryResource(view);
     return pickSections(resource, q.include);
   });
 };

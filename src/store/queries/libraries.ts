@@ -7,7 +7,7 @@ import { prepared } from '../prepared.js';
 
 const byId = prepared(['id'], (db, p: { id: string }) => db.selectFrom('libraries').selectAll().where('id', '=', p.id));
 
-export type LibraryInsert = Omit<Library, 'rootFolderId' | 'sequenceId'>;
+export type LibraryInsert = Omit<Library, 'rootFolderId' | 'sequenceId' | 'retention'> & { retention?: Library['retention'] };
 
 export async function libraryInsert(db: Kysely<Database>, lib: LibraryInsert): Promise<void> {
   await db
@@ -30,6 +30,7 @@ export async function libraryInsert(db: Kysely<Database>, lib: LibraryInsert): P
       last_modified: lib.lastModified,
       last_config_modified: lib.lastConfigModified,
       sequence_id: 1,
+      retention: JSON.stringify(lib.retention ?? {}),
     })
     .execute();
 }
@@ -62,6 +63,7 @@ export interface LibraryChanges {
   rootFolderId?: number;
   settings?: Record<string, unknown>;
   config?: Record<string, unknown>;
+  retention?: Library['retention'];
 }
 
 /**
@@ -84,6 +86,7 @@ export async function libraryUpdate(
   if (c.rootFolderId !== undefined) set.root_folder_id = c.rootFolderId;
   if (c.settings !== undefined) set.settings = JSON.stringify(c.settings);
   if (c.config !== undefined) set.config = JSON.stringify(c.config);
+  if (c.retention !== undefined) set.retention = JSON.stringify(c.retention);
   const row = await db
     .updateTable('libraries')
     .set(set)
