@@ -23,6 +23,8 @@ import { ArtifactService } from './services/artifact-service.js';
 import { UploadService } from './services/upload-service.js';
 import { SessionService } from './services/session-service.js';
 import { SavedViewService } from './services/saved-view-service.js';
+import { WebhookService } from './services/webhook-service.js';
+import { parseWebhookAllowList } from './domain/webhook-address.js';
 import { JobActionService } from './services/job-actions.js';
 import { EngineService } from './services/engine-service.js';
 import { JobTimelineService } from './services/job-timeline.js';
@@ -69,6 +71,7 @@ export async function startEngine(app: App, overrides: EngineOverrides = {}): Pr
     leaseMs: app.config.leaseSeconds * 1000,
     uploads: app.uploads.files,
     artifactTtlMs: app.config.artifactTtlMs,
+    webhooks: { allowHosts: app.config.webhookAllowHosts },
     version: VERSION,
     ...overrides,
   });
@@ -117,6 +120,7 @@ export async function openApp(
     const artifacts = new ArtifactService(store, jobs, blobStores, auth);
     const sessions = new SessionService(store, auth, config.sessionTtlMs);
     const savedViews = new SavedViewService(store);
+    const webhooks = new WebhookService(store, parseWebhookAllowList(config.webhookAllowHosts.join(',')));
     const jobActions = new JobActionService(store, jobs, libraries, operations);
     const events = new EventFeedService(store, jobs, (stall) =>
       logger.warn(
@@ -130,7 +134,7 @@ export async function openApp(
     const timeline = new JobTimelineService(store, jobs);
     const schedules = new ScheduleService(store, jobs, { minIntervalMs: config.scheduleMinIntervalMs });
     const scheduleFiring = new ScheduleFiring(store, jobs, logger.child({ component: 'schedules' }));
-    return { config, driver, store, blobStores, operations, logger, auth, users, libraries, items, jobs, events, uploads, artifacts, engineInfo, timeline, sessions, savedViews, jobActions, schedules, scheduleFiring, close: () => driver.close() };
+    return { config, driver, store, blobStores, operations, logger, auth, users, libraries, items, jobs, events, uploads, artifacts, engineInfo, timeline, sessions, savedViews, webhooks, jobActions, schedules, scheduleFiring, close: () => driver.close() };
   } catch (error) {
     await driver.close();
     throw error;

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { InvalidArgumentError } from './domain/errors.js';
+import { parseWebhookAllowList } from './domain/webhook-address.js';
 import { parseStorageLocations } from './blobs/blob-stores.js';
 
 export interface Config {
@@ -30,6 +31,8 @@ export interface Config {
   readonly testTaskDelayMs: number;
   /** Directories an import may read (BATCHYARD_IMPORT_ROOTS, comma-separated absolute paths); none by default. */
   readonly importRoots: readonly string[];
+  /** Private destinations webhooks may reach (BATCHYARD_WEBHOOK_ALLOW_HOSTS: host names, addresses and CIDR ranges, comma-separated); none by default. */
+  readonly webhookAllowHosts: readonly string[];
   /** How long a job's artifact (an export's zip, a report) is kept after the job ends (BATCHYARD_ARTIFACT_TTL, default 7d). */
   readonly artifactTtlMs: number;
   /** The shortest interval a schedule's cron may fire at (BATCHYARD_SCHEDULE_MIN_INTERVAL, default 60s): a denser expression is refused. */
@@ -101,6 +104,15 @@ export function parseDuration(text: string, what: string): number {
 }
 
 /** BATCHYARD_IMPORT_ROOTS: absolute directories, comma-separated. */
+/** BATCHYARD_WEBHOOK_ALLOW_HOSTS: each entry a host name, an address or a CIDR range (400-style error naming the bad one). */
+export function parseWebhookAllowHosts(text: string | undefined): string[] {
+  try {
+    return [...parseWebhookAllowList(text ?? '').entries];
+  } catch (error) {
+    throw new InvalidArgumentError(`BATCHYARD_WEBHOOK_ALLOW_HOSTS: ${(error as Error).message}`);
+  }
+}
+
 export function parseImportRoots(text: string | undefined): string[] {
   if (text === undefined || text.trim() === '') return [];
   return text.split(',').map((raw) => {
@@ -156,6 +168,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Con
     engineThread: !['0', 'false', 'off'].includes((env.BATCHYARD_ENGINE_THREAD ?? '1').toLowerCase()),
     testTaskDelayMs: parseInteger(env.BATCHYARD_TEST_TASK_DELAY_MS ?? 0, 'BATCHYARD_TEST_TASK_DELAY_MS', 0, 60_000),
     importRoots: Object.freeze(parseImportRoots(env.BATCHYARD_IMPORT_ROOTS)),
+    webhookAllowHosts: Object.freeze(parseWebhookAllowHosts(env.BATCHYARD_WEBHOOK_ALLOW_HOSTS)),
     artifactTtlMs: parseDuration(env.BATCHYARD_ARTIFACT_TTL ?? '7d', 'BATCHYARD_ARTIFACT_TTL'),
     scheduleMinIntervalMs: parseDuration(env.BATCHYARD_SCHEDULE_MIN_INTERVAL ?? '60s', 'BATCHYARD_SCHEDULE_MIN_INTERVAL'),
     uploadTtlMs: parseDuration(env.BATCHYARD_UPLOAD_TTL ?? '24h', 'BATCHYARD_UPLOAD_TTL'),

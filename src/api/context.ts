@@ -10,6 +10,7 @@ import type { ArtifactService } from '../services/artifact-service.js';
 import type { UploadService } from '../services/upload-service.js';
 import type { SessionService } from '../services/session-service.js';
 import type { SavedViewService } from '../services/saved-view-service.js';
+import type { WebhookService } from '../services/webhook-service.js';
 import type { JobActionService } from '../services/job-actions.js';
 import type { EngineService } from '../services/engine-service.js';
 import type { JobTimelineService } from '../services/job-timeline.js';
@@ -32,6 +33,8 @@ export interface ApiContext {
   sessions: SessionService;
   /** Each user's saved job-list queries. */
   savedViews: SavedViewService;
+  /** The domain's webhooks, their deliveries and replays (administrators). */
+  webhooks: WebhookService;
   /** Cancel or retry every job a filter (or a list of ids) selects. */
   jobActions: JobActionService;
   /** The engines at work, their throughput and the queue (administrators). */

@@ -29,6 +29,7 @@ import { jobResultRoutes, signedResultRoutes } from './routes/job-results.js';
 import { uploadRoutes } from './routes/uploads.js';
 import { sessionRoutes } from './routes/session.js';
 import { savedViewRoutes } from './routes/saved-views.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { engineRoutes } from './routes/engine.js';
 import { jobTimelineRoutes } from './routes/job-timeline.js';
 import { scheduleRoutes } from './routes/schedules.js';
@@ -135,6 +136,7 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
         await api.register(jobResultRoutes, { ctx });
         await api.register(eventRoutes, { ctx, heartbeatMs: options.sseHeartbeatMs });
         await api.register(savedViewRoutes, { ctx });
+        await api.register(webhookRoutes, { ctx });
         await api.register(jobTimelineRoutes, { ctx });
         await api.register(engineRoutes, { ctx });
         await api.register(scheduleRoutes, { ctx });
