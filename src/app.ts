@@ -72,6 +72,7 @@ export async function startEngine(app: App, overrides: EngineOverrides = {}): Pr
     uploads: app.uploads.files,
     artifactTtlMs: app.config.artifactTtlMs,
     webhooks: { allowHosts: app.config.webhookAllowHosts },
+    schedules: app.scheduleFiring,
     version: VERSION,
     ...overrides,
   });

@@ -40,6 +40,7 @@ import { VERSION } from '../version.js';
 import { EngineStats } from './engine-stats.js';
 import { TaskEventThrottle } from './task-event-throttle.js';
 import { WorkerRegistration, type WorkerIdentity } from './worker-registration.js';
+import { DEFAULT_SCHEDULE_TICK_MS, type ScheduleFirer } from './schedule-ticker.js';
 
 export interface EngineOptions {
   store: Store;
@@ -71,6 +72,9 @@ export interface EngineOptions {
    * allows (BATCHYARD_WEBHOOK_ALLOW_HOSTS), the attempt's limits; false runs no sender.
    */
   webhooks?: false | ({ allowHosts?: readonly string[] } & Partial<Pick<WebhookSenderOptions, 'timeoutMs' | 'bodyCapBytes' | 'pollMs' | 'leaseMs' | 'resolve' | 'concurrency'>>);
+  /** Fires due schedules every `scheduleTickMs` (default 1 s; 0 disables) at this engine's clock (`now`). */
+  schedules?: ScheduleFirer;
+  scheduleTickMs?: number;
   workerId?: string;
   /** What runs it, as the worker registry shows it: `batchyard serve` (default) or `batchyard worker`. */
   kind?: EngineKind;
@@ -174,6 +178,9 @@ export class Engine {
     const uploadSweepMs = this.options.uploadSweepMs ?? 30_000;
     if (this.options.uploads && uploadSweepMs > 0) this.every(uploadSweepMs, () => this.sweepUploads());
     this.every(USAGE_FOLD_MS, () => foldLibraryUsage(this.store));
+    const { schedules } = this.options;
+    const scheduleTickMs = this.options.scheduleTickMs ?? DEFAULT_SCHEDULE_TICK_MS;
+    if (schedules && scheduleTickMs > 0) this.every(scheduleTickMs, () => schedules.fireDue(this.deps.now()));
     this.every(STATISTICS_CHECK_MS, async () => {
       const analyzed = await this.store.refreshStaleStatistics();
       if (analyzed.length > 0) this.options.logger.info({ analyzed }, 'refreshed planner statistics after bulk changes');

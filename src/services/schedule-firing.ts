@@ -14,7 +14,8 @@
  * over it otherwise. `overlap: skip` records the fire skipped while the schedule's last job
  * has not ended. A fire whose job cannot be created (the library deleted, the creator's
  * rights gone, params a type no longer accepts) is recorded failed with the reason; the
- * schedule still moves on.
+ * schedule still moves on. Each recorded fire is a `schedule.fired` webhook event, written in
+ * the fire's transaction (scheduleFiredEvent).
  */
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
@@ -23,6 +24,7 @@ import { BatchyardError, ConflictError, NotFoundError } from '../domain/errors.j
 import { isActive } from '../domain/jobs.js';
 import { latestTickAtOrBefore, nextTick, parseCron, type FireOutcome, type Schedule } from '../domain/schedules.js';
 import type { CheckedSubmission, JobService } from './job-service.js';
+import { recordWebhookEvent } from '../jobs/webhook-events.js';
 
 /** How late a tick may be seen and still fire with `catchUp: none` (the engine looks every second or so). */
 export const MISFIRE_GRACE_MS = 60_000;
@@ -114,6 +116,7 @@ export class ScheduleFiring {
         }
         const moved = await tx.scheduleAdvance({ id: schedule.id, expectedNextFireAt: expected, nextFireAt: next, fire: { at: fireAt, outcome: decision.outcome, error, jobId } });
         if (!moved) throw new LostRace();
+        await scheduleFiredEvent(tx, schedule, { fireAt, kind: 'tick', outcome: decision.outcome, jobId: jobId ?? null, error }, now);
         return { scheduleId: schedule.id, fired: true as const, fireAt, outcome: decision.outcome, jobId: jobId ?? null, error };
       });
     } catch (error) {
@@ -131,6 +134,30 @@ export class ScheduleFiring {
     if (!user || !domain || user.domainId !== schedule.domainId) throw new NotFoundError(`the schedule's creator (user ${schedule.createdBy}) no longer exists`);
     return { user, domain, tokenId: `schedule:${schedule.id}` };
   }
+}
+
+/** Records the `schedule.fired` webhook event of a fire in its transaction (for the domain's webhooks that listen to it). */
+export async function scheduleFiredEvent(
+  tx: Store,
+  schedule: Schedule,
+  fire: { fireAt: number; kind: 'tick' | 'run_now'; outcome: FireOutcome; jobId: number | null; error: string | null },
+  now: number,
+): Promise<void> {
+  await recordWebhookEvent(tx, {
+    domainId: schedule.domainId,
+    type: 'schedule.fired',
+    data: {
+      scheduleId: schedule.id,
+      libraryId: schedule.libraryId,
+      type: schedule.type,
+      fireAt: new Date(fire.fireAt).toISOString(),
+      kind: fire.kind,
+      outcome: fire.outcome,
+      jobId: fire.jobId,
+      error: fire.error,
+    },
+    now,
+  });
 }
 
 function messageOf(error: unknown): string {

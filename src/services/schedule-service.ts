@@ -5,7 +5,8 @@
  * cron by the rules of domain/schedules.ts (a known zone, fires at all, never more often than
  * the configured minimum). Visibility follows the jobs': a domain admin sees the domain's
  * schedules, a library ADMIN that library's, others those they created. Firing on the clock is
- * ScheduleFiring's (schedule-firing.ts), run by every engine.
+ * ScheduleFiring's (schedule-firing.ts), run by every engine. A run now is a fire too: recorded,
+ * and a `schedule.fired` webhook event.
  */
 import type { Store } from '../store/store.js';
 import type { Principal } from '../domain/types.js';
@@ -26,6 +27,7 @@ import {
 } from '../domain/schedules.js';
 import type { JobService, JobWithRequestor } from './job-service.js';
 import { systemClock, type Clock } from './clock.js';
+import { scheduleFiredEvent } from './schedule-firing.js';
 
 export interface ScheduleInput {
   libraryId: string;
@@ -137,6 +139,7 @@ export class ScheduleService {
       const at = this.clock();
       await tx.scheduleFireInsert({ scheduleId: id, fireAt: at, kind: 'run_now', outcome: 'started', jobId: created.id, error: null, now: at });
       await tx.scheduleRecordRun({ id, fireAt: at, outcome: 'started', error: null, jobId: created.id });
+      await scheduleFiredEvent(tx, schedule, { fireAt: at, kind: 'run_now', outcome: 'started', jobId: created.id, error: null }, at);
       return created;
     });
     return { job, requestor: caller.user };
