@@ -1,7 +1,8 @@
 /**
  * A local webhook receiver (node:http on 127.0.0.1) whose paths behave as an endpoint may:
  * /ok answers 204, /fail 500, /gone 410, /hang never answers, /redirect 302 to a private
- * address, /endless streams a body until the client drops the connection. It records each
+ * address, /endless streams a body until the client drops the connection, /held answers 204
+ * to its first `held.answerFirst` requests and holds the rest while `held.holding`. It records each
  * request (headers and body) and lets a test wait for a count of them (no polling sleeps).
  */
 import http from 'node:http';
@@ -19,6 +20,10 @@ export interface WebhookReceiver {
   received: ReceivedRequest[];
   /** Resolves once `count` requests to `path` (any path when omitted) have arrived. */
   waitFor(count: number, path?: string, timeoutMs?: number): Promise<ReceivedRequest[]>;
+  /** /held: how many requests it answers before it holds the rest (while `holding`). */
+  held: { answerFirst: number; holding: boolean };
+  /** The webhook-id of each request answered 2xx, in order. */
+  answered: string[];
   /** Endless responses whose connection the client dropped, and the bytes each had been sent. */
   endlessDropped: number[];
   waitForEndlessDrop(): Promise<void>;
@@ -29,6 +34,9 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const received: ReceivedRequest[] = [];
   const waiters: Array<() => void> = [];
   const endlessDropped: number[] = [];
+  const held = { answerFirst: 0, holding: false };
+  const answered: string[] = [];
+  let heldSeen = 0;
   const dropWaiters: Array<() => void> = [];
   const notify = (list: Array<() => void>) => {
     for (const w of list.splice(0)) w();
@@ -42,6 +50,13 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       notify(waiters);
       switch (path) {
         case '/ok':
+          answered.push(String(req.headers['webhook-id']));
+          res.writeHead(204).end();
+          break;
+        case '/held':
+          heldSeen++;
+          if (held.holding && heldSeen > held.answerFirst) break;
+          answered.push(String(req.headers['webhook-id']));
           res.writeHead(204).end();
           break;
         case '/fail':
@@ -86,6 +101,8 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     port,
     url: (path) => `http://127.0.0.1:${port}${path}`,
     received,
+    held,
+    answered,
     endlessDropped,
     waitFor(count, path, timeoutMs = 15_000) {
       const matching = () => received.filter((r) => path === undefined || r.path === path);
