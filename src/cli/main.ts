@@ -9,6 +9,7 @@ import { registerClientCommands } from './commands/client-commands.js';
 import { registerJobCommands } from './commands/job-commands.js';
 import { registerAdminTokenCommand } from './commands/admin-token.js';
 import { registerImportCommand } from './commands/import-command.js';
+import { registerScheduleCommands } from './commands/schedule-commands.js';
 import { resolveIO } from './commands/context.js';
 import { exitCodeFor, formatError } from './errors.js';
 import { VERSION } from '../version.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerJobCommands(program, resolveIO());
   registerAdminTokenCommand(program, resolveIO());
   registerImportCommand(program, resolveIO());
+  registerScheduleCommands(program, resolveIO());
   return program;
 }
 
