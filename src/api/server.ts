@@ -33,6 +33,7 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { engineRoutes } from './routes/engine.js';
 import { jobTimelineRoutes } from './routes/job-timeline.js';
 import { scheduleRoutes } from './routes/schedules.js';
+import { snapshotRoutes } from './routes/snapshots.js';
 import { dialectNativeRoutes, registerDialects } from '../dialects/index.js';
 
 export interface ServerOptions {
@@ -140,6 +141,7 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
         await api.register(jobTimelineRoutes, { ctx });
         await api.register(engineRoutes, { ctx });
         await api.register(scheduleRoutes, { ctx });
+        await api.register(snapshotRoutes, { ctx });
         // Served by the dialects (the job as each vendor shows it), in this scope: its authentication, errors and document.
         await api.register(dialectNativeRoutes, { ctx });
       });
