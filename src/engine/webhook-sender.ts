@@ -40,6 +40,8 @@ export interface WebhookSenderOptions {
   leaseMs?: number;
   /** Name resolution (tests give a name that resolves to a chosen address). */
   resolve?: typeof dns.lookup;
+  /** Called each time the loop has nothing to claim and starts to wait (tests). */
+  onIdle?: () => void;
 }
 
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
@@ -129,6 +131,7 @@ export class WebhookSender {
           const next = await this.o.store.webhookDeliveryNextDue();
           if (next !== undefined) wait = Math.min(pollMs, Math.max(10, next - this.o.now()));
         }
+        this.o.onIdle?.();
         await this.waitForWake(wait);
       } catch (error) {
         this.o.logger.warn({ err: error }, 'webhook sender: looking for due deliveries failed');

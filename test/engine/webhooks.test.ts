@@ -103,6 +103,34 @@ for (const factory of factories) {
       expect(await f.app.store.webhookDeliveryList({ webhookId: other.id, limit: 10 })).toEqual([]);
     });
 
+    it('a started sender is woken by the event’s commit, not by its poll', async () => {
+      const h = await hook('/ok');
+      let idle: () => void = () => {};
+      const idled = new Promise<void>((resolve) => (idle = resolve));
+      const s = sender({ now: 0 }, { now: Date.now, pollMs: 600_000, onIdle: () => idle() });
+      await s.start();
+      try {
+        // Idle with a ten-minute poll: what commits now can only arrive by the hint.
+        await idled;
+        const [id] = await f.app.store.transaction((tx) => recordWebhookEvent(tx, { domainId: h.domainId, type: 'job.created', data: {}, now: Date.now() }));
+        const [r] = await receiver.waitFor(1, '/ok', 30_000);
+        expect(r!.headers['webhook-id']).toBe(id);
+      } finally {
+        await s.stop();
+      }
+    });
+
+    it('two senders sharing the outbox deliver each message once', async () => {
+      const h = await hook('/ok');
+      const ids: string[] = [];
+      for (let i = 0; i < 40; i++) ids.push(...(await recordWebhookEvent(f.app.store, { domainId: h.domainId, type: 'job.created', data: { i }, now: 1_000 })));
+      const clock = { now: 2_000 };
+      const [a, b] = await Promise.all([sender(clock, { owner: 'a', concurrency: 4 }).runDue(), sender(clock, { owner: 'b', concurrency: 4 }).runDue()]);
+      expect([...a, ...b].map((o) => o.id).sort()).toEqual([...ids].sort());
+      expect(receiver.answered.sort()).toEqual([...ids].sort());
+      for (const row of await f.app.store.webhookDeliveryList({ webhookId: h.id, limit: 100 })) expect(row).toMatchObject({ status: 'delivered', attempts: 1 });
+    });
+
     it('an endpoint answering 500 is retried on the schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h) and then the message is dead', async () => {
       const h = await hook('/fail');
       const clock = { now: 1_000_000 };
