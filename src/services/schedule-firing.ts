@@ -91,9 +91,10 @@ export class ScheduleFiring {
       const checked = await this.jobs.checkSubmission(caller, { type: schedule.type, libraryId: schedule.libraryId, params: schedule.params });
       return { outcome: 'started', checked };
     } catch (error) {
-      // A permanent refusal is the fire's outcome; a busy database is retried by the next pass.
-      if (error instanceof BatchyardError && !error.transient) return { outcome: 'failed', error: error.message };
-      throw error;
+      // A busy database is retried by the next pass; anything else is the fire's outcome (a
+      // refusal, or a fault the next pass would meet again: recorded once, not logged each second).
+      if (this.store.isTransient(error) || (error instanceof BatchyardError && error.transient)) throw error;
+      return { outcome: 'failed', error: messageOf(error) };
     }
   }
 

@@ -119,7 +119,15 @@ for (const factory of factories) {
       expect(badParams.body.error.message).toContain('params.format');
       expect((await t.call('GET', `/api/v1/schedules/${made.body.id}`)).body).toEqual(made.body);
       expect((await t.call('GET', '/api/v1/schedules/0')).status).toBe(400);
-      expect((await t.call('GET', '/api/v1/schedules?cursor=bogus')).status).toBe(400);
+      expect((await t.call('GET', '/api/v1/schedules/99999999999999999999')).status).toBe(400);
+      for (const query of ['cursor=bogus', 'cursor=%00', 'limit=NaN', 'limit=0', 'limit=1e309', 'libraryId=%00']) {
+        const bad = await t.call('GET', `/api/v1/schedules?${query}`);
+        expect(bad.status, query).toBe(400);
+        expect(bad.body.error.message, query).toContain(query.split('=')[0]);
+      }
+      const fires = await t.call('GET', `/api/v1/schedules/${made.body.id}/fires?cursor=${encodeURIComponent('eyJrIjoic2NoZWR1bGVzIiwiaWQiOjF9')}`);
+      expect(fires.status).toBe(400);
+      expect(fires.body.error.details.field).toBe('cursor');
     });
 
     it('lists in keyset pages only what the caller may see; others’ schedules are 404 to them; creating needs the job’s rights on the library', async () => {
