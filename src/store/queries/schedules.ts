@@ -1,5 +1,5 @@
 /** Schedules (schedules): create, read, list a caller's in id order, change, delete; the due ones; advancing one after a fire, only from the next fire it was read with. */
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, SchedulesTable } from '../schema.js';
 import type { FireOutcome, Schedule, ScheduleCatchUp, ScheduleOverlap } from '../../domain/schedules.js';
 
@@ -126,7 +126,8 @@ export async function scheduleListDue(db: Kysely<Database>, p: { now: number; li
   const rows = await db
     .selectFrom('schedules')
     .selectAll()
-    .where('enabled', '=', 1)
+    // Literal, not bound: the partial index schedules_due (enabled = 1) then serves every plan, generic ones too.
+    .where(sql<boolean>`enabled = 1`)
     .where('next_fire_at', 'is not', null)
     .where('next_fire_at', '<=', p.now)
     .orderBy('next_fire_at')
