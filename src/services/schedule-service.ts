@@ -109,9 +109,9 @@ export class ScheduleService {
     };
     const cron = this.checkCron(def.cron, def.timeZone, now);
     const checked = await this.jobs.checkSubmission(caller, { type: def.type, libraryId: def.libraryId, params: def.params });
-    // The next fire moves only when when it fires changes (or it is switched on): from now, and never to a tick it fired already.
+    // The next fire moves only when the times it fires change (or it is switched on): from now, and never to a tick it fired already.
     const retimed = def.cron !== current.cron || def.timeZone !== current.timeZone || (def.enabled && !current.enabled);
-    const nextFireAt = retimed ? nextTick(cron, Math.max(now, current.lastFireAt ?? now)) : current.nextFireAt;
+    const nextFireAt = retimed ? nextTick(cron, Math.max(now, current.lastFireAt ?? now)) : undefined;
     const updated = await this.store.scheduleUpdate({ ...def, libraryId: checked.libraryId, params: checked.params, nextFireAt, id, now });
     if (!updated) throw new NotFoundError(`schedule ${id} not found`, { id });
     return this.view(updated);

@@ -45,6 +45,9 @@ for (const factory of factories) {
       const changed = await store.scheduleUpdate({ ...fields({ cron: '*/5 * * * *', timeZone: 'UTC', overlap: 'queue', catchUp: 'none', enabled: false, nextFireAt: null, params: {} }), id: s.id, now: 20 });
       expect(changed).toMatchObject({ cron: '*/5 * * * *', timeZone: 'UTC', overlap: 'queue', catchUp: 'none', enabled: false, nextFireAt: null, params: {}, createdAt: 10, updatedAt: 20 });
       expect(await store.scheduleUpdate({ ...fields(), id: s.id + 1000, now: 20 })).toBeUndefined();
+      // Without nextFireAt the stored next fire stays (a fire may have moved it since the caller read it).
+      await store.scheduleUpdate({ ...fields(), id: s.id, nextFireAt: 7_000, now: 21 });
+      expect(await store.scheduleUpdate({ ...fields({ cron: '0 3 * * *' }), nextFireAt: undefined, id: s.id, now: 22 })).toMatchObject({ cron: '0 3 * * *', nextFireAt: 7_000, updatedAt: 22 });
       await store.scheduleFireInsert({ scheduleId: s.id, fireAt: 1_000, kind: 'tick', outcome: 'skipped', jobId: null, error: null, now: 1_001 });
       expect(await store.scheduleDelete({ id: s.id })).toBe(true);
       expect(await store.scheduleGetById({ id: s.id })).toBeUndefined();

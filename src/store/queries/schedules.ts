@@ -92,8 +92,15 @@ export async function scheduleList(
   return rows.map(toSchedule);
 }
 
-/** Replaces a schedule's definition (and its next fire, computed by the caller); undefined when there is no such schedule. */
-export async function scheduleUpdate(db: Kysely<Database>, p: ScheduleFields & { id: number; now: number }): Promise<Schedule | undefined> {
+/**
+ * Replaces a schedule's definition, and its next fire when `nextFireAt` is given (computed by
+ * the caller; left out, the stored one stays, whatever a fire moved it to meanwhile);
+ * undefined when there is no such schedule.
+ */
+export async function scheduleUpdate(
+  db: Kysely<Database>,
+  p: Omit<ScheduleFields, 'nextFireAt'> & { nextFireAt?: number | null; id: number; now: number },
+): Promise<Schedule | undefined> {
   const row = await db
     .updateTable('schedules')
     .set({
@@ -105,7 +112,7 @@ export async function scheduleUpdate(db: Kysely<Database>, p: ScheduleFields & {
       overlap: p.overlap,
       catch_up: p.catchUp,
       enabled: p.enabled ? 1 : 0,
-      next_fire_at: p.nextFireAt,
+      ...(p.nextFireAt !== undefined ? { next_fire_at: p.nextFireAt } : {}),
       updated_at: p.now,
     })
     .where('id', '=', p.id)
