@@ -14,6 +14,7 @@ export const JOB_TYPES = [
   'report',
   'verify',
   'backup',
+  'restore_backup',
   'noop',
 ] as const;
 export type JobType = (typeof JOB_TYPES)[number];

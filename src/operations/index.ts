@@ -15,6 +15,7 @@ import { reportOperation } from './report.js';
 import { DEFAULT_ARCHIVE_LIMITS } from '../domain/archive-limits.js';
 import { replicateOperation } from './replicate.js';
 import { backupOperation } from './backup.js';
+import { restoreBackupOperation } from './restore-backup.js';
 
 /** `importSources`: what an import may read (no import roots and no uploads when absent). */
 export function createOperationRegistry(options: { enableBenchJobs: boolean; importSources?: ImportSources }): OperationRegistry {
@@ -34,6 +35,7 @@ export function createOperationRegistry(options: { enableBenchJobs: boolean; imp
     reportOperation,
     verifyOperation,
     backupOperation,
+    restoreBackupOperation,
   ];
   if (options.enableBenchJobs) operations.push(noopOperation);
   return new OperationRegistry(operations);

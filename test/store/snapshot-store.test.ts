@@ -133,6 +133,10 @@ for (const factory of factories) {
       const second = await snap(root2, [shared, onlySecond], 20);
       expect(await refcounts(store, 'default', [SHA_A, SHA_B, SHA_C])).toEqual([2, 3, 2]);
       expect((await store.snapshotTreeGet({ storage: 'default', hash: shared.hash }))?.refcount).toBe(2);
+      // Verify counts the stored trees' file entries as references (b's twice, in one tree; a's once, its tree stored once);
+      // the library's own reference was added above without an item row: one less than each count.
+      const checks = await store.blobCheckRefs({ storage: 'default', hashes: [SHA_A, SHA_B, SHA_C] });
+      expect(checks.map((c) => [c.sha256, c.refcount, c.refs])).toEqual([[SHA_A, 2, 1], [SHA_B, 3, 2], [SHA_C, 2, 1]]);
 
       const gone = await store.snapshotDelete({ id: first.id });
       expect(gone).toEqual({ snapshot: first, trees: 2, blobRefs: 2 });

@@ -10,11 +10,11 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { JobType } from '../jobs.js';
 import { itemPath, libraryRef, OnConflict, selection } from './selection.js';
 import { ExportParams, ExtractParams, ImportParams, ReplicateParams, ReportParams, VerifyParams } from './transfer.js';
-import { BackupParams } from './backup.js';
+import { BackupParams, RestoreBackupParams } from './backup.js';
 
 export { MAX_SELECTION, REFERS_TO, branchesOf, type RefersTo } from './selection.js';
 export { ExportParams, ExtractParams, ImportParams, ReplicateParams, ReportParams, VerifyParams } from './transfer.js';
-export { BackupParams } from './backup.js';
+export { BackupParams, RestoreBackupParams } from './backup.js';
 
 const DAY_LIMIT = 36_500;
 export const MAX_NOOP_COUNT = 100_000_000;
@@ -57,6 +57,7 @@ export const JOB_PARAMS = {
   report: ReportParams,
   verify: VerifyParams,
   backup: BackupParams,
+  restore_backup: RestoreBackupParams,
   noop: NoopParams,
 } as const satisfies Record<JobType, TSchema>;
 

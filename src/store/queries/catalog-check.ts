@@ -1,7 +1,7 @@
 /**
  * Reads and repairs for `verify`: the distinct blobs a subtree references,
  * blob reference counts against the rows that reference each blob (file
- * items of the storage's libraries, job artifacts), and a count set right.
+ * items of the storage's libraries, job artifacts, snapshot trees), and a count set right.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../schema.js';
@@ -32,16 +32,23 @@ export interface BlobRefCheck {
   sha256: string;
   /** The blob row's count; null when there is no row. */
   refcount: number | null;
-  /** Rows referencing the blob: file items of the storage's libraries, job artifacts. */
+  /** Rows referencing the blob: file items of the storage's libraries, job artifacts, snapshot tree entries. */
   refs: number;
   /** The size the referencing rows (or the blob row) give. */
   size: number;
 }
 
-/** `(sha256, refs, size)` of the rows referencing each hash in the storage. */
+/**
+ * `(sha256, refs, size)` of the rows referencing each hash in the storage:
+ * file items, job artifacts, and the file entries of the snapshot trees
+ * stored there (a tree holds one reference per entry: each occurrence of the
+ * hash in its JSON is one; tree hashes are never blob hashes).
+ */
 function referencesCte(storage: string, hashes: readonly string[]): RawBuilder<unknown> {
   const list = sql.join([...hashes]);
-  return sql`refs as (
+  const values = sql.join(hashes.map((h) => sql`(${h})`));
+  return sql`hs(sha256) as (values ${values}),
+  refs as (
     select x.sha256 as sha256, sum(x.refs) as refs, max(x.size) as size from (
       select i.sha256 as sha256, count(*) as refs, max(i.size) as size
         from items i join libraries l on l.id = i.library_id
@@ -51,6 +58,11 @@ function referencesCte(storage: string, hashes: readonly string[]): RawBuilder<u
       select a.sha256, count(*), max(a.size) from job_artifacts a
         where a.storage = ${storage} and a.sha256 in (${list})
         group by a.sha256
+      union all
+      select hs.sha256, sum((length(t.entries) - length(replace(t.entries, hs.sha256, ''))) / 64), 0 from snapshot_trees t
+        join hs on t.entries like '%' || hs.sha256 || '%'
+        where t.storage = ${storage}
+        group by hs.sha256
     ) x group by x.sha256
   )`;
 }
