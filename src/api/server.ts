@@ -13,6 +13,7 @@ import { installAuth } from './auth-hook.js';
 import { registerWebSessions, SESSION_COOKIE } from './web-session.js';
 import { collectRouteSegments, registerWebApp } from './web-app.js';
 import type { NotFoundFallback } from './error-handler.js';
+import { buildSerializerFactory } from './serializer-compiler.js';
 import { buildValidatorFactory } from './validator-compiler.js';
 import { ErrorBody } from './schemas/common.js';
 import { UserBody } from './schemas/users.js';
@@ -76,7 +77,8 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
     // parameters reach their schemas, which name them in a 400 (in each dialect's shape too).
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Strict JSON bodies, coerced query strings/params/headers, no non-finite numbers (validator-compiler.ts).
-    schemaController: { compilersFactory: { buildValidator: buildValidatorFactory() } },
+    // Compiled once per process and schema, whatever the number of servers (serializer-compiler.ts).
+    schemaController: { compilersFactory: { buildValidator: buildValidatorFactory(), buildSerializer: buildSerializerFactory() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Before any route: the dashboard's pages are the paths no route's first segment claims.

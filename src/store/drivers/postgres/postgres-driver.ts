@@ -91,7 +91,8 @@ export async function createPostgresDriver(options: PostgresDriverOptions): Prom
     migrations: postgresMigrations,
     refreshStaleStatistics: () => analyzeStaleTables(db),
     async lockForMigration(trx: Transaction<Database>) {
-      await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`.execute(trx);
+      // One lock per schema (the first on the search_path): migrators of one database wait for each other, other schemas' do not.
+      await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY}, hashtext(current_schema()))`.execute(trx);
     },
     isUniqueViolation(error: unknown) {
       return (error as { code?: unknown } | null)?.code === '23505';
