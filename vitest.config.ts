@@ -6,7 +6,12 @@ const ci = !['', 'false', '0'].includes((process.env.CI ?? '').trim().toLowerCas
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/support/global-setup.ts'],
     pool: 'forks',
+    // Test files of one process share its loaded modules (importing the server's sources
+    // per file cost ~2 s each) and its pool of migrated PostgreSQL schemas (drivers.ts).
+    // No test changes module state or mocks modules, which this would carry across files.
+    isolate: false,
     // Most of a test's time is spent waiting on PostgreSQL, child processes and the disk:
     // three forks keep two cores busy (vitest's default on two cores is one fork).
     maxWorkers: 3,

@@ -47,6 +47,8 @@ async function busySqlite(): Promise<BusyDatabase> {
   const factory: DriverFactory = {
     name: 'sqlite',
     create: async () => ({ driver, dir, dispose: async () => { await driver.close(); fs.rmSync(dir, { recursive: true, force: true }); } }),
+    // startTestApp's openApp migrates it.
+    createMigrated: () => factory.create(),
   };
   const t = await startTestApp(factory);
   await sql.raw(`PRAGMA busy_timeout = ${LOCK_WAIT_MS}`).execute(driver.db);
@@ -79,11 +81,13 @@ async function startWithShortLockWaits(schema: string): Promise<TestApp> {
           fs.rmSync(dir, { recursive: true, force: true });
         },
       }),
+      // startTestApp's openApp migrates it.
+      createMigrated: () => factory.create(),
     };
     try {
       return await startTestApp(factory);
     } catch (error) {
-      // Migrating takes one lock shared by every schema: another test starting now may hold it longer than our lock_timeout.
+      // Migrating takes the schema's migration lock, and DDL waits on the catalog: under load that may take longer than our lock_timeout.
       await driver.close();
       fs.rmSync(dir, { recursive: true, force: true });
       const lockWait = (error as { code?: unknown }).code === '55P03' || error instanceof DatabaseBusyError;

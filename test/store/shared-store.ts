@@ -58,8 +58,7 @@ export async function emptyTables(driver: Driver, postgres: boolean): Promise<vo
 export function useSharedStore(factory: DriverFactory): { readonly t: TestDriver; readonly store: Store } {
   let current: { t: TestDriver; store: Store } | undefined;
   beforeAll(async () => {
-    const t = await factory.create();
-    await migrate(t.driver);
+    const t = await factory.createMigrated();
     current = { t, store: new Store(t.driver) };
   });
   beforeEach(async () => {

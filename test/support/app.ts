@@ -21,7 +21,7 @@ export interface TestApp {
 }
 
 export async function startTestApp(factory: DriverFactory, env: Record<string, string> = {}): Promise<TestApp> {
-  const t = await factory.create();
+  const t = await factory.createMigrated();
   const config = loadConfig({ data: t.dir, port: 0 }, { BATCHYARD_BOOTSTRAP_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent', ...env });
   const app = await openApp(config, { driver: t.driver });
   await bootstrap(app, () => {});

@@ -39,7 +39,7 @@ export const FAST_ENGINE: EngineOverrides = {
 };
 
 export async function engineFixture(factory: DriverFactory, env: Record<string, string> = {}): Promise<EngineFixture> {
-  const t = await factory.create();
+  const t = await factory.createMigrated();
   const config = loadConfig({ data: t.dir, port: 0 }, { BATCHYARD_BOOTSTRAP_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent', BATCHYARD_ENABLE_BENCH_JOBS: '1', ...env });
   const app = await openApp(config, { driver: t.driver });
   await bootstrap(app, () => {});
