@@ -8,7 +8,6 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { sql } from 'kysely';
 import type { DriverFactory, TestDriver } from '../support/drivers.js';
 import type { Driver } from '../../src/store/driver.js';
-import { migrate } from '../../src/store/migrate.js';
 import { Store } from '../../src/store/store.js';
 
 const KEEP = 'batchyard_migrations';
