@@ -15,6 +15,7 @@ export const JOB_TYPES = [
   'verify',
   'backup',
   'restore_backup',
+  'retention',
   'noop',
 ] as const;
 export type JobType = (typeof JOB_TYPES)[number];

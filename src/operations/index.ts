@@ -16,6 +16,7 @@ import { DEFAULT_ARCHIVE_LIMITS } from '../domain/archive-limits.js';
 import { replicateOperation } from './replicate.js';
 import { backupOperation } from './backup.js';
 import { restoreBackupOperation } from './restore-backup.js';
+import { retentionOperation } from './retention.js';
 
 /** `importSources`: what an import may read (no import roots and no uploads when absent). */
 export function createOperationRegistry(options: { enableBenchJobs: boolean; importSources?: ImportSources }): OperationRegistry {
@@ -36,6 +37,7 @@ export function createOperationRegistry(options: { enableBenchJobs: boolean; imp
     verifyOperation,
     backupOperation,
     restoreBackupOperation,
+    retentionOperation,
   ];
   if (options.enableBenchJobs) operations.push(noopOperation);
   return new OperationRegistry(operations);

@@ -102,7 +102,8 @@ for (const factory of factories) {
       await refused({ jobType: 'METRIC_RECONCILIATION', bucketName: 'alpha', jobParams: { prefix: '../up' } }, 400, 'jobParams.prefix');
       await refused({ jobType: 'TRIGGER_RECONCILIATION', bucketName: 'alpha', jobParams: { path: '/docs' } }, 400, 'jobParams.path');
       await refused({ jobType: 'TRIGGER_RECONCILIATION', bucketName: 'nope' }, 404, 'bucketName');
-      await refused({ jobType: 'LIFECYCLE_UPDATE', bucketName: 'alpha' }, 400, 'jobType');
+      // LIFECYCLE_UPDATE is a retention job (retention-dialects.test.ts): the bucket's own policy, no jobParams.
+      await refused({ jobType: 'LIFECYCLE_UPDATE', bucketName: 'alpha', jobParams: { keepLast: '3' } }, 400, 'jobParams.keepLast');
       // A user who may only read the target bucket cannot mirror into it.
       const reader = await w.userToken('reader@example.com');
       for (const [lib, role] of [

@@ -488,7 +488,9 @@ for (const factory of factories) {
         expectError(await vsp(ops, `${prefix}/jobs/cancel`, { jobId: { id: jobStatus.jobId.id } }), 422);
       }
       const create = (body: unknown) => vsp(ops, '/v1/jobs/create', body);
-      expectError(await create({ jobType: 'LIFECYCLE_UPDATE', bucketName: 'photos', jobParams: {} }), 400, 'jobType');
+      // LIFECYCLE_UPDATE makes a retention job (retention-dialects.test.ts runs one), which takes no jobParams.
+      expectError(await create({ jobType: 'LIFECYCLE_UPDATE', bucketName: 'photos', jobParams: { keepDaily: '7' } }), 400, 'jobParams.keepDaily');
+      expectError(await create({ jobType: 'LIFECYCLE_UPDATE', bucketName: 'nope' }), 404, 'bucketName');
       // The reconciliations are verify jobs (transfer-vsp-one.test.ts creates them); the jobType says whether they repair.
       expectError(await create({ jobType: 'METRIC_RECONCILIATION', bucketName: 'photos', jobParams: { repair: 'true' } }), 400, 'jobParams.repair');
       expectError(await create({ jobType: 'TRIGGER_RECONCILIATION', bucketName: 'photos', jobParams: { sourcePrefix: 'a.txt' } }), 400, 'jobParams.sourcePrefix');

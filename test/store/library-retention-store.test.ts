@@ -1,8 +1,12 @@
-/** A library's retention policy (migration 16): stored with the library, changed by libraryUpdate, on every driver. */
+/**
+ * What the retention job reads and changes in the store, on every driver: a
+ * library's retention policy (migration 16), stored with the library and
+ * changed by libraryUpdate; the expired artifacts of one library's jobs.
+ */
 import { describe, expect, it } from 'vitest';
 import { driverFactories } from '../support/drivers.js';
 import { useSharedStore } from './shared-store.js';
-import { seedLibrary } from './seed.js';
+import { SHA_A, seedJob, seedLibrary } from './seed.js';
 
 const factories = await driverFactories();
 
@@ -30,6 +34,23 @@ for (const factory of factories) {
       const { library } = await seedLibrary(store, 'created', { retention: { keepWithin: '36h' } });
       expect(library.retention).toEqual({ keepWithin: '36h' });
       expect((await store.libraryGetByName({ domainId: library.domainId, name: 'created' }))!.retention).toEqual({ keepWithin: '36h' });
+    });
+
+    it('artifactListExpired with libraryId lists only the expired artifacts of that library\'s jobs', async () => {
+      const { store } = db;
+      const mine = await seedJob(store, { libraryId: 'mine' });
+      const theirs = await seedJob(store, { libraryId: 'theirs' });
+      const fresh = await seedJob(store, { libraryId: 'mine' });
+      const put = (jobId: number, expiresAt: number) =>
+        store.artifactPut({ jobId, part: 0, storage: 'default', sha256: SHA_A, size: 1, name: 'r.zip', mediaType: 'application/zip', meta: null, createdAt: 1, expiresAt });
+      await put(mine.id, 10);
+      await put(theirs.id, 10);
+      await put(fresh.id, 1_000);
+      const ids = async (libraryId?: string) => (await store.artifactListExpired({ now: 100, limit: 10, libraryId })).map((a) => a.jobId).sort((a, b) => a - b);
+      expect(await ids('mine')).toEqual([mine.id]);
+      expect(await ids('theirs')).toEqual([theirs.id]);
+      expect(await ids('nobody')).toEqual([]);
+      expect(await ids()).toEqual([mine.id, theirs.id]);
     });
   });
 }

@@ -11,10 +11,12 @@ import type { JobType } from '../jobs.js';
 import { itemPath, libraryRef, OnConflict, selection } from './selection.js';
 import { ExportParams, ExtractParams, ImportParams, ReplicateParams, ReportParams, VerifyParams } from './transfer.js';
 import { BackupParams, RestoreBackupParams } from './backup.js';
+import { RetentionParams } from './retention.js';
 
 export { MAX_SELECTION, REFERS_TO, branchesOf, type RefersTo } from './selection.js';
 export { ExportParams, ExtractParams, ImportParams, ReplicateParams, ReportParams, VerifyParams } from './transfer.js';
 export { BackupParams, RestoreBackupParams } from './backup.js';
+export { RetentionParams } from './retention.js';
 
 const DAY_LIMIT = 36_500;
 export const MAX_NOOP_COUNT = 100_000_000;
@@ -58,6 +60,7 @@ export const JOB_PARAMS = {
   verify: VerifyParams,
   backup: BackupParams,
   restore_backup: RestoreBackupParams,
+  retention: RetentionParams,
   noop: NoopParams,
 } as const satisfies Record<JobType, TSchema>;
 

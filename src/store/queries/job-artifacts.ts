@@ -87,11 +87,18 @@ export async function artifactListParts(db: Kysely<Database>, p: { jobId: number
   return rows.map(toArtifact);
 }
 
-/** Artifacts to delete: results past their expiry, and parts of jobs that have ended (left by a cancel or a failure). */
-export async function artifactListExpired(db: Kysely<Database>, p: { now: number; limit: number }): Promise<JobArtifact[]> {
-  const rows = await db
-    .selectFrom('job_artifacts')
-    .selectAll()
+/**
+ * Artifacts to delete: results past their expiry, and parts of jobs that have
+ * ended (left by a cancel or a failure); with `libraryId`, only those of that
+ * library's jobs (the retention job's share of the housekeeping).
+ */
+export async function artifactListExpired(db: Kysely<Database>, p: { now: number; limit: number; libraryId?: string }): Promise<JobArtifact[]> {
+  let q = db.selectFrom('job_artifacts').selectAll();
+  if (p.libraryId !== undefined) {
+    const libraryId = p.libraryId;
+    q = q.where('job_id', 'in', (eb) => eb.selectFrom('jobs').select('jobs.id').where('jobs.library_id', '=', libraryId));
+  }
+  const rows = await q
     .where((eb) =>
       eb.or([
         eb.and([eb('expires_at', 'is not', null), eb('expires_at', '<=', p.now)]),
