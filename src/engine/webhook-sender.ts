@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import { Webhook as Signer } from 'standardwebhooks';
 import type { Store } from '../store/store.js';
 import type { WebhookDelivery } from '../store/queries/webhook-deliveries.js';
+import type { Webhook } from '../store/queries/webhooks.js';
 import type { WebhookDeliveryStatus } from '../domain/webhook-events.js';
 import type { WebhookAllowList } from '../domain/webhook-address.js';
 import { webhookPost, type WebhookPostLimits, type WebhookResponse } from './webhook-http.js';
@@ -101,8 +102,16 @@ export class WebhookSender {
     for (;;) {
       const claimed = await this.claim(this.concurrency);
       if (claimed.length === 0) return outcomes;
-      outcomes.push(...(await Promise.all(claimed.map((d) => this.attempt(d)))));
+      const hooks = await this.webhooksOf(claimed);
+      outcomes.push(...(await Promise.all(claimed.map((d) => this.attempt(d, hooks.get(d.webhookId))))));
     }
+  }
+
+  /** The webhooks of a claimed batch, read once for the batch (a batch is mostly one webhook's). */
+  private async webhooksOf(claimed: readonly WebhookDelivery[]): Promise<Map<number, Webhook | undefined>> {
+    const hooks = new Map<number, Webhook | undefined>();
+    for (const id of new Set(claimed.map((d) => d.webhookId))) hooks.set(id, await this.o.store.webhookGetById({ id }));
+    return hooks;
   }
 
   private claim(limit: number): Promise<WebhookDelivery[]> {
@@ -116,8 +125,9 @@ export class WebhookSender {
       try {
         const free = this.concurrency - this.inFlight.size;
         const claimed = free > 0 ? await this.claim(free) : [];
+        const hooks = claimed.length > 0 ? await this.webhooksOf(claimed) : new Map<number, Webhook | undefined>();
         for (const d of claimed) {
-          const p: Promise<unknown> = this.attempt(d)
+          const p: Promise<unknown> = this.attempt(d, hooks.get(d.webhookId))
             .catch((error: unknown) => this.o.logger.warn({ err: error, delivery: d.id }, 'webhook attempt failed to record; its lease will end and it is tried again'))
             .finally(() => {
               this.inFlight.delete(p);
@@ -127,7 +137,8 @@ export class WebhookSender {
         }
         if (claimed.length > 0 && claimed.length === free) continue;
         let wait = pollMs;
-        if (this.inFlight.size < this.concurrency) {
+        // With attempts in flight, their ends wake the loop; idle, it waits for the next due row (or a hint).
+        if (claimed.length === 0 && this.inFlight.size < this.concurrency) {
           const next = await this.o.store.webhookDeliveryNextDue();
           if (next !== undefined) wait = Math.min(pollMs, Math.max(10, next - this.o.now()));
         }
@@ -159,10 +170,13 @@ export class WebhookSender {
     });
   }
 
-  /** One attempt of a claimed delivery, its outcome recorded if the claim still holds. */
-  async attempt(d: WebhookDelivery): Promise<AttemptOutcome> {
+  /**
+   * One attempt of a claimed delivery, its outcome recorded if the claim still holds. A
+   * success of a webhook that was not failing is one statement (the common case, kept short
+   * for SQLite's single connection, which the engine's tasks share).
+   */
+  async attempt(d: WebhookDelivery, hook: Webhook | undefined): Promise<AttemptOutcome> {
     const { store } = this.o;
-    const hook = await store.webhookGetById({ id: d.webhookId });
     const started = this.o.now();
     if (!hook || !hook.enabled) {
       // Disabled since the claim: left pending, claimed again once the webhook is enabled.
@@ -186,6 +200,10 @@ export class WebhookSender {
     }
     if (response?.truncated) error = `${error ? `${error}; ` : ''}response body over ${this.limits.bodyCapBytes} bytes, cut`;
     const recordedResponse = response ? { status: response.status, headers: response.headers, body: response.body } : null;
+    if (ok && hook.failingSince === null) {
+      const recorded = await store.webhookDeliveryFinishAttempt({ id: d.id, owner: this.o.owner, attempt: d.attempts, status: 'delivered', nextAttemptAt: null, now, response: recordedResponse, error });
+      return { id: d.id, status: 'delivered', recorded };
+    }
     return store.transaction(async (tx) => {
       let status: WebhookDeliveryStatus;
       let next: number | null = null;
