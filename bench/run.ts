@@ -16,6 +16,7 @@ import { replicateTable, runReplicateBench } from './replicate-bench.js';
 import { exportTable, runExportBench } from './export-bench.js';
 import { bigfileTable, runBigfileBench } from './bigfile-bench.js';
 import { dashboardTable, runDashboardBench } from './dashboard-bench.js';
+import { runWebhooksBench, webhooksTable } from './webhooks-bench.js';
 
 const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bench/results');
 
@@ -180,6 +181,28 @@ async function dashboard(args: string[]) {
   process.stdout.write(`${JSON.stringify(result.machine)}\n${dashboardTable(runs).join('\n')}\n(wrote ${path.relative(process.cwd(), file)})\n`);
 }
 
+/** Issue 12's webhook benchmark: `npm run bench -- webhooks [sqlite] [postgres]` (BENCH_WEBHOOK_JOBS, default 1,000; no database named: both). */
+async function webhooks(args: string[]) {
+  const dbs = args.filter((a): a is 'sqlite' | 'postgres' => a === 'sqlite' || a === 'postgres');
+  const unknown = args.filter((a) => a !== 'sqlite' && a !== 'postgres');
+  if (unknown.length > 0) throw new Error(`webhooks: unknown argument(s) ${unknown.join(', ')} (databases: sqlite, postgres)`);
+  const env = process.env.BENCH_WEBHOOK_JOBS ? `BENCH_WEBHOOK_JOBS=${process.env.BENCH_WEBHOOK_JOBS} ` : '';
+  const results = await runWebhooksBench(dbs.length ? dbs : ['sqlite', 'postgres']);
+  const build = serverBuild();
+  const result = {
+    benchmark: 'webhooks',
+    date: new Date().toISOString(),
+    command: `${env}npm run bench -- webhooks${args.length ? ' ' + args.join(' ') : ''}`,
+    server: `batchyard ${build.commit}${build.dirtySrc ? ' + uncommitted src changes' : ''}`,
+    machine: describeMachine(),
+    ...results,
+  };
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, 'webhooks.json');
+  fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  process.stdout.write(`${JSON.stringify(result.machine)}\n${webhooksTable(results).join('\n')}\n(wrote ${path.relative(process.cwd(), file)})\n`);
+}
+
 async function main() {
   const which = process.argv[2] ?? 'platform';
   if (which === 'peers') return peers();
@@ -189,7 +212,8 @@ async function main() {
   if (which === 'export') return exportBench(process.argv.slice(3));
   if (which === 'bigfile') return bigfile(process.argv.slice(3));
   if (which === 'dashboard') return dashboard(process.argv.slice(3));
-  if (which !== 'platform') throw new Error(`unknown benchmark '${which}' (known: platform, peers, engine, replicate, export, import, bigfile, dashboard)`);
+  if (which === 'webhooks') return webhooks(process.argv.slice(3));
+  if (which !== 'platform') throw new Error(`unknown benchmark '${which}' (known: platform, peers, engine, replicate, export, import, bigfile, dashboard, webhooks)`);
   // `platform [sqlite] [postgres]`: the databases to run (default both).
   const named = process.argv.slice(3);
   const unknown = named.filter((a) => a !== 'sqlite' && a !== 'postgres');
