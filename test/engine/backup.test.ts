@@ -6,17 +6,21 @@
  * changed and counts what was added, changed and removed; a backup into
  * another storage location copies the blobs it lacks and holds them there; a
  * missing path or an unknown location fails the job. Forgetting releases it all.
+ * Writes that commit while the backup reads (through another connection) are
+ * not in the snapshot: it is the library as of one instant.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { driverFactories } from '../support/drivers.js';
 import { engineFixture, type EngineFixture } from '../support/engine.js';
 import type { Job } from '../../src/domain/jobs.js';
 import type { Snapshot } from '../../src/store/queries/snapshots.js';
+import { Store } from '../../src/store/store.js';
+import { createSqliteDriver } from '../../src/store/drivers/sqlite/sqlite-driver.js';
 
 const factories = await driverFactories();
 const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
@@ -152,6 +156,32 @@ for (const factory of factories) {
       const missing = await f.app.jobs.failures(f.admin, (await f.waitFor((await f.submit('backup', lib, { path: '/missing' })).id)).id, { limit: 10 });
       expect(JSON.stringify(missing)).toContain('NOT_FOUND');
       expect(await f.app.store.snapshotListByLibrary({ libraryId: lib, order: 'asc', limit: 10 })).toEqual([]);
+    });
+    it('writes committed while the backup reads are not in the snapshot: one instant', async () => {
+      await put('/stay.txt', 'stay');
+      const gone = await put('/gone.txt', 'gone');
+      const root = (await f.app.store.itemGetByPath({ libraryId: lib, path: '/' }))!;
+      // Another connection, as the API's beside the engine's (SQLite: the same file; PostgreSQL: another pooled connection).
+      const otherDriver = factory.name === 'sqlite' ? createSqliteDriver({ filename: path.join(f.t.dir, 'batchyard.sqlite') }) : undefined;
+      const writer = otherDriver ? new Store(otherDriver) : f.app.store;
+      const original = Store.prototype.readSnapshot;
+      const spy = vi.spyOn(Store.prototype, 'readSnapshot').mockImplementation(function (this: Store, fn) {
+        return original.call(this, async (view) => {
+          await view.itemGetByPath({ libraryId: lib, path: '/' }); // the read's instant is taken here
+          await writer.itemInsertIfAbsent({ libraryId: lib, parentId: root.id, name: 'during', path: '/during', kind: 'folder', size: 0, sha256: null, contentType: null, now: Date.now() });
+          await writer.itemTrashMany({ ids: [gone.item.id], rootId: gone.item.id, now: Date.now() });
+          return fn(view);
+        }) as never;
+      });
+      try {
+        const { snapshot } = await backup();
+        expect(spy).toHaveBeenCalled();
+        expect((await snapshotRows(snapshot)).map((r) => r.path)).toEqual(['/gone.txt', '/stay.txt']);
+        expect((await liveRows()).map((r) => r.path)).toEqual(['/during', '/stay.txt']);
+      } finally {
+        spy.mockRestore();
+        await otherDriver?.close();
+      }
     });
   });
 }
