@@ -21,6 +21,7 @@ import type { Operation, OperationContext, PlanStep } from '../jobs/operation.js
 import type { Job } from '../domain/jobs.js';
 import { BackupParams } from '../domain/job-params/index.js';
 import { normalizePath } from '../domain/item-path.js';
+import { BlobCollectedError } from '../domain/errors.js';
 import { blobRefsOf, type SnapshotTree } from '../domain/snapshot-tree.js';
 import type { SnapshotSourceRow } from '../store/queries/snapshots.js';
 import { recordWebhookEvent } from '../jobs/webhook-events.js';
@@ -111,6 +112,11 @@ export const backupOperation: Operation<typeof BackupParams, null, Context, neve
     if (!prepared) throw new Error(`backup task of job ${job.id} has no prepared result`);
     const { root, storage } = prepared;
     await tx.snapshotTreesPut({ storage, trees: prepared.newTrees, blobs: prepared.ownStorage ? 'existing' : 'create', now: ctx.now() });
+    if (!prepared.ownStorage) {
+      // A blob found in the other location by prepare may have been collected since (its row then re-created above): its bytes must still be there.
+      const [gone] = await ctx.blobs.get(storage).absent([...new Set(prepared.newTrees.flatMap((t) => blobRefsOf(t.entries).map((b) => b.sha256)))]);
+      if (gone !== undefined) throw new BlobCollectedError(`blob ${gone.slice(0, 12)}… left '${storage}' before the snapshot referenced it; retry`);
+    }
     const snapshot = await tx.snapshotInsert({
       libraryId: job.libraryId, jobId: job.id, label: job.params.label ?? null, path: task.context.path, storage, rootTree: root.hash,
       files: root.files, folders: root.folders, bytes: root.bytes, ...prepared.diff, now: prepared.at,
