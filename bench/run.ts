@@ -181,12 +181,15 @@ async function dashboard(args: string[]) {
   process.stdout.write(`${JSON.stringify(result.machine)}\n${dashboardTable(runs).join('\n')}\n(wrote ${path.relative(process.cwd(), file)})\n`);
 }
 
-/** Issue 12's webhook benchmark: `npm run bench -- webhooks [sqlite] [postgres]` (BENCH_WEBHOOK_JOBS, default 1,000; no database named: both). */
+/** Issue 12's webhook benchmark: `npm run bench -- webhooks [sqlite] [postgres]` (BENCH_WEBHOOK_JOBS, default 1,000; BENCH_WEBHOOK_RATE, default 50 jobs/s, and a burst; no database named: both). */
 async function webhooks(args: string[]) {
   const dbs = args.filter((a): a is 'sqlite' | 'postgres' => a === 'sqlite' || a === 'postgres');
   const unknown = args.filter((a) => a !== 'sqlite' && a !== 'postgres');
   if (unknown.length > 0) throw new Error(`webhooks: unknown argument(s) ${unknown.join(', ')} (databases: sqlite, postgres)`);
-  const env = process.env.BENCH_WEBHOOK_JOBS ? `BENCH_WEBHOOK_JOBS=${process.env.BENCH_WEBHOOK_JOBS} ` : '';
+  const env = Object.entries(process.env)
+    .filter(([k]) => k === 'BENCH_WEBHOOK_JOBS' || k === 'BENCH_WEBHOOK_RATE')
+    .map(([k, v]) => `${k}=${v} `)
+    .join('');
   const results = await runWebhooksBench(dbs.length ? dbs : ['sqlite', 'postgres']);
   const build = serverBuild();
   const result = {

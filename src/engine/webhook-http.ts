@@ -101,7 +101,8 @@ export function webhookPost(
       let read = 0;
       let held = 0;
       const done = (truncated: boolean) => {
-        const text = Buffer.concat(chunks).subarray(0, limits.excerptBytes).toString('utf8');
+        // NUL is no text a database column keeps (PostgreSQL refuses it): shown as U+FFFD.
+        const text = Buffer.concat(chunks).subarray(0, limits.excerptBytes).toString('utf8').replaceAll('\u0000', '\uFFFD');
         finish(undefined, { status: res.statusCode ?? 0, headers: kept, body: text, truncated });
       };
       res.on('data', (chunk: Buffer) => {

@@ -159,6 +159,14 @@ for (const factory of factories) {
       expect(await f.app.store.webhookGetById({ id: h.id })).toMatchObject({ enabled: false, disabledReason: 'failing for a day without a success' });
     });
 
+    it('a response body of NUL and invalid UTF-8 bytes is recorded as text on every driver (the attempt is not lost to a database error)', async () => {
+      const h = await hook('/binary');
+      const clock = { now: 10_000 };
+      const [id] = await recordWebhookEvent(f.app.store, { domainId: h.domainId, type: 'job.created', data: {}, now: clock.now });
+      expect(await sender(clock).runDue()).toEqual([{ id, status: 'pending', recorded: true }]);
+      expect(await f.app.store.webhookDeliveryGetById({ id: id! })).toMatchObject({ status: 'pending', lastError: 'HTTP 500', response: { status: 500, body: '\uFFFD\u0001\u0002\uFFFD\uFFFDA\uFFFD' } });
+    });
+
     it('410 Gone disables the webhook at once; its other messages wait, undelivered', async () => {
       const h = await hook('/gone');
       const clock = { now: 5_000 };

@@ -1,6 +1,6 @@
 /**
  * A local webhook receiver (node:http on 127.0.0.1) whose paths behave as an endpoint may:
- * /ok answers 204, /fail 500, /gone 410, /hang never answers, /redirect 302 to a private
+ * /ok answers 204, /fail 500, /binary 500 with NUL and invalid UTF-8 bytes, /gone 410, /hang never answers, /redirect 302 to a private
  * address, /endless streams a body until the client drops the connection, /held answers 204
  * to its first `held.answerFirst` requests and holds the rest while `held.holding`. It records each
  * request (headers and body) and lets a test wait for a count of them (no polling sleeps).
@@ -61,6 +61,9 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
           break;
         case '/fail':
           res.writeHead(500, { 'content-type': 'text/plain' }).end('server error');
+          break;
+        case '/binary':
+          res.writeHead(500, { 'content-type': 'application/octet-stream' }).end(Buffer.from([0, 1, 2, 0xff, 0xfe, 0x41, 0]));
           break;
         case '/gone':
           res.writeHead(410).end('gone');
