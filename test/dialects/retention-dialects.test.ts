@@ -1,10 +1,12 @@
 /**
  * The retention job in the vendor dialects, on every driver: AvePoint's page
  * sample (a Retention job of a Gmail library, from the admin portal, run by
- * System) made for real — a schedule fires a retention job on an appType 1
- * library, the engine runs it, and AvePoint's listing renders it as the
- * sample does (times are the job's own: test/dialects/avepoint.test.ts
- * renders the sample's exact times from stored jobs); VSP One's `jobs/create` makes
+ * System, one Finished, one Failed) made for real — a schedule fires a
+ * retention job on an appType 1 library, the engine runs it, and AvePoint's
+ * listing renders it as the sample does; another fires on a library archived
+ * before the job runs, which fails at 100% as the sample's second job (times
+ * are the jobs' own: test/dialects/avepoint.test.ts renders the sample's exact
+ * times from stored jobs); VSP One's `jobs/create` makes
  * LIFECYCLE_UPDATE a retention job that runs to COMPLETE; AODocs has no
  * retention type and lists one as UNKNOWN (DESIGN.md's table).
  */
@@ -19,7 +21,18 @@ import { transferWorld, type TransferWorld } from './support/transfer-world.js';
 
 const factories = await driverFactories();
 
-/** The first job of the AvePoint page's response sample, as the page shows it. */
+/** The AvePoint page's response sample: two Retention jobs of Gmail run by System, one Finished, one Failed. */
+const AVEPOINT_SAMPLE_FAILED = {
+  jobId: 'GDIG20240909071817',
+  appType: 1,
+  jobType: 5,
+  dataSource: 1,
+  status: 3,
+  progress: 100.0,
+  startTime: '2024-09-09T07:18:17+00:00',
+  finishTime: '2024-09-09T07:22:34.984+00:00',
+  operator: 'System',
+};
 const AVEPOINT_SAMPLE_RETENTION = {
   jobId: 'GDIG20241009053431',
   appType: 1,
@@ -44,7 +57,7 @@ for (const factory of factories) {
       await t?.dispose();
     });
 
-    it('a scheduled retention job of a Gmail library renders as the sample: Retention, Gmail, admin portal, Finished, 100, by System', async () => {
+    it('scheduled retention jobs of Gmail libraries render as the sample: Retention, Gmail, admin portal, Finished (and Failed), 100, by System', async () => {
       const lib = await t.call('POST', '/api/v1/libraries', { json: { name: 'Gmail', appType: 1, retention: { keepDaily: 7 } } });
       expect(lib.status).toBe(201);
       const libraryId: string = lib.body.libraryId;
@@ -54,6 +67,15 @@ for (const factory of factories) {
       // Due now (the tick passed while no engine ran): the engine fires it once, as the system.
       await t.app.driver.db.updateTable('schedules').set({ next_fire_at: Date.now() - 1000 }).where('id', '=', schedule.body.id).execute();
       engine = await startEngine(t.app, { ...FAST_ENGINE, scheduleTickMs: 20 });
+
+      async function settled(id: number) {
+        for (let waited = 0; ; waited += 20) {
+          const job = (await t.call('GET', `/api/v1/jobs/${id}`)).body;
+          if (FINAL_STATUSES.includes(job.status)) return job;
+          if (waited > 20_000) throw new Error(`job ${id} did not end: ${JSON.stringify(job)}`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      }
 
       let jobId: number | undefined;
       for (let waited = 0; ; waited += 20) {
@@ -84,6 +106,31 @@ for (const factory of factories) {
       expect(startTime).toBe(aveTime(native.startedAt));
       expect(finishTime).toBe(aveTime(native.finishedAt));
       for (const time of [startTime, finishTime, _sampleStart, _sampleFinish]) expect(time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?\+00:00$/);
+      // The sample's second job, Failed at 100%: the schedule of another Gmail library fires, then
+      // the library is archived before the job runs, so its old trash cannot be purged.
+      const lib2 = (await t.call('POST', '/api/v1/libraries', { json: { name: 'Gmail archive', appType: 1, daysBeforeDelete: 0 } })).body.libraryId as string;
+      expect((await t.call('PUT', `/api/v1/libraries/${lib2}/files/old.txt`, { body: 'old' })).status).toBe(201);
+      const trash = await t.call('POST', '/api/v1/jobs', { json: { type: 'trash', libraryId: lib2, params: { paths: ['/old.txt'] } } });
+      expect((await settled(trash.body.id)).status).toBe('completed');
+      await engine.stop();
+      engine = undefined;
+      const schedule2 = await t.call('POST', '/api/v1/schedules', { json: { libraryId: lib2, type: 'retention', params: {}, cron: '17 18 7 * * *', timeZone: 'UTC' } });
+      expect(schedule2.status, JSON.stringify(schedule2.body)).toBe(201);
+      await t.app.driver.db.updateTable('schedules').set({ next_fire_at: Date.now() - 1000 }).where('id', '=', schedule2.body.id).execute();
+      const fired = await t.app.scheduleFiring.fireDue(Date.now());
+      expect(fired).toHaveLength(1);
+      expect((await t.call('PATCH', `/api/v1/libraries/${lib2}`, { json: { state: 'ARCHIVED' } })).status).toBe(200);
+      engine = await startEngine(t.app, { ...FAST_ENGINE, scheduleTickMs: 0 });
+      const failedId = (await t.call('GET', `/api/v1/jobs?libraryId=${lib2}&type=retention`)).body.jobs[0].id as number;
+      const failed = await settled(failedId);
+      expect(failed).toMatchObject({ status: 'failed', origin: 'system', counts: { total: 1, failed: 1 } });
+      const both = (await t.call('GET', '/backup/google/admin/jobs?appType=1&jobType=5')).body.jobs;
+      expect(both.map((j: { jobId: string }) => j.jobId)).toEqual([String(failedId), String(jobId)]);
+      const { jobId: _id2, startTime: start2, finishTime: finish2, ...failedFields } = both[0];
+      const { jobId: _s2, startTime: _ss2, finishTime: _sf2, ...sampleFailed } = AVEPOINT_SAMPLE_FAILED;
+      expect(failedFields).toEqual(sampleFailed);
+      expect([start2, finish2]).toEqual([aveTime(failed.startedAt), aveTime(failed.finishedAt)]);
+
       // AODocs has no retention type: its job listing of the library shows the job as UNKNOWN.
       const aodocs = await t.call('GET', `/api/job/v1/libraries/${libraryId}`);
       expect(aodocs.status, JSON.stringify(aodocs.body)).toBe(200);
