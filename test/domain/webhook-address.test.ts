@@ -38,6 +38,10 @@ describe('webhook destinations', () => {
     expect(webhookUrlProblem('http://[::ffff:169.254.169.254]/', EMPTY_ALLOW_LIST)).toMatch(/is a private/);
     expect(webhookUrlProblem('http://169.254.169.254/latest/meta-data', EMPTY_ALLOW_LIST)).toMatch(/is a private/);
     expect(webhookUrlProblem('http://localhost:3000/', EMPTY_ALLOW_LIST)).toMatch(/^localhost is a loopback name/);
+    // Other spellings of an address are read as the address they spell (WHATWG URL parsing).
+    for (const url of ['http://2130706433/', 'http://0x7f.0.0.1/', 'http://127.1/', 'http://017700000001/', 'http://[::ffff:7f00:1]/', 'http://0.0.0.0/']) {
+      expect(webhookUrlProblem(url, EMPTY_ALLOW_LIST), url).toMatch(/is a private, loopback or link-local address/);
+    }
     expect(webhookUrlProblem('http://app.localhost/', EMPTY_ALLOW_LIST)).toMatch(/loopback name/);
     const allow = parseWebhookAllowList('127.0.0.1,localhost');
     expect(webhookUrlProblem('http://127.0.0.1:9/', allow)).toBeUndefined();
