@@ -35,7 +35,7 @@ for (const factory of factories) {
     let f: EngineFixture;
     let receiver: WebhookReceiver;
     beforeEach(async () => {
-      f = await engineFixture(factory);
+      f = await engineFixture(factory, { BATCHYARD_WEBHOOK_ALLOW_HOSTS: '127.0.0.1' });
       receiver = await startWebhookReceiver();
     });
     afterEach(async () => {
@@ -167,7 +167,7 @@ for (const factory of factories) {
       expect(await f.app.store.webhookDeliveryGetById({ id: id! })).toMatchObject({ status: 'pending', lastError: 'HTTP 500', response: { status: 500, body: '\uFFFD\u0001\u0002\uFFFD\uFFFDA\uFFFD' } });
     });
 
-    it('410 Gone disables the webhook at once; its other messages wait, undelivered', async () => {
+    it('410 Gone disables the webhook at once; its other messages wait until it is enabled again', async () => {
       const h = await hook('/gone');
       const clock = { now: 5_000 };
       const [first, second] = [
@@ -179,7 +179,12 @@ for (const factory of factories) {
       expect(await s.runDue()).toEqual([{ id: first, status: 'failed', recorded: true }]);
       expect(await f.app.store.webhookGetById({ id: h.id })).toMatchObject({ enabled: false, disabledReason: 'the endpoint answered 410 Gone' });
       expect(await f.app.store.webhookDeliveryGetById({ id: second! })).toMatchObject({ status: 'pending', attempts: 0 });
+      expect(await s.runDue()).toEqual([]);
       expect(receiver.received).toHaveLength(1);
+      // An administrator points it elsewhere and enables it: what waited goes out.
+      await f.app.webhooks.update(f.admin, h.id, { url: receiver.url('/ok'), enabled: true });
+      expect(await f.app.store.webhookGetById({ id: h.id })).toMatchObject({ enabled: true, disabledReason: null, failingSince: null });
+      expect(await s.runDue()).toEqual([{ id: second, status: 'delivered', recorded: true }]);
     });
 
     it('an endpoint that hangs times out and is retried 5 s later', async () => {
