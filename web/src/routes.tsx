@@ -5,6 +5,8 @@ import { JobPage } from './pages/jobs/job-page';
 import { JobsPage } from './pages/jobs/jobs-page';
 import { LibrariesPage } from './pages/libraries/libraries-page';
 import { LibraryPage } from './pages/libraries/library-page';
+import { SchedulePage } from './pages/schedules/schedule-page';
+import { SchedulesPage } from './pages/schedules/schedules-page';
 
 export interface Route {
   pattern: string;
@@ -23,6 +25,8 @@ export const ROUTES: readonly Route[] = [
   { pattern: '/jobs/:jobId', page: JobPage },
   { pattern: '/libraries', page: LibrariesPage },
   { pattern: '/libraries/:libraryId/*', page: LibraryPage },
+  { pattern: '/schedules', page: SchedulesPage },
+  { pattern: '/schedules/:scheduleId', page: SchedulePage },
   { pattern: '/engine', page: EnginePage },
   { pattern: '/admin/*', page: AdminPage },
 ];

@@ -12,6 +12,7 @@ interface NavEntry {
 const NAV: readonly NavEntry[] = [
   { href: '/jobs', label: 'Jobs' },
   { href: '/libraries', label: 'Libraries' },
+  { href: '/schedules', label: 'Schedules' },
   { href: '/engine', label: 'Engine', adminOnly: true },
   { href: '/admin', label: 'Admin', adminOnly: true },
 ];

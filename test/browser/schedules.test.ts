@@ -1,0 +1,226 @@
+/**
+ * The dashboard's schedules pages in Chromium against a real server (one
+ * server and one browser for the file): adding a schedule through the form
+ * (a bad cron and bad params shown next to their fields), run now and the
+ * job it started, disable/enable, delete after a question, the fire history,
+ * what a reader is offered, axe in light and dark, a phone.
+ */
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectAccessible, signInWithToken, startDashboard, type Dashboard } from './harness.js';
+import { call, createLibrary, jobEnded } from './job-fixtures.js';
+import { fitsWidth } from './library-fixtures.js';
+
+const LONG = 60_000;
+
+interface ApiSchedule {
+  id: number;
+  type: string;
+  enabled: boolean;
+  nextFires: string[];
+  lastFire: { outcome: string; jobId: number | null } | null;
+}
+
+describe('dashboard: schedules', () => {
+  let dash: Dashboard;
+  let context: BrowserContext;
+  let page: Page;
+  let libraryId: string;
+
+  /** A schedule made through the API as the admin (the form has its own test). */
+  async function schedule(body: Record<string, unknown>, token?: string): Promise<ApiSchedule> {
+    const created = await call<ApiSchedule>(dash, 'POST', '/api/v1/schedules', { libraryId, type: 'report', params: { format: 'csv' }, cron: '0 3 * * *', timeZone: 'UTC', ...body }, token);
+    if (created.status !== 201) throw new Error(`schedule: ${created.status} ${JSON.stringify(created.body)}`);
+    return created.body;
+  }
+
+  const row = (p: Page, name: string) => p.getByRole('table', { name: 'Schedules' }).getByRole('row').filter({ has: p.getByRole('link', { name, exact: true }) });
+
+  beforeAll(async () => {
+    dash = await startDashboard();
+    libraryId = await createLibrary(dash, 'Nightly');
+    ({ context, page } = await dash.newPage());
+    await signInWithToken(page);
+  }, LONG * 2);
+
+  afterAll(async () => {
+    await context?.close();
+    await dash?.close();
+  });
+
+  it('adds a schedule through the form: bad cron and bad params next to their fields, the zone the browser’s; axe light and dark', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Schedules' }).click();
+    await page.getByRole('heading', { name: 'Schedules', level: 1 }).waitFor();
+    const form = page.getByRole('form', { name: 'Add a schedule' });
+    await form.waitFor();
+    const zone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+    expect(await form.getByLabel('Time zone').inputValue()).toBe(zone);
+
+    await form.getByLabel('Library').selectOption({ label: 'Nightly' });
+    await form.getByLabel('Job type').selectOption('report');
+    const cron = form.getByLabel('Cron expression');
+    await cron.fill('61 * * * *');
+    await form.getByRole('button', { name: 'Add schedule' }).click();
+    // The server's words, next to the field it names: the input points at them.
+    const cronError = form.getByRole('alert');
+    await cronError.getByText(/^cron/).waitFor();
+    expect(await cron.getAttribute('aria-describedby')).toBe(await cronError.getAttribute('id'));
+    expect(await cron.getAttribute('aria-invalid')).toBe('true');
+    await expectAccessible(page, '/schedules with a refused cron');
+
+    await cron.fill('0 2 * * *');
+    await form.getByText('Fires every day at 02:00.').waitFor();
+    const params = form.getByLabel('Params (JSON)');
+    await params.fill('{"format": "pdf"}');
+    await form.getByRole('button', { name: 'Add schedule' }).click();
+    const paramsError = form.getByRole('alert');
+    await paramsError.getByText(/params\.format/).waitFor();
+    expect(await params.getAttribute('aria-describedby')).toBe(await paramsError.getAttribute('id'));
+    expect(await cron.getAttribute('aria-invalid')).toBeNull();
+
+    await params.fill('{"format": "json"}');
+    await form.getByRole('button', { name: 'Add schedule' }).click();
+    await page.getByRole('status').getByText(/^report schedule #\d+ added\.$/).waitFor();
+    const listed = await call<{ schedules: Array<ApiSchedule & { params: unknown; timeZone: string; cron: string }> }>(dash, 'GET', '/api/v1/schedules');
+    const made = listed.body.schedules.at(-1)!;
+    expect(made).toMatchObject({ type: 'report', params: { format: 'json' }, cron: '0 2 * * *', timeZone: zone, enabled: true });
+    const made_row = row(page, `report schedule #${made.id}`);
+    await made_row.getByText('Every day at 02:00').waitFor();
+    expect(await made_row.getByRole('cell').nth(1).innerText()).toBe('Nightly');
+    expect(await made_row.getByRole('listitem').count()).toBe(3);
+    await expectAccessible(page, '/schedules');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await expectAccessible(page, '/schedules, dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+  }, LONG);
+
+  it('runs a schedule now, follows the job it started, and shows it in the fire history', async () => {
+    const s = await schedule({ cron: '30 6 * * 1' });
+    await page.goto('/schedules');
+    const r = row(page, `report schedule #${s.id}`);
+    await r.getByText('Every Monday at 06:30').waitFor();
+    expect(await r.getByText('never').count()).toBe(1);
+    await r.getByRole('button', { name: `Run now: report schedule #${s.id}` }).click();
+    const jobLink = page.getByRole('status').getByRole('link', { name: /^report job #\d+$/ });
+    await jobLink.waitFor();
+    const jobId = Number((await jobLink.innerText()).replace(/\D+/g, ''));
+    await jobLink.click();
+    await page.waitForURL(`**/jobs/${jobId}`);
+    await page.getByRole('heading', { name: `report job ${jobId}` }).waitFor();
+    expect((await jobEnded(dash, jobId)).status).toBe('completed');
+
+    await page.goto(`/schedules/${s.id}`);
+    await page.getByRole('heading', { name: `report schedule #${s.id}`, level: 1 }).waitFor();
+    const fires = page.getByRole('table', { name: 'Fires' });
+    const fire = fires.getByRole('row').filter({ has: page.getByRole('link', { name: `job #${jobId}`, exact: true }) });
+    await fire.waitFor();
+    expect(await fire.getByRole('cell').nth(1).innerText()).toBe('run now');
+    expect(await fire.getByRole('cell').nth(2).innerText()).toContain('started');
+    expect(await page.locator('.schedule-details').getByRole('listitem').count()).toBe(5);
+    await expectAccessible(page, '/schedules/:id');
+
+    // A second run now from the schedule's own page: a new fire on top of the history.
+    await page.getByRole('button', { name: `Run now: report schedule #${s.id}` }).click();
+    const second = page.getByRole('status').getByRole('link', { name: /^report job #\d+$/ });
+    await second.waitFor();
+    const secondId = Number((await second.innerText()).replace(/\D+/g, ''));
+    await fires.getByRole('link', { name: `job #${secondId}`, exact: true }).waitFor();
+    expect(await fires.getByRole('row').count()).toBe(3);
+    await jobEnded(dash, secondId);
+  }, LONG);
+
+  it('disables and enables a schedule', async () => {
+    const s = await schedule({});
+    await page.goto('/schedules');
+    const r = row(page, `report schedule #${s.id}`);
+    await r.getByRole('button', { name: `Disable report schedule #${s.id}` }).click();
+    await page.getByRole('status').getByText(`report schedule #${s.id} disabled.`).waitFor();
+    expect(await r.getByRole('cell').nth(3).innerText()).toBe('no');
+    expect(await r.getByRole('cell').nth(4).innerText()).toBe('none');
+    const off = await call<ApiSchedule>(dash, 'GET', `/api/v1/schedules/${s.id}`);
+    expect(off.body).toMatchObject({ enabled: false, nextFires: [] });
+
+    await r.getByRole('button', { name: `Enable report schedule #${s.id}` }).click();
+    await page.getByRole('status').getByText(`report schedule #${s.id} enabled.`).waitFor();
+    expect(await r.getByRole('cell').nth(3).innerText()).toBe('yes');
+    const on = await call<ApiSchedule>(dash, 'GET', `/api/v1/schedules/${s.id}`);
+    expect(on.body.enabled).toBe(true);
+    expect(on.body.nextFires).toHaveLength(5);
+  }, LONG);
+
+  it('deletes a schedule after asking', async () => {
+    const s = await schedule({});
+    await page.goto('/schedules');
+    const r = row(page, `report schedule #${s.id}`);
+    await r.getByRole('button', { name: `Delete report schedule #${s.id}` }).click();
+    const dialog = page.getByRole('dialog', { name: `Delete report schedule #${s.id}?` });
+    await dialog.waitFor();
+    await expectAccessible(page, 'the delete question');
+    await dialog.getByRole('button', { name: 'Go back' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect((await call(dash, 'GET', `/api/v1/schedules/${s.id}`)).status).toBe(200);
+
+    await r.getByRole('button', { name: `Delete report schedule #${s.id}` }).click();
+    await dialog.getByRole('button', { name: 'Delete schedule' }).click();
+    await page.getByRole('status').getByText(`report schedule #${s.id} deleted.`).waitFor();
+    await r.waitFor({ state: 'detached' });
+    expect((await call(dash, 'GET', `/api/v1/schedules/${s.id}`)).status).toBe(404);
+  }, LONG);
+
+  it('offers a reader only what the API allows them', async () => {
+    const user = await call<{ id: number }>(dash, 'POST', '/api/v1/users', { email: 'rita@example.com', name: 'Rita Reader', password: 'reader-password-1' });
+    const token = (await call<{ token: string }>(dash, 'POST', '/api/v1/tokens', { userId: user.body.id })).body.token;
+    const library = await call<{ permissions: Array<{ type: string; value: string; role: string }> }>(dash, 'GET', `/api/v1/libraries/${libraryId}`);
+    const permissions = [...library.body.permissions.map(({ type, value, role }) => ({ type, value, role })), { type: 'user', value: 'rita@example.com', role: 'READER' }];
+    expect((await call(dash, 'PUT', `/api/v1/libraries/${libraryId}/permissions`, { permissions })).status).toBe(200);
+
+    // Hers, a report (READER may run it); then an admin makes it an empty_trash (WRITER): she may only delete it.
+    const hers = await schedule({}, token);
+    const retyped = await call<ApiSchedule>(dash, 'PATCH', `/api/v1/schedules/${hers.id}`, { type: 'empty_trash' });
+    expect(retyped.status).toBe(200);
+    const admins = await schedule({ cron: '0 4 * * *' });
+    expect((await call(dash, 'POST', `/api/v1/schedules/${hers.id}/run`, undefined, token)).status).toBe(403);
+
+    const reader = await dash.newPage();
+    try {
+      await signInWithToken(reader.page, token);
+      await reader.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Schedules' }).click();
+      const r = row(reader.page, `empty_trash schedule #${hers.id}`);
+      await r.waitFor();
+      expect(await r.getByRole('button').allInnerTexts()).toEqual(['Delete']);
+      expect(await row(reader.page, `report schedule #${admins.id}`).count()).toBe(0);
+
+      const form = reader.page.getByRole('form', { name: 'Add a schedule' });
+      const types = await form.getByLabel('Job type').locator('option').allInnerTexts();
+      expect(types).toContain('report');
+      expect(types).not.toContain('empty_trash');
+      expect(types).not.toContain('purge');
+      await expectAccessible(reader.page, "/schedules as a reader");
+
+      await reader.page.goto(`/schedules/${admins.id}`);
+      await reader.page.getByRole('alert').getByText(/not found/).waitFor();
+    } finally {
+      await reader.context.close();
+    }
+  }, LONG);
+
+  it('fits a phone, light and dark', async () => {
+    const s = await schedule({ cron: '*/15 * * * *' });
+    const phone = await dash.newPage({ width: 390, height: 844 });
+    try {
+      await signInWithToken(phone.page);
+      await phone.page.goto('/schedules');
+      await row(phone.page, `report schedule #${s.id}`).getByText('Every 15 minutes').waitFor();
+      expect(await phone.page.getByRole('columnheader', { name: 'Next fires' }).isVisible()).toBe(false);
+      expect(await fitsWidth(phone.page)).toBe(true);
+      await expectAccessible(phone.page, '/schedules at phone width');
+      await phone.page.goto(`/schedules/${s.id}`);
+      await phone.page.getByRole('table', { name: 'Fires' }).waitFor();
+      expect(await fitsWidth(phone.page)).toBe(true);
+      await phone.page.emulateMedia({ colorScheme: 'dark' });
+      await expectAccessible(phone.page, '/schedules/:id at phone width, dark');
+    } finally {
+      await phone.context.close();
+    }
+  }, LONG);
+});
