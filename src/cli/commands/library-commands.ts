@@ -1,10 +1,11 @@
-/** `library create`, `list`, `show`, `rename`, `delete`, `permissions`. */
+/** `library create`, `list`, `show`, `rename`, `delete`, `permissions`, `retention` (library-retention.ts). */
 import { Option, type Command } from 'commander';
 import { listAll, resolveLibrary, type Library } from '../client.js';
 import { cell, printJson, printTable } from '../output.js';
 import { clientFor, globalsOf, parseIntegerFlag, type ResolvedIO } from './context.js';
 import { usageError } from '../errors.js';
 import { applyPermissionChanges, type Permission } from './permissions.js';
+import { registerLibraryRetention } from './library-retention.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -104,6 +105,8 @@ export function registerLibraryCommands(program: Command, io: ResolvedIO): void 
       if (globalsOf(command).json) printJson(io.stdout, { libraryId: found.libraryId, name: found.name, deleted: true });
       else io.stdout(`deleted ${found.libraryId} (${found.name})\n`);
     });
+
+  registerLibraryRetention(library, io);
 
   library
     .command('permissions <library>')
