@@ -133,7 +133,7 @@ for (const factory of factories) {
     it('walks every query parameter (and integer path parameter) of the native OpenAPI document', async () => {
       const doc = await t.call('GET', '/api/v1/openapi.json', { token: null });
       expect(doc.status).toBe(200);
-      const values: Record<string, string> = { libraryId: lib, itemId: String(itemId), jobId: String(jobId), tokenId: 'no-such-token', viewId: '1', userId: '1', '*': 'docs/a.txt' };
+      const values: Record<string, string> = { libraryId: lib, itemId: String(itemId), jobId: String(jobId), tokenId: 'no-such-token', viewId: '1', userId: '1', scheduleId: '1', snapshotId: '1', webhookId: '1', deliveryId: 'msg_none', '*': 'docs/a.txt' };
       const targets: Target[] = [];
       for (const [template, operations] of Object.entries<Json>(doc.body.paths)) {
         for (const [method, op] of Object.entries<Json>(operations)) {
