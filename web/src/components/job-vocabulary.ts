@@ -4,10 +4,10 @@ export const JOB_STATUSES = ['queued', 'planning', 'running', 'cancelling', 'com
 export const ACTIVE_STATUSES: readonly string[] = ['queued', 'planning', 'running', 'cancelling'];
 
 /** Every job type a server may run (noop only where bench jobs are enabled). */
-export const JOB_TYPES = ['copy', 'move', 'trash', 'restore', 'purge', 'empty_trash', 'export', 'import', 'extract', 'replicate', 'report', 'verify', 'noop'] as const;
+export const JOB_TYPES = ['copy', 'move', 'trash', 'restore', 'purge', 'empty_trash', 'export', 'import', 'extract', 'replicate', 'report', 'verify', 'backup', 'restore_backup', 'retention', 'noop'] as const;
 
 /** Types whose failed items cannot be re-run as a retry job (they make one result). */
-export const NOT_RETRYABLE: readonly string[] = ['export', 'report'];
+export const NOT_RETRYABLE: readonly string[] = ['export', 'report', 'backup', 'retention'];
 
 /** The library right a type needs on its source library (the server checks it again on retry). */
 export const SOURCE_RIGHT: Readonly<Record<string, 'READER' | 'WRITER'>> = {
