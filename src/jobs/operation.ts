@@ -79,6 +79,8 @@ export interface SubmitContext {
   /** Checks the caller's right on another library the job touches. */
   access(libraryId: string, needed: 'READER' | 'WRITER'): Promise<LibraryAccess>;
   enableBenchJobs: boolean;
+  /** The server's storage locations (BATCHYARD_STORAGES and the default), for a param naming one. */
+  storages?: { has(name: string): boolean; names(): string[] };
   now(): number;
 }
 

@@ -21,7 +21,7 @@ import type { Operation, OperationContext, PlanStep } from '../jobs/operation.js
 import type { Job } from '../domain/jobs.js';
 import { BackupParams } from '../domain/job-params/index.js';
 import { normalizePath } from '../domain/item-path.js';
-import { BlobCollectedError } from '../domain/errors.js';
+import { BlobCollectedError, InvalidArgumentError } from '../domain/errors.js';
 import { blobRefsOf, type SnapshotTree } from '../domain/snapshot-tree.js';
 import type { SnapshotSourceRow } from '../store/queries/snapshots.js';
 import { recordWebhookEvent } from '../jobs/webhook-events.js';
@@ -80,9 +80,14 @@ export const backupOperation: Operation<typeof BackupParams, null, Context, neve
   params: BackupParams,
   sourceRight: 'WRITER',
   retryable: false,
-  async validate(params) {
+  async validate(params, ctx) {
     const out: Params = { path: normalizePath(params.path ?? '/', 'params.path') };
-    if (params.storage !== undefined) out.storage = params.storage;
+    if (params.storage !== undefined) {
+      if (ctx.storages && !ctx.storages.has(params.storage)) {
+        throw new InvalidArgumentError(`params.storage: no storage location '${params.storage}' (known: ${ctx.storages.names().join(', ')})`, { field: 'params.storage' });
+      }
+      out.storage = params.storage;
+    }
     if (params.label !== undefined) out.label = params.label;
     return { params: out, targetLibraryId: null };
   },

@@ -129,6 +129,7 @@ export class JobService {
       library,
       access: (id, needed) => this.libraries.access(caller, id, needed),
       enableBenchJobs: this.options.enableBenchJobs,
+      storages: this.libraries.storageLocations,
       now: this.clock,
     });
     return { type: body.type, priority, domainId: library.library.domainId, libraryId: library.library.id, targetLibraryId: validated.targetLibraryId, params: validated.params, requestorId: caller.user.id };

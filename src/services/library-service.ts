@@ -72,6 +72,11 @@ export class LibraryService {
     private readonly clock: Clock = systemClock,
   ) {}
 
+  /** The server's storage locations. */
+  get storageLocations(): StorageNames {
+    return this.storages;
+  }
+
   /** The library and the caller's right on it; 404 if not visible, 403 if visible but below `needed`. */
   async access(caller: Principal, libraryId: string, needed: LibraryRole, store: Store = this.store): Promise<LibraryAccess> {
     const library = await store.libraryGetById(libraryId);

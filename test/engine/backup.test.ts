@@ -5,7 +5,7 @@
  * reclaims bytes a snapshot holds; a second backup stores only the trees that
  * changed and counts what was added, changed and removed; a backup into
  * another storage location copies the blobs it lacks and holds them there; a
- * missing path or an unknown location fails the job. Forgetting releases it all.
+ * missing path fails the job, an unknown location is refused at submission. Forgetting releases it all.
  * Writes that commit while the backup reads (through another connection) are
  * not in the snapshot: it is the library as of one instant.
  */
@@ -147,9 +147,12 @@ for (const factory of factories) {
       expect(await f.app.store.blobGetRefcount({ storage: 'second', sha256: sha256('alpha') })).toBe(0);
     });
 
-    it('a path that is missing or a file, or an unknown storage location, fails the job and records nothing', async () => {
+    it('a path that is missing or a file fails the job and records nothing; an unknown storage location is a 400 naming params.storage', async () => {
       await put('/file.txt', 'f');
-      for (const params of [{ path: '/missing' }, { path: '/file.txt' }, { storage: 'nowhere' }]) {
+      const unknown = await f.submit('backup', lib, { storage: 'nowhere' }).then(() => undefined, (e: Error & { details?: { field?: string } }) => e);
+      expect(unknown?.message).toBe("params.storage: no storage location 'nowhere' (known: default, second)");
+      expect(unknown?.details?.field).toBe('params.storage');
+      for (const params of [{ path: '/missing' }, { path: '/file.txt' }]) {
         const job = await f.waitFor((await f.submit('backup', lib, params)).id);
         expect(job.status, JSON.stringify(params)).not.toBe('completed');
       }
