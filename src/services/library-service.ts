@@ -303,7 +303,7 @@ export class LibraryService {
     });
   }
 
-  /** Marks the library DELETING, then removes it and releases its blobs. */
+  /** Marks the library DELETING, then removes it and releases its blobs (its items' and its snapshots'). */
   async delete(caller: Principal, id: string): Promise<void> {
     await this.access(caller, id, 'ADMIN');
     await this.store.libraryUpdate({ id, changes: { state: 'DELETING' }, configChanged: false, now: this.clock() });
@@ -315,6 +315,12 @@ export class LibraryService {
       const library = await tx.libraryGetById(id);
       if (!library || library.state !== 'DELETING') return;
       await tx.blobReleaseMany({ storage: library.storage, blobs: await tx.itemCountBlobRefs({ libraryId: id }) });
+      // Its snapshots go with it (nothing could reach them without the library), releasing what only they held.
+      for (;;) {
+        const snapshots = await tx.snapshotListByLibrary({ libraryId: id, order: 'asc', limit: 100 });
+        for (const s of snapshots) await tx.snapshotDelete({ id: s.id });
+        if (snapshots.length < 100) break;
+      }
       await tx.libraryDelete(id);
     });
   }

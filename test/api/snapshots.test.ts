@@ -139,5 +139,16 @@ for (const factory of factories) {
       expect((await t.call('GET', `/api/v1/libraries/${lib}/snapshots/${sid}`)).status).toBe(404);
       expect((await t.call('GET', `/api/v1/libraries/${lib}/snapshots`)).body).toEqual({ snapshots: [], nextCursor: null });
     });
+    it('deleting the library forgets its snapshots and releases what they held', async () => {
+      const { job } = await backup();
+      const sid = job.result.snapshot.id;
+      const snap = (await t.app.store.snapshotGetById({ id: sid }))!;
+      const sha = (await t.app.store.itemGetByPath({ libraryId: lib, path: '/top.txt' }))!.sha256!;
+      expect(await t.app.store.blobGetRefcount({ storage: 'default', sha256: sha })).toBe(2); // the file's and the snapshot's
+      expect((await t.call('DELETE', `/api/v1/libraries/${lib}`)).status).toBe(204);
+      expect(await t.app.store.snapshotGetById({ id: sid })).toBeUndefined();
+      expect(await t.app.store.snapshotTreeGet({ storage: 'default', hash: snap.rootTree })).toBeUndefined();
+      expect(await t.app.store.blobGetRefcount({ storage: 'default', sha256: sha })).toBe(0);
+    });
   });
 }

@@ -6,7 +6,8 @@
  * tree and one blob reference (the `blobs` refcount) per file entry, taken when
  * the tree is first stored and released when its count falls to 0 and it is
  * deleted. An unchanged folder therefore costs nothing in a later snapshot.
- * `library_id` has no foreign key on purpose: a snapshot outlives its library.
+ * `library_id` has no foreign key on purpose: a cascade would drop snapshots
+ * without releasing their trees (deleting a library forgets its snapshots first).
  */
 export const name = 'snapshots';
 export const sql = `
