@@ -255,18 +255,22 @@ const pad = (db: DbKind, expr: string, width: number) => (db === 'sqlite' ? `pri
 const TREE_BLOBS = 4;
 
 /**
- * /big with TREE_FOLDERS folders × TREE_FILES_PER_FOLDER files, inserted in
+ * /big with `folders` (default TREE_FOLDERS) folders × TREE_FILES_PER_FOLDER files, inserted in
  * bulk with SQL (rows in path order). Files share TREE_BLOBS contents that
  * were uploaded through the API (so the bytes are in the real blob store and
  * the blobs rows exist); their refcounts are raised by the rows added.
  */
-export async function seedTree(t: EngineTarget, libraryId: string): Promise<{ items: number; bigId: number; blobs: Array<{ sha256: string; size: number; refs: number }>; seconds: number }> {
+export async function seedTree(
+  t: EngineTarget,
+  libraryId: string,
+  folders = TREE_FOLDERS,
+): Promise<{ items: number; bigId: number; blobs: Array<{ sha256: string; size: number; refs: number }>; seconds: number }> {
   const blobs: Array<{ sha256: string; size: number; refs: number }> = [];
   for (let k = 0; k < TREE_BLOBS; k++) {
     const file = expectStatus(await t.api<{ sha256: string; size: number }>('PUT', `/api/v1/libraries/${libraryId}/files/seed/b${k}.bin`, crypto.randomBytes(1024)), 201, 'upload seed blob');
     let refs = 0;
     for (let i = 0; i < TREE_FILES_PER_FOLDER; i++) if (i % TREE_BLOBS === k) refs++;
-    blobs.push({ sha256: file.sha256, size: file.size, refs: refs * TREE_FOLDERS });
+    blobs.push({ sha256: file.sha256, size: file.size, refs: refs * folders });
   }
   const big = expectStatus(await t.api<{ id: number }>('POST', `/api/v1/libraries/${libraryId}/folders`, { path: '/big' }), 201, 'create /big');
   const started = now();
@@ -274,7 +278,7 @@ export async function seedTree(t: EngineTarget, libraryId: string): Promise<{ it
   try {
     const ts = Date.now();
     const cols = '(library_id, parent_id, name, path, kind, size, sha256, content_type, created_at, modified_at)';
-    const f = series(t.db, TREE_FOLDERS);
+    const f = series(t.db, folders);
     await sql.run('BEGIN');
     await sql.run(
       `WITH RECURSIVE ${f.with} INSERT INTO items ${cols} SELECT ?, ?, 'd' || ${pad(t.db, 'i', 4)}, '/big/d' || ${pad(t.db, 'i', 4)}, 'folder', 0, NULL, NULL, ?, ? FROM ${f.from}`.replace(
@@ -302,7 +306,7 @@ export async function seedTree(t: EngineTarget, libraryId: string): Promise<{ it
   } finally {
     await sql.close();
   }
-  return { items: 1 + TREE_FOLDERS + TREE_FOLDERS * TREE_FILES_PER_FOLDER, bigId: big.id, blobs, seconds: round(secondsSince(started), 1) };
+  return { items: 1 + folders + folders * TREE_FILES_PER_FOLDER, bigId: big.id, blobs, seconds: round(secondsSince(started), 1) };
 }
 
 async function showSetting(t: EngineTarget, name: string): Promise<string> {

@@ -16,6 +16,7 @@ import { replicateTable, runReplicateBench } from './replicate-bench.js';
 import { exportTable, runExportBench } from './export-bench.js';
 import { bigfileTable, runBigfileBench } from './bigfile-bench.js';
 import { dashboardTable, runDashboardBench } from './dashboard-bench.js';
+import { backupTable, runBackupBench } from './backup-bench.js';
 import { runWebhooksBench, webhooksTable } from './webhooks-bench.js';
 
 const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bench/results');
@@ -206,6 +207,31 @@ async function webhooks(args: string[]) {
   process.stdout.write(`${JSON.stringify(result.machine)}\n${webhooksTable(results).join('\n')}\n(wrote ${path.relative(process.cwd(), file)})\n`);
 }
 
+/** Issue 12's backup benchmark: `npm run bench -- backup [sqlite] [postgres]` (see bench/backup-bench.ts for its settings). */
+async function backup(args: string[]) {
+  const dbs = args.filter((a): a is 'sqlite' | 'postgres' => a === 'sqlite' || a === 'postgres');
+  const unknown = args.filter((a) => a !== 'sqlite' && a !== 'postgres');
+  if (unknown.length > 0) throw new Error(`backup: unknown argument(s) ${unknown.join(', ')} (databases: sqlite, postgres)`);
+  const env = Object.entries(process.env)
+    .filter(([k]) => k.startsWith('BENCH_BACKUP_'))
+    .map(([k, v]) => `${k}=${v} `)
+    .join('');
+  const results = await runBackupBench(dbs.length ? dbs : ['sqlite', 'postgres']);
+  const build = serverBuild();
+  const result = {
+    benchmark: 'backup',
+    date: new Date().toISOString(),
+    command: `${env}npm run bench -- backup${args.length ? ' ' + args.join(' ') : ''}`,
+    server: `batchyard ${build.commit}${build.dirtySrc ? ' + uncommitted src changes' : ''}`,
+    machine: describeMachine(),
+    ...results,
+  };
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, 'backup.json');
+  fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  process.stdout.write(`${JSON.stringify(result.machine)}\n${backupTable(results).join('\n')}\n(wrote ${path.relative(process.cwd(), file)})\n`);
+}
+
 async function main() {
   const which = process.argv[2] ?? 'platform';
   if (which === 'peers') return peers();
@@ -215,6 +241,7 @@ async function main() {
   if (which === 'export') return exportBench(process.argv.slice(3));
   if (which === 'bigfile') return bigfile(process.argv.slice(3));
   if (which === 'dashboard') return dashboard(process.argv.slice(3));
+  if (which === 'backup') return backup(process.argv.slice(3));
   if (which === 'webhooks') return webhooks(process.argv.slice(3));
   if (which !== 'platform') throw new Error(`unknown benchmark '${which}' (known: platform, peers, engine, replicate, export, import, bigfile, dashboard, webhooks)`);
   // `platform [sqlite] [postgres]`: the databases to run (default both).
