@@ -7,6 +7,8 @@ import { LibrariesPage } from './pages/libraries/libraries-page';
 import { LibraryPage } from './pages/libraries/library-page';
 import { SchedulePage } from './pages/schedules/schedule-page';
 import { SchedulesPage } from './pages/schedules/schedules-page';
+import { WebhookPage } from './pages/webhooks/webhook-page';
+import { WebhooksPage } from './pages/webhooks/webhooks-page';
 
 export interface Route {
   pattern: string;
@@ -27,6 +29,8 @@ export const ROUTES: readonly Route[] = [
   { pattern: '/libraries/:libraryId/*', page: LibraryPage },
   { pattern: '/schedules', page: SchedulesPage },
   { pattern: '/schedules/:scheduleId', page: SchedulePage },
+  { pattern: '/webhooks', page: WebhooksPage },
+  { pattern: '/webhooks/:webhookId', page: WebhookPage },
   { pattern: '/engine', page: EnginePage },
   { pattern: '/admin/*', page: AdminPage },
 ];

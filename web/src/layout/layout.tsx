@@ -13,6 +13,7 @@ const NAV: readonly NavEntry[] = [
   { href: '/jobs', label: 'Jobs' },
   { href: '/libraries', label: 'Libraries' },
   { href: '/schedules', label: 'Schedules' },
+  { href: '/webhooks', label: 'Webhooks', adminOnly: true },
   { href: '/engine', label: 'Engine', adminOnly: true },
   { href: '/admin', label: 'Admin', adminOnly: true },
 ];
