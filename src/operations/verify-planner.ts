@@ -1,7 +1,8 @@
 /**
  * Plans a verify: the selected item and the live items under it (by path),
  * the trashed items under it (trash roots oldest first, each with its
- * members), then the distinct blobs they reference (by hash), then the
+ * members), then the distinct blobs they reference (by hash), for the whole
+ * library its snapshots (their blobs present: verify-snapshots.ts), then the
  * library's usage — each walked in keyset chunks from a small cursor, so
  * planning holds one chunk in memory and resumes where it stopped.
  */
@@ -14,13 +15,14 @@ import { chunkSizeFor, ITEMS_PER_STEP } from './subtree-planner.js';
 export const CHECK_PHASE = 1;
 export const USAGE_PHASE = 2;
 const TRASH_ROOTS_PER_PAGE = 100;
+const SNAPSHOTS_PER_PAGE = 20;
 
-export type VerifyContext = { check: 'items' } | { check: 'blobs'; storage: string } | { check: 'usage' };
-/** An items task's entries are item ids; a blobs task's, hashes; the usage task's, the library id. */
-export type VerifyEntry = number | { sha256: string } | { libraryId: string } | { path: string };
+export type VerifyContext = { check: 'items' } | { check: 'blobs'; storage: string } | { check: 'snapshots' } | { check: 'usage' };
+/** An items task's entries are item ids; a blobs task's, hashes; a snapshots task's, snapshot ids; the usage task's, the library id. */
+export type VerifyEntry = number | { sha256: string } | { snapshotId: number } | { libraryId: string } | { path: string };
 
 export interface VerifyCursor {
-  stage: 'root' | 'live' | 'trash' | 'blobs' | 'usage';
+  stage: 'root' | 'live' | 'trash' | 'blobs' | 'snapshots' | 'usage';
   afterPath?: string;
   /** The last trash root walked (oldest first). */
   afterRoot?: { trashedAt: number; id: number };
@@ -28,6 +30,8 @@ export interface VerifyCursor {
   root?: { trashedAt: number; id: number };
   afterId?: number;
   afterSha256?: string;
+  /** The last snapshot walked (oldest first). */
+  afterSnapshot?: { createdAt: number; id: number };
 }
 
 export interface VerifyPlanInput {
@@ -101,6 +105,12 @@ export async function planVerify(input: VerifyPlanInput, cursor: VerifyCursor | 
       if (folder) state = { stage: 'trash', root: folder };
       else if (roots.length < TRASH_ROOTS_PER_PAGE) state = { stage: 'blobs' };
       else state = { stage: 'trash', afterRoot };
+    } else if (state.stage === 'snapshots') {
+      const page = await store.snapshotListByLibrary({ libraryId: library.id, order: 'asc', limit: SNAPSHOTS_PER_PAGE, after: state.afterSnapshot });
+      if (page.length > 0) tasks.push({ phase: CHECK_PHASE, context: { check: 'snapshots' } satisfies VerifyContext, entries: page.map((s) => ({ snapshotId: s.id })) });
+      budget -= page.length;
+      const last = page.at(-1);
+      state = page.length < SNAPSHOTS_PER_PAGE || !last ? { stage: 'usage' } : { stage: 'snapshots', afterSnapshot: { createdAt: last.createdAt, id: last.id } };
     } else {
       flush();
       const limit = Math.min(chunk, budget);
@@ -109,7 +119,8 @@ export async function planVerify(input: VerifyPlanInput, cursor: VerifyCursor | 
         tasks.push({ phase: CHECK_PHASE, context: { check: 'blobs', storage: library.storage } satisfies VerifyContext, entries: hashes.map((sha256) => ({ sha256 })) });
       }
       budget -= hashes.length;
-      state = hashes.length < limit ? { stage: 'usage' } : { stage: 'blobs', afterSha256: hashes.at(-1) };
+      const next: VerifyCursor = path === '/' ? { stage: 'snapshots' } : { stage: 'usage' };
+      state = hashes.length < limit ? next : { stage: 'blobs', afterSha256: hashes.at(-1) };
     }
   }
   flush();

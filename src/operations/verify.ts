@@ -10,7 +10,9 @@
  * Bytes are read in `prepare` (outside any transaction, stopping between
  * files and mid-file on cancel); the catalog checks and repairs run in the
  * task's transaction. Units counted in the job's total: the items, the
- * distinct blobs they reference, and the library's usage (one).
+ * distinct blobs they reference, for the whole library its snapshots (each
+ * blob a snapshot lists must be in its storage: verify-snapshots.ts), and
+ * the library's usage (one).
  */
 import type { Operation } from '../jobs/operation.js';
 import { VerifyParams } from '../domain/job-params/index.js';
@@ -20,9 +22,10 @@ import { ForbiddenError } from '../domain/errors.js';
 import { planVerify, type VerifyContext, type VerifyCursor, type VerifyEntry } from './verify-planner.js';
 import { checkBlobs, checkItems, checkUsage, type ByteVerdict, type CheckOutcome } from './verify-checks.js';
 import { hashStoredBlob } from './blob-hash.js';
+import { checkSnapshots, readSnapshotBlobs, type SnapshotVerdict } from './verify-snapshots.js';
 import { addToJobResult } from './job-result.js';
 
-export const verifyOperation: Operation<typeof VerifyParams, VerifyCursor, VerifyContext | null, VerifyEntry, ByteVerdict[]> = {
+export const verifyOperation: Operation<typeof VerifyParams, VerifyCursor, VerifyContext | null, VerifyEntry, ByteVerdict[] | SnapshotVerdict[]> = {
   type: 'verify',
   params: VerifyParams,
   sourceRight: 'READER',
@@ -42,6 +45,7 @@ export const verifyOperation: Operation<typeof VerifyParams, VerifyCursor, Verif
     return planVerify({ store: ctx.store, library, path: job.params.path ?? '/' }, cursor);
   },
   async prepare(ctx, job, task) {
+    if (task.context?.check === 'snapshots') return readSnapshotBlobs(ctx, (task.entries as Array<{ snapshotId: number }>).map((e) => e.snapshotId));
     if (task.context?.check !== 'items') return [];
     const library = await ctx.library(job.libraryId, ctx.store);
     const blobs = ctx.blobs.get(library.storage);
@@ -71,7 +75,9 @@ export const verifyOperation: Operation<typeof VerifyParams, VerifyCursor, Verif
     let checked: CheckOutcome;
     const context = task.context;
     if (context?.check === 'items') {
-      checked = await checkItems(tx, { library, ids: task.entries as number[], verdicts: verdicts ?? [], repair, now });
+      checked = await checkItems(tx, { library, ids: task.entries as number[], verdicts: (verdicts ?? []) as ByteVerdict[], repair, now });
+    } else if (context?.check === 'snapshots') {
+      checked = checkSnapshots((verdicts ?? []) as SnapshotVerdict[]);
     } else if (context?.check === 'blobs') {
       const hashes = (task.entries as Array<{ sha256: string }>).map((e) => e.sha256);
       checked = await checkBlobs(tx, { storage: context.storage, hashes, repair, now });

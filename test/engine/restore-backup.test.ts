@@ -6,7 +6,8 @@
  *   of the bytes read back, media types, times) and verify finds no mismatch;
  * - point-in-time: one deleted (purged) folder brought back by `at`;
  * - conflicts in place (fail, skip, overwrite, rename); a blob missing in the
- *   backup's location is a per-item failure naming the hash; bad params 400.
+ *   backup's location is a per-item failure naming the hash, and verify of the
+ *   library finds it too; bad params 400.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -173,7 +174,7 @@ for (const factory of factories) {
       expect(trashed.map((i: { name: string }) => i.name)).toContain('a.txt');
     });
 
-    it('a blob missing in the backup storage fails its item, naming the hash; the rest is restored', async () => {
+    it('a blob missing in the backup storage fails its item, naming the hash; the rest is restored; verify finds it', async () => {
       await f.app.items.putFile(f.admin, lib, '/k/keep.txt', Readable.from([Buffer.from('keep')]));
       await f.app.items.putFile(f.admin, lib, '/k/lost.txt', Readable.from([Buffer.from('lost')]));
       const snap = await backup({ storage: 'second' });
@@ -185,6 +186,14 @@ for (const factory of factories) {
         ['/k/lost.txt', 'BLOB_MISSING', `blob ${sha256('lost')} is missing in storage 'second'`],
       ]);
       expect((await liveRows(other)).map((r) => [r.path, r.sha256])).toEqual([['k', null], ['k/keep.txt', sha256('keep')]]);
+      // verify of the library finds it too: the snapshot lists a blob its location lacks.
+      const verify = await run('verify', lib, {}, 'completed_with_errors');
+      expect(verify.result).toMatchObject({ checked: { snapshots: 1 }, mismatches: { BLOB_MISSING: 1 } });
+      const found = (await f.app.jobs.failures(f.admin, verify.id, { limit: 5 })).failures;
+      expect(found.map((x: { path: string; code: string }) => [x.path, x.code])).toEqual([[`snapshot ${snap.id}`, 'BLOB_MISSING']]);
+      expect(found[0]?.message).toContain(`${sha256('lost')} (/k/lost.txt)`);
+      // A verify of a folder leaves snapshots alone.
+      expect((await run('verify', lib, { path: '/k' })).result).not.toHaveProperty('checked.snapshots');
     });
 
     it('refuses bad params with a 400 naming the field', async () => {
