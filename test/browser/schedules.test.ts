@@ -2,13 +2,14 @@
  * The dashboard's schedules pages in Chromium against a real server (one
  * server and one browser for the file): adding a schedule through the form
  * (a bad cron and bad params shown next to their fields), run now and the
- * job it started, disable/enable, delete after a question, the fire history,
- * what a reader is offered, axe in light and dark, a phone.
+ * job it started (and its refusal while the last job runs), disable/enable,
+ * delete after a question, the fire history, what a reader is offered, axe in
+ * light and dark, a phone.
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectAccessible, signInWithToken, startDashboard, type Dashboard } from './harness.js';
-import { call, createLibrary, jobEnded } from './job-fixtures.js';
+import { call, createLibrary, jobEnded, SLOW_ENGINE_ENV } from './job-fixtures.js';
 import { fitsWidth } from './library-fixtures.js';
 
 const LONG = 60_000;
@@ -37,7 +38,8 @@ describe('dashboard: schedules', () => {
   const row = (p: Page, name: string) => p.getByRole('table', { name: 'Schedules' }).getByRole('row').filter({ has: p.getByRole('link', { name, exact: true }) });
 
   beforeAll(async () => {
-    dash = await startDashboard();
+    // noop jobs (bench jobs enabled) that run for a while: a schedule's job still running.
+    dash = await startDashboard(SLOW_ENGINE_ENV);
     libraryId = await createLibrary(dash, 'Nightly');
     ({ context, page } = await dash.newPage());
     await signInWithToken(page);
@@ -127,6 +129,23 @@ describe('dashboard: schedules', () => {
     await fires.getByRole('link', { name: `job #${secondId}`, exact: true }).waitFor();
     expect(await fires.getByRole('row').count()).toBe(3);
     await jobEnded(dash, secondId);
+  }, LONG);
+
+  it("shows the server's refusal of a run now while the schedule's last job runs (overlap skip)", async () => {
+    const s = await schedule({ type: 'noop', params: { count: 500_000 } });
+    await page.goto(`/schedules/${s.id}`);
+    const run = page.getByRole('button', { name: `Run now: noop schedule #${s.id}` });
+    await run.click();
+    const jobLink = page.getByRole('status').getByRole('link', { name: /^noop job #\d+$/ });
+    await jobLink.waitFor();
+    const jobId = Number((await jobLink.innerText()).replace(/\D+/g, ''));
+    await run.click();
+    const refusal = page.getByRole('alert');
+    await refusal.getByText(`its job ${jobId} is still`, { exact: false }).waitFor();
+    expect(await refusal.innerText()).toContain('CONFLICT');
+    expect(await page.getByRole('table', { name: 'Fires' }).getByRole('link', { name: `job #${jobId}`, exact: true }).count()).toBe(1);
+    expect((await call(dash, 'POST', `/api/v1/jobs/${jobId}/cancel`)).status).toBeLessThan(300);
+    await jobEnded(dash, jobId);
   }, LONG);
 
   it('disables and enables a schedule', async () => {
