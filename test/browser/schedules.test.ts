@@ -9,7 +9,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectAccessible, signInWithToken, startDashboard, type Dashboard } from './harness.js';
-import { call, createLibrary, jobEnded, SLOW_ENGINE_ENV } from './job-fixtures.js';
+import { call, createLibrary, docsScreenshot, jobEnded, SLOW_ENGINE_ENV } from './job-fixtures.js';
 import { fitsWidth } from './library-fixtures.js';
 
 const LONG = 60_000;
@@ -120,6 +120,7 @@ describe('dashboard: schedules', () => {
     expect(await fire.getByRole('cell').nth(2).innerText()).toContain('started');
     expect(await page.locator('.schedule-details').getByRole('listitem').count()).toBe(5);
     await expectAccessible(page, '/schedules/:id');
+    await docsScreenshot(page, 'schedule.png');
 
     // A second run now from the schedule's own page: a new fire on top of the history.
     await page.getByRole('button', { name: `Run now: report schedule #${s.id}` }).click();

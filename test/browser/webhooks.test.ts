@@ -11,7 +11,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { expectAccessible, signInWithToken, startDashboard, type Dashboard } from './harness.js';
-import { call, createLibrary, jobEnded, submitJob } from './job-fixtures.js';
+import { call, createLibrary, docsScreenshot, jobEnded, submitJob } from './job-fixtures.js';
 import { fitsWidth } from './library-fixtures.js';
 
 const LONG = 60_000;
@@ -129,6 +129,7 @@ describe('dashboard: webhooks', () => {
     expect(await failed.getByText('pending').count()).toBe(1);
     await failed.getByText('Body').click();
     await failed.getByText('server error').waitFor();
+    await docsScreenshot(page, 'webhook-deliveries.png');
     await expectAccessible(page, '/webhooks/:id with a failing delivery');
   }, LONG);
 
