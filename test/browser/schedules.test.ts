@@ -106,6 +106,9 @@ describe('dashboard: schedules', () => {
     const jobLink = page.getByRole('status').getByRole('link', { name: /^report job #\d+$/ });
     await jobLink.waitFor();
     const jobId = Number((await jobLink.innerText()).replace(/\D+/g, ''));
+    // The row's last fire is now this run, with its job.
+    await r.getByRole('cell').nth(5).getByRole('link', { name: `job #${jobId}`, exact: true }).waitFor();
+    expect(await r.getByRole('cell').nth(5).innerText()).toContain('started');
     await jobLink.click();
     await page.waitForURL(`**/jobs/${jobId}`);
     await page.getByRole('heading', { name: `report job ${jobId}` }).waitFor();

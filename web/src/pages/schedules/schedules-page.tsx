@@ -46,6 +46,11 @@ export function SchedulesPage() {
   useEffect(() => load(null), [load]);
 
   const replace = (updated: Schedule) => setSchedules((current) => current.map((s) => (s.id === updated.id ? updated : s)));
+  const onNote = (next: ActionNote) => {
+    setNote(next);
+    // A run now is the schedule's last fire now: read the row again to show it.
+    if (next?.kind === 'started') api<Schedule>(`/schedules/${next.schedule.id}`).then(replace, () => undefined);
+  };
   const mayAdd = libraries !== undefined && rights.libraries.some((l) => rights.typesFor(l.libraryId).length > 0);
 
   return (
@@ -99,7 +104,7 @@ export function SchedulesPage() {
                   <ScheduleRowActions
                     schedule={schedule}
                     rights={rights}
-                    onNote={setNote}
+                    onNote={onNote}
                     onChanged={replace}
                     onDeleted={(gone) => setSchedules((current) => current.filter((s) => s.id !== gone.id))}
                   />
