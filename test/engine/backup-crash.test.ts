@@ -32,12 +32,12 @@ for (const factory of factories) {
 
     it('backup survives kill -9: one snapshot, equal to the tree, references exact', async () => {
       const { f, lib, seed } = c;
-      const items = await distinctTree(f, lib, '/big', 3, 200);
+      const items = await distinctTree(f, lib, '/big', 3, 120);
       const job = await c.trials.run((await f.submit('backup', lib, {})).id, { total: 1, seed });
       expectClean(job, items + 1, seed); // the library's root and every item under it
       const snapshots = await f.app.store.snapshotListByLibrary({ libraryId: lib, order: 'asc', limit: 10 });
       expect(snapshots, `seed ${seed}`).toHaveLength(1);
-      expect(snapshots[0]).toMatchObject({ files: 600, folders: 4, jobId: job.id });
+      expect(snapshots[0]).toMatchObject({ files: 360, folders: 4, jobId: job.id });
       // Items hold one reference per file, the snapshot one per file entry: twice the items' counts.
       const doubled = new Map([...expectedRefs(await snapshot(f, lib))].map(([sha, n]) => [sha, 2 * n]));
       expect(await refcounts(f, 'default')).toEqual(doubled);
@@ -46,7 +46,7 @@ for (const factory of factories) {
 
     it('restore_backup into another storage location survives kill -9: each item restored once', async () => {
       const { f, lib, other, seed } = c;
-      const items = await distinctTree(f, lib, '/big', 3, 200);
+      const items = await distinctTree(f, lib, '/big', 3, 120);
       await c.f.startEngine();
       const backup = await f.waitFor((await f.submit('backup', lib, {})).id);
       expect(backup.status).toBe('completed');
