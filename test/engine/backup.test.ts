@@ -186,5 +186,17 @@ for (const factory of factories) {
         await otherDriver?.close();
       }
     });
+    it('records the snapshot.created webhook event in the snapshot’s commit, with the snapshot’s summary', async () => {
+      await put('/a.txt', 'a');
+      const library = (await f.app.store.libraryGetById(lib))!;
+      // A loopback destination: refused at delivery (no allowance), so nothing is sent; the outbox row is what counts here.
+      const hook = await f.app.store.webhookCreate({ domainId: library.domainId, url: 'http://127.0.0.1:9/hook', events: ['snapshot.created'], secret: `whsec_${'A'.repeat(32)}`, enabled: true, createdBy: null, now: Date.now() });
+      const { job, snapshot } = await backup({ label: 'hooked' });
+      const deliveries = await f.app.store.webhookDeliveryList({ webhookId: hook.id, limit: 10 });
+      expect(deliveries.map((d) => d.eventType)).toEqual(['snapshot.created']);
+      const payload = JSON.parse(deliveries[0]!.payload) as { type: string; data: { libraryId: string; jobId: number; snapshot: { id: number; label: string; counts: unknown } } };
+      expect(payload.type).toBe('snapshot.created');
+      expect(payload.data).toMatchObject({ libraryId: lib, jobId: job.id, snapshot: { id: snapshot.id, label: 'hooked', counts: { files: 1, folders: 0 } } });
+    });
   });
 }
