@@ -81,7 +81,8 @@ describe('dashboard: schedules', () => {
     expect(await cron.getAttribute('aria-invalid')).toBeNull();
 
     await params.fill('{"format": "json"}');
-    await form.getByRole('button', { name: 'Add schedule' }).click();
+    // Enter in a field submits, as in any form.
+    await form.getByLabel('Time zone').press('Enter');
     await page.getByRole('status').getByText(/^report schedule #\d+ added\.$/).waitFor();
     const listed = await call<{ schedules: Array<ApiSchedule & { params: unknown; timeZone: string; cron: string }> }>(dash, 'GET', '/api/v1/schedules');
     const made = listed.body.schedules.at(-1)!;
@@ -175,12 +176,18 @@ describe('dashboard: schedules', () => {
     const s = await schedule({});
     await page.goto('/schedules');
     const r = row(page, `report schedule #${s.id}`);
-    await r.getByRole('button', { name: `Delete report schedule #${s.id}` }).click();
+    // By keyboard: the question takes the focus on its safe answer; Escape gives it back.
+    const del = r.getByRole('button', { name: `Delete report schedule #${s.id}` });
+    await del.focus();
+    await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog', { name: `Delete report schedule #${s.id}?` });
     await dialog.waitFor();
+    const focused = () => page.evaluate<string | null>("document.activeElement && (document.activeElement.getAttribute('aria-label') || document.activeElement.textContent)");
+    expect(await focused()).toBe('Go back');
     await expectAccessible(page, 'the delete question');
-    await dialog.getByRole('button', { name: 'Go back' }).click();
+    await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
+    expect(await focused()).toBe(`Delete report schedule #${s.id}`);
     expect((await call(dash, 'GET', `/api/v1/schedules/${s.id}`)).status).toBe(200);
 
     await r.getByRole('button', { name: `Delete report schedule #${s.id}` }).click();
