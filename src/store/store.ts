@@ -418,7 +418,7 @@ export class Store {
   readonly snapshotListByLibrary = this.run(snapshots.snapshotListByLibrary);
   readonly snapshotLatestAt = this.run(snapshots.snapshotLatestAt);
   readonly snapshotTreesExisting = this.run(snapshots.snapshotTreesExisting);
-  /** A backup's read of a subtree's live items (with their media types and times), by path in keyset chunks. */
+  /** A subtree's live items with the fields a snapshot keeps, by path in keyset chunks (what a snapshot is compared with). */
   readonly itemListForSnapshot = this.run(snapshots.itemListForSnapshot);
   /** Forgets a snapshot: deletes it and releases the trees and blob references only it held (in its own transaction, or the caller's). */
   snapshotDelete(p: { id: number }) {

@@ -68,6 +68,42 @@ async function treesAddRefs(db: Kysely<Database>, storage: string, refs: Map<str
 }
 
 /**
+ * Adds references to blobs whose rows exist (the library's own location):
+ * one UPDATE per 500 hashes taking the same number of references (rows
+ * locked in index, i.e. hash, order); a row gone or being collected (-1)
+ * is not updated, and that is a BlobCollectedError (its bytes may be gone).
+ */
+async function existingBlobsAddRefs(db: Kysely<Database>, storage: string, refs: ReadonlyArray<{ sha256: string; count: number }>): Promise<void> {
+  const merged = new Map<string, number>();
+  for (const r of refs) merged.set(r.sha256, (merged.get(r.sha256) ?? 0) + r.count);
+  const byCount = new Map<number, string[]>();
+  for (const [sha256, count] of merged) {
+    let list = byCount.get(count);
+    if (!list) byCount.set(count, (list = []));
+    list.push(sha256);
+  }
+  for (const [count, all] of byCount) {
+    all.sort();
+    for (let j = 0; j < all.length; j += CHUNK) {
+      const some = all.slice(j, j + CHUNK);
+      const r = await db
+        .updateTable('blobs')
+        .set({ refcount: sql<number>`refcount + ${count}` })
+        .where('storage', '=', storage)
+        .where('sha256', 'in', some)
+        .where('refcount', '>=', 0)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) < some.length) {
+        const rows = await db.selectFrom('blobs').select('sha256').where('storage', '=', storage).where('sha256', 'in', some).where('refcount', '>=', 0).execute();
+        const known = new Set(rows.map((row) => row.sha256));
+        const gone = some.find((h) => !known.has(h)) ?? some[0]!;
+        throw new BlobCollectedError(`blob ${gone.slice(0, 12)}… is no longer stored in '${storage}' (purged since it was read); retry`);
+      }
+    }
+  }
+}
+
+/**
  * Stores trees not yet stored in `storage` (children listed before their
  * parents) with no reference yet, and for each newly stored one adds its
  * references: one to each child tree, one blob reference per file entry.
@@ -102,19 +138,8 @@ export async function snapshotTreesPut(
     }
     await treesAddRefs(db, p.storage, childRefs);
     if (blobRefs.length === 0) continue;
-    if (p.blobs === 'existing') {
-      const hashes = [...new Set(blobRefs.map((b) => b.sha256))];
-      for (let j = 0; j < hashes.length; j += CHUNK) {
-        const some = hashes.slice(j, j + CHUNK);
-        const rows = await db.selectFrom('blobs').select('sha256').where('storage', '=', p.storage).where('sha256', 'in', some).where('refcount', '>=', 0).execute();
-        if (rows.length < some.length) {
-          const known = new Set(rows.map((r) => r.sha256));
-          const gone = some.find((h) => !known.has(h))!;
-          throw new BlobCollectedError(`blob ${gone.slice(0, 12)}… is no longer stored in '${p.storage}' (purged since it was read); retry`);
-        }
-      }
-    }
-    await blobAddRefMany(db, { storage: p.storage, blobs: blobRefs, now: p.now });
+    if (p.blobs === 'existing') await existingBlobsAddRefs(db, p.storage, blobRefs);
+    else await blobAddRefMany(db, { storage: p.storage, blobs: blobRefs, now: p.now });
   }
   return stored;
 }
