@@ -9,13 +9,15 @@ import { api, apiUrl } from '../../api/client';
 import type { Job } from '../../api/types';
 import { ErrorNote } from '../../components/error-note';
 import { JobProgress } from '../../components/job-progress';
-import { isActive, NOT_RETRYABLE } from '../../components/job-vocabulary';
+import { isActive } from '../../components/job-vocabulary';
 import { Link } from '../../components/link';
 import { StatusBadge } from '../../components/status-badge';
 
 const POLL_MS = 600;
-/** The types that make one result to download (an export's zip, a report). */
-const WITH_RESULT = NOT_RETRYABLE;
+/** Whether the job made one result to download (an export's zip, a report): its result names an artifact. */
+function hasArtifact(job: Job): boolean {
+  return typeof job.result === 'object' && job.result !== null && 'artifact' in job.result && job.result.artifact !== null;
+}
 
 function StartedJob({ initial, onEnded, onDismiss }: { initial: Job; onEnded(job: Job): void; onDismiss(): void }) {
   const [job, setJob] = useState(initial);
@@ -58,7 +60,7 @@ function StartedJob({ initial, onEnded, onDismiss }: { initial: Job; onEnded(job
         <strong>{job.type.replace(/_/g, ' ')}</strong>
         <StatusBadge status={job.status} />
         <Link href={`/jobs/${job.id}`}>Open job #{job.id}</Link>
-        {job.status === 'completed' && WITH_RESULT.includes(job.type) && (
+        {job.status === 'completed' && hasArtifact(job) && (
           <a href={apiUrl(`/jobs/${job.id}/result`)} download>
             Download the result
           </a>
