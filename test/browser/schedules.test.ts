@@ -2,9 +2,10 @@
  * The dashboard's schedules pages in Chromium against a real server (one
  * server and one browser for the file): adding a schedule through the form
  * (a bad cron and bad params shown next to their fields), run now and the
- * job it started (and its refusal while the last job runs), disable/enable,
- * delete after a question, the fire history, what a reader is offered, axe in
- * light and dark, a phone.
+ * job it started (and its refusal while the last job runs), ticks showing up
+ * in the fire history as they fire (started, then skipped), disable/enable,
+ * delete after a question, what a reader is offered, axe in light and dark, a
+ * phone.
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,8 +39,9 @@ describe('dashboard: schedules', () => {
   const row = (p: Page, name: string) => p.getByRole('table', { name: 'Schedules' }).getByRole('row').filter({ has: p.getByRole('link', { name, exact: true }) });
 
   beforeAll(async () => {
-    // noop jobs (bench jobs enabled) that run for a while: a schedule's job still running.
-    dash = await startDashboard(SLOW_ENGINE_ENV);
+    // noop jobs (bench jobs enabled) that run for a while: a schedule's job still running;
+    // schedules may fire every 2 s, so a test sees real ticks fire.
+    dash = await startDashboard({ ...SLOW_ENGINE_ENV, BATCHYARD_SCHEDULE_MIN_INTERVAL: '1s' });
     libraryId = await createLibrary(dash, 'Nightly');
     ({ context, page } = await dash.newPage());
     await signInWithToken(page);
@@ -151,6 +153,33 @@ describe('dashboard: schedules', () => {
     expect(await page.getByRole('table', { name: 'Fires' }).getByRole('link', { name: `job #${jobId}`, exact: true }).count()).toBe(1);
     expect((await call(dash, 'POST', `/api/v1/jobs/${jobId}/cancel`)).status).toBeLessThan(300);
     await jobEnded(dash, jobId);
+  }, LONG);
+
+  it('shows ticks as they fire: the first starts a job, the next are skipped while it runs', async () => {
+    const s = await schedule({ type: 'noop', params: { count: 500_000 }, cron: '*/2 * * * * *' });
+    try {
+      await page.goto(`/schedules/${s.id}`);
+      await page.getByRole('heading', { name: `noop schedule #${s.id}`, level: 1 }).waitFor();
+      const fires = page.getByRole('table', { name: 'Fires' });
+      const started = fires.getByRole('row').filter({ hasText: 'tick' }).filter({ hasText: 'started' });
+      await started.waitFor();
+      const jobId = Number((await started.getByRole('link').innerText()).replace(/\D+/g, ''));
+      const skipped = fires.getByRole('row').filter({ hasText: 'skipped' }).first();
+      await skipped.waitFor();
+      expect(await skipped.innerText()).toContain(`job ${jobId} of this schedule is still`);
+      expect(await skipped.getByRole('link').count()).toBe(0);
+      // The schedule's own details follow: its last fire is one of these ticks.
+      await page.locator('.schedule-details').getByText(/skipped|started/).first().waitFor();
+    } finally {
+      // Stop it, then end every job its ticks started (the next tests want the engine idle).
+      await call(dash, 'PATCH', `/api/v1/schedules/${s.id}`, { enabled: false });
+      const history = await call<{ fires: Array<{ jobId: number | null }> }>(dash, 'GET', `/api/v1/schedules/${s.id}/fires`);
+      for (const { jobId } of history.body.fires) {
+        if (jobId === null) continue;
+        await call(dash, 'POST', `/api/v1/jobs/${jobId}/cancel`);
+        await jobEnded(dash, jobId);
+      }
+    }
   }, LONG);
 
   it('disables and enables a schedule', async () => {

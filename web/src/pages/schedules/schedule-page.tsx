@@ -1,9 +1,10 @@
 /**
  * /schedules/:scheduleId: one schedule (what it submits, when, its next five
  * fires), its buttons, and its fire history, newest first, a page at a time:
- * each tick or run now, its outcome, the job it started or why it did not.
+ * each tick or run now, its outcome, the job it started or why it did not;
+ * a fire recorded while the page is open shows up by itself.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { api } from '../../api/client';
 import { ErrorNote } from '../../components/error-note';
 import { formatTime } from '../../components/format';
@@ -12,6 +13,7 @@ import { Loading } from '../../components/loading';
 import { TableScroll } from '../../components/table-scroll';
 import { useApi } from '../../components/use-api';
 import { libraryName, useLibraries } from '../../components/use-libraries';
+import { usePageVisible } from '../../components/use-visibility';
 import { navigate } from '../../router';
 import { useSignedIn } from '../../session/session-context';
 import { scheduleRights, type Fire, type FirePage, type Schedule } from './schedule-api';
@@ -20,8 +22,9 @@ import { ScheduleRowActions } from './schedule-row-actions';
 import './schedules.css';
 
 const PAGE = 25;
+const POLL_MS = 5_000;
 
-function FireHistory({ scheduleId, refreshKey }: { scheduleId: number; refreshKey: number }) {
+function FireHistory({ scheduleId, refreshKey, onNewFire }: { scheduleId: number; refreshKey: number; onNewFire(): void }) {
   const [fires, setFires] = useState<Fire[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
@@ -42,6 +45,28 @@ function FireHistory({ scheduleId, refreshKey }: { scheduleId: number; refreshKe
     [scheduleId],
   );
   useEffect(() => load(null), [load, refreshKey]);
+
+  // While the tab is shown, the newest page is read again now and then: a tick that fires
+  // meanwhile appears on top (a fire, once recorded, never changes), and the page's
+  // schedule is read again for its new last and next fires.
+  const visible = usePageVisible();
+  const known = useRef(new Set<number>());
+  known.current = new Set(fires.map((f) => f.id));
+  useEffect(() => {
+    if (!visible) return;
+    const timer = setInterval(() => {
+      api<FirePage>(`/schedules/${scheduleId}/fires`, { query: { limit: PAGE } }).then(
+        (page) => {
+          const added = page.fires.filter((f) => !known.current.has(f.id));
+          if (added.length === 0) return;
+          setFires((current) => [...added.filter((f) => !current.some((c) => c.id === f.id)), ...current]);
+          onNewFire();
+        },
+        () => undefined,
+      );
+    }, POLL_MS);
+    return () => clearInterval(timer);
+  }, [scheduleId, visible, onNewFire]);
 
   return (
     <section aria-labelledby="fires-heading">
@@ -160,7 +185,7 @@ export function SchedulePage({ params }: { params: Record<string, string> }) {
         <dt>Created</dt>
         <dd>{formatTime(s.createdAt)}</dd>
       </dl>
-      <FireHistory scheduleId={scheduleId} refreshKey={fireKey} />
+      <FireHistory scheduleId={scheduleId} refreshKey={fireKey} onNewFire={schedule.reload} />
     </>
   );
 }
