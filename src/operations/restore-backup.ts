@@ -10,9 +10,10 @@
  * its items and their blob references in one commit. `prepare` looks for the
  * chunk's blobs in the snapshot's location (a missing one fails its items,
  * naming the hash) and, when the target library lives in another location,
- * copies the ones it lacks there first. A re-run after a crash finds the
- * items it already restored in the way: a folder merges, a file follows
- * `onConflict` (run it with `skip` to resume).
+ * copies the ones it lacks there first. A task's items commit together, so
+ * a crash makes another process run the task again from the start; the same
+ * restore submitted again finds what the first one restored in the way (a
+ * folder merges, a file follows `onConflict`: `skip` resumes it).
  *
  * Needs READER on the snapshot's library and WRITER on the target.
  */
