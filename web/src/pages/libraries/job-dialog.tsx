@@ -108,7 +108,7 @@ export function JobDialog(props: { spec: JobSpec; library: Library; selection: I
             <div key={field.name} className="stack-tight">
               <label htmlFor={id}>{field.label}</label>
               {field.kind === 'text' ? (
-                <input id={id} value={String(value ?? '')} onChange={(e) => set(e.target.value)} aria-invalid={problem ? true : undefined} aria-describedby={describedBy} required />
+                <input id={id} value={String(value ?? '')} onChange={(e) => set(e.target.value)} aria-invalid={problem ? true : undefined} aria-describedby={describedBy} required={!field.optional} />
               ) : (
                 <select id={id} value={String(value ?? '')} onChange={(e) => set(e.target.value)} aria-invalid={problem ? true : undefined} aria-describedby={describedBy}>
                   {field.kind === 'library' && !options.some((option) => option.value === library.libraryId) && <option value={library.libraryId}>{library.name} (this library)</option>}

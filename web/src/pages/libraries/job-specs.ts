@@ -14,6 +14,8 @@ export interface FieldSpec {
   kind: 'text' | 'select' | 'checkbox' | 'library';
   options?: ReadonlyArray<{ value: string; label: string }>;
   help?: string;
+  /** a text field that may be left empty */
+  optional?: boolean;
   initial(selection: Item[], folder: string): FieldValue;
 }
 

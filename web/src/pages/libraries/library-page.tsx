@@ -1,6 +1,6 @@
 /**
- * One library: its files (`files/<path>`), its trash (`trash`) and, for its
- * admins, its settings (`settings`). Reads the library once (the caller's
+ * One library: its files (`files/<path>`), its trash (`trash`), its snapshots
+ * (`snapshots`, `snapshots/<id>/<path>`) and, for its admins, its settings (`settings`). Reads the library once (the caller's
  * right decides which actions show) and again after settings change.
  */
 import { useCallback, useEffect, useState } from 'react';
@@ -11,16 +11,19 @@ import { navigate } from '../../router';
 import { FileBrowser } from './file-browser';
 import { getLibrary, hasRight, libraryHref, type Library } from './library-api';
 import { LibrarySettings } from './library-settings';
+import { snapshotsHref } from './snapshot-api';
+import { SnapshotsView } from './snapshots-view';
 import { TrashView } from './trash-view';
 import './library.css';
 
-type View = { kind: 'files'; path: string } | { kind: 'trash' } | { kind: 'settings' } | { kind: 'unknown' };
+type View = { kind: 'files'; path: string } | { kind: 'trash' } | { kind: 'snapshots'; rest: string[] } | { kind: 'settings' } | { kind: 'unknown' };
 
 function viewOf(rest: string): View {
   const [first, ...more] = rest.split('/').filter((segment) => segment !== '');
   if (first === undefined) return { kind: 'unknown' };
   if (first === 'files') return { kind: 'files', path: `/${more.join('/')}` };
   if (first === 'trash' && more.length === 0) return { kind: 'trash' };
+  if (first === 'snapshots') return { kind: 'snapshots', rest: more };
   if (first === 'settings' && more.length === 0) return { kind: 'settings' };
   return { kind: 'unknown' };
 }
@@ -72,6 +75,7 @@ export function LibraryPage({ params }: { params: Record<string, string> }) {
   const tabs = [
     { kind: 'files', label: 'Files', href: libraryHref(libraryId) },
     { kind: 'trash', label: 'Trash', href: libraryHref(libraryId, 'trash') },
+    { kind: 'snapshots', label: 'Snapshots', href: snapshotsHref(libraryId) },
     ...(isAdmin ? [{ kind: 'settings', label: 'Settings', href: libraryHref(libraryId, 'settings') }] : []),
   ];
   return (
@@ -96,6 +100,7 @@ export function LibraryPage({ params }: { params: Record<string, string> }) {
       </nav>
       {view.kind === 'files' && <FileBrowser key={library.libraryId} library={library} path={view.path} onChanged={() => load()} />}
       {view.kind === 'trash' && <TrashView library={library} onChanged={() => load()} />}
+      {view.kind === 'snapshots' && <SnapshotsView library={library} rest={view.rest} />}
       {view.kind === 'settings' && (isAdmin ? <LibrarySettings library={library} onSaved={setLibrary} /> : <p>Only the library's admins see its settings.</p>)}
       {view.kind === 'unknown' && (params['*'] ?? '') !== '' && (
         <p>
