@@ -4,9 +4,11 @@
  * where it was or into `destination`, in the same library or another one.
  * `at` picks the newest snapshot of the library taken at or before that time.
  *
- * The planner walks the snapshot's trees once and plans the entries by the
- * depth of their target path, a phase per depth (a folder is restored before
- * what is inside it), in chunks; each task (restore-backup-apply.ts) inserts
+ * The planner walks the snapshot's trees depth first, a step of up to 5,000
+ * entries at a time (its cursor: the open folders), and plans the entries by
+ * the depth of their target path, a phase per depth (a folder is restored
+ * before what is inside it; no phase after the first starts before planning
+ * ends), in chunks; each task (restore-backup-apply.ts) inserts
  * its items and their blob references in one commit. `prepare` looks for the
  * chunk's blobs in the snapshot's location (a missing one fails its items,
  * naming the hash) and, when the target library lives in another location,
@@ -25,6 +27,7 @@ import { InvalidArgumentError } from '../domain/errors.js';
 import { childPath, normalizePath } from '../domain/item-path.js';
 import type { SnapshotEntry } from '../domain/snapshot-tree.js';
 import { copyMissingBlobs } from './blob-copy.js';
+import { ITEMS_PER_STEP } from './subtree-planner.js';
 import { applyRestore, type RestoreContext, type RestoreEntry } from './restore-backup-apply.js';
 
 type Params = { snapshotId?: number; at?: string; paths?: string[]; destination?: string; targetLibraryId?: string; onConflict?: OnConflict };
@@ -57,12 +60,24 @@ async function findSnapshot(ctx: OperationContext, job: Job & { params: Params }
   return s ?? `no snapshot of library '${job.libraryId}' taken at or before ${at}`;
 }
 
-async function plan(ctx: OperationContext, job: Job & { params: Params }): Promise<PlanStep<null>> {
+/**
+ * Where planning goes on: the snapshot (resolved once: a later step must not
+ * pick a newer one by `at`), the next selected path, and the depth-first walk
+ * in progress (each open folder's tree, its target path, the last entry given out).
+ */
+interface RestoreCursor {
+  snapshotId: number;
+  next: number;
+  stack: Array<{ tree: string; dir: string; after: string | null }>;
+}
+
+async function plan(ctx: OperationContext, job: Job & { params: Params }, cursor: RestoreCursor | null): Promise<PlanStep<RestoreCursor>> {
   const { params } = job;
   const failures: PlanStep['failures'] = [];
-  const snapshot = await findSnapshot(ctx, job);
-  if (typeof snapshot === 'string') {
-    return { tasks: [], failures: [{ entry: {}, itemId: null, path: params.at ?? String(params.snapshotId), code: 'NOT_FOUND', message: snapshot, phase: 1, context: null }], cursor: null };
+  const snapshot = cursor ? await ctx.store.snapshotGetById({ id: cursor.snapshotId }) : await findSnapshot(ctx, job);
+  if (typeof snapshot === 'string' || !snapshot) {
+    const message = snapshot ?? `snapshot ${cursor!.snapshotId} was forgotten while the restore was planned`;
+    return { tasks: [], failures: [{ entry: {}, itemId: null, path: params.at ?? String(params.snapshotId), code: 'NOT_FOUND', message, phase: 1, context: null }], cursor: null };
   }
   const trees = new Map<string, SnapshotEntry[]>();
   const entriesOf = async (hash: string) => {
@@ -75,24 +90,26 @@ async function plan(ctx: OperationContext, job: Job & { params: Params }): Promi
     return entries;
   };
   const planned: RestoreEntry[] = [];
-  const add = async (entry: SnapshotEntry | null, tree: string | null, targetPath: string, top: boolean) => {
-    const self: RestoreEntry = entry
-      ? { path: targetPath, kind: entry.kind, size: entry.size, sha256: entry.sha256, contentType: entry.contentType, createdAt: entry.createdAt, modifiedAt: entry.modifiedAt }
-      : { path: targetPath, kind: 'folder', size: 0, sha256: null, contentType: null, createdAt: snapshot.createdAt, modifiedAt: snapshot.createdAt };
-    if (top) self.top = true;
-    planned.push(self);
-    if (!tree) return;
-    const walk = async (hash: string, dir: string) => {
-      for (const e of await entriesOf(hash)) {
-        const p = childPath(dir, e.name);
-        planned.push({ path: p, kind: e.kind, size: e.size, sha256: e.sha256, contentType: e.contentType, createdAt: e.createdAt, modifiedAt: e.modifiedAt });
-        if (e.tree) await walk(e.tree, p);
-      }
-    };
-    await walk(tree, targetPath);
-  };
+  const state: RestoreCursor = cursor ?? { snapshotId: snapshot.id, next: 0, stack: [] };
+  const selection = pruneNested(params.paths ?? [snapshot.path]);
 
-  for (const path of pruneNested(params.paths ?? [snapshot.path])) {
+  while (planned.length < ITEMS_PER_STEP) {
+    const top = state.stack.at(-1);
+    if (top) {
+      const entries = await entriesOf(top.tree);
+      const e = top.after === null ? entries[0] : entries.find((x) => x.name > top.after!);
+      if (!e) {
+        state.stack.pop();
+        continue;
+      }
+      top.after = e.name;
+      const p = childPath(top.dir, e.name);
+      planned.push({ path: p, kind: e.kind, size: e.size, sha256: e.sha256, contentType: e.contentType, createdAt: e.createdAt, modifiedAt: e.modifiedAt });
+      if (e.tree) state.stack.push({ tree: e.tree, dir: p, after: null });
+      continue;
+    }
+    if (state.next >= selection.length) break;
+    const path = selection[state.next++]!;
     const segments = below(snapshot.path, path);
     let node: SnapshotEntry | null = null;
     let tree: string | null = snapshot.rootTree;
@@ -107,7 +124,12 @@ async function plan(ctx: OperationContext, job: Job & { params: Params }): Promi
     }
     // The whole library's snapshot root is '/': its entries go into the destination (or back into '/').
     const base = params.destination === undefined ? path : path === '/' ? params.destination : childPath(params.destination, path.slice(path.lastIndexOf('/') + 1));
-    await add(node, tree, base, true);
+    planned.push(
+      node
+        ? { path: base, kind: node.kind, size: node.size, sha256: node.sha256, contentType: node.contentType, createdAt: node.createdAt, modifiedAt: node.modifiedAt, top: true }
+        : { path: base, kind: 'folder', size: 0, sha256: null, contentType: null, createdAt: snapshot.createdAt, modifiedAt: snapshot.createdAt, top: true },
+    );
+    if (tree) state.stack.push({ tree, dir: base, after: null });
   }
 
   const context: RestoreContext = { snapshotId: snapshot.id, storage: snapshot.storage, targetLibraryId: job.targetLibraryId ?? job.libraryId, onConflict: params.onConflict ?? 'fail' };
@@ -124,10 +146,11 @@ async function plan(ctx: OperationContext, job: Job & { params: Params }): Promi
     for (let k = 0; k < list.length; k += CHUNK) tasks.push({ phase, context, entries: list.slice(k, k + CHUNK) });
     for (const e of list) bytesTotal += e.size;
   }
-  return { tasks, failures, bytesTotal, cursor: null };
+  const done = state.stack.length === 0 && state.next >= selection.length;
+  return { tasks, failures, bytesTotal, cursor: done ? null : state };
 }
 
-export const restoreBackupOperation: Operation<typeof RestoreBackupParams, null, RestoreContext, RestoreEntry, { missing: Set<string> }> = {
+export const restoreBackupOperation: Operation<typeof RestoreBackupParams, RestoreCursor, RestoreContext, RestoreEntry, { missing: Set<string> }> = {
   type: 'restore_backup',
   params: RestoreBackupParams,
   sourceRight: 'READER',
@@ -150,7 +173,7 @@ export const restoreBackupOperation: Operation<typeof RestoreBackupParams, null,
     if (params.targetLibraryId !== undefined) out.targetLibraryId = params.targetLibraryId;
     return { params: out, targetLibraryId: targetLibraryId === ctx.library.library.id ? null : targetLibraryId };
   },
-  plan: (ctx, job) => plan(ctx, job),
+  plan,
   async prepare(ctx, _job, task) {
     const hashes = [...new Set(task.entries.flatMap((e) => (e.kind === 'file' && e.sha256 ? [e.sha256] : [])))];
     if (hashes.length === 0) return { missing: new Set() };

@@ -14,10 +14,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { driverFactories } from '../support/drivers.js';
 import { engineFixture, type EngineFixture } from '../support/engine.js';
 import { libraryTree } from '../support/source-trees.js';
+import { distinctTree } from './trees.js';
+import { ITEMS_PER_STEP } from '../../src/operations/subtree-planner.js';
+import { restoreBackupOperation } from '../../src/operations/restore-backup.js';
 import type { Job } from '../../src/domain/jobs.js';
 import type { Snapshot } from '../../src/store/queries/snapshots.js';
 
@@ -208,6 +211,21 @@ for (const factory of factories) {
         const error = await f.submit('restore_backup', lib, params).then(() => undefined, (e: Error) => e);
         expect(error?.message, JSON.stringify(params)).toContain(field);
       }
+    });
+    it('a snapshot larger than one planning step is planned in steps and restored whole', async () => {
+      const items = await distinctTree(f, lib, '/big', 3, 2_100, (_p, d, i) => `content ${(d * 7 + i) % 5}`);
+      expect(items).toBeGreaterThan(ITEMS_PER_STEP);
+      const snap = await backup({ path: '/big' });
+      const other = await f.library('other');
+      const steps = vi.spyOn(restoreBackupOperation, 'plan');
+      try {
+        const job = await run('restore_backup', lib, { snapshotId: snap.id, targetLibraryId: other, destination: '/copy' });
+        expect(job.counts).toMatchObject({ total: items, succeeded: items, failed: 0 });
+        expect(steps.mock.calls.length).toBe(Math.ceil(items / ITEMS_PER_STEP));
+      } finally {
+        steps.mockRestore();
+      }
+      expect(await liveRows(other, '/copy/big')).toEqual(await liveRows(lib, '/big'));
     });
   });
 }
