@@ -218,7 +218,8 @@ export class LooseObjects {
     const orphans: string[] = [];
     for (const file of candidates) {
       const stats = await fsp.stat(file).catch(orNullIfAbsent);
-      if (stats && stats.mtimeMs <= cutoff) orphans.push(file);
+      // mtimeMs has a fraction of a millisecond, Date.now() none: a file written this very millisecond is 0 ms old, not younger.
+      if (stats && Math.floor(stats.mtimeMs) <= cutoff) orphans.push(file);
     }
     await Promise.all(orphans.map((file) => fsp.rm(file, { force: true, recursive: true })));
     return orphans.length;

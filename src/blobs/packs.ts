@@ -230,7 +230,7 @@ export class Packs {
       if (info.id === this.current?.id || info.compactingUntil > now) continue;
       const stats = fs.statSync(this.packPath(info.id), { throwIfNoEntry: false });
       const size = stats?.size ?? 0;
-      if (stats && (stats.mtimeMs > now - options.olderThanMs || size - info.liveBytes < size / 2)) continue;
+      if (stats && (Math.floor(stats.mtimeMs) > now - options.olderThanMs || size - info.liveBytes < size / 2)) continue;
       const rows = this.index.claim(info.id, now, now + CLAIM_MS);
       if (rows === null) continue;
       budget--;

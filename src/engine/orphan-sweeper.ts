@@ -74,7 +74,8 @@ export class OrphanSweeper {
     if (objects.length < this.options.chunk || !last) this.positions.delete(storage);
     else this.positions.set(storage, last.sha256);
     const cutoff = now - this.options.graceMs;
-    const candidates = objects.filter((o) => !o.pinned && o.mtimeMs <= cutoff);
+    // Whole milliseconds, as Date.now() counts: a blob written this very millisecond is 0 ms old.
+    const candidates = objects.filter((o) => !o.pinned && Math.floor(o.mtimeMs) <= cutoff);
     const known = new Set(await this.store.blobListKnown({ storage, sha256s: candidates.map((o) => o.sha256) }));
     let removed = 0;
     for (const orphan of candidates) {
