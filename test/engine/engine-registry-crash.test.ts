@@ -42,11 +42,21 @@ for (const factory of factories) {
       worker = await spawnWorker(await childEnv(f.t, { BATCHYARD_ENABLE_BENCH_JOBS: '1', BATCHYARD_TEST_TASK_DELAY_MS: '300', BATCHYARD_WORKER_CONCURRENCY: '3' }));
       const dead = /^ready (\S+)$/m.exec(worker.output())?.[1];
       expect(dead).toEqual(expect.any(String));
-      await until(
-        () => f.app.store.engineWorkerList(),
-        (rows) => (rows.find((w) => w.id === dead)?.tasksHeld ?? 0) > 0,
-        'the worker holds tasks',
-      );
+      // Killed while its registry row says it holds tasks: frozen first (SIGSTOP), so that the row
+      // read is the one it dies with (a commit already sent lands within the pause); else thawed, again.
+      const child = worker.child;
+      for (let attempt = 1; ; attempt++) {
+        await until(
+          () => f.app.store.engineWorkerList(),
+          (rows) => (rows.find((w) => w.id === dead)?.tasksHeld ?? 0) > 0,
+          'the worker holds tasks',
+        );
+        child.kill('SIGSTOP');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const frozen = (await f.app.store.engineWorkerList()).find((w) => w.id === dead);
+        if ((frozen?.tasksHeld ?? 0) > 0 || attempt >= 20) break;
+        child.kill('SIGCONT');
+      }
       await kill9(worker);
       worker = undefined;
       const [row] = (await f.app.store.engineWorkerList()).filter((w) => w.id === dead);
