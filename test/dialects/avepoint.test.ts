@@ -6,9 +6,11 @@
  *
  * Jobs are real: submitted through the native API (a domain admin's are `admin`, a plain
  * user's `self_service`) and run by the engine, so they end completed, completed with
- * errors, failed or cancelled. Types the engine does not run yet (backup, restore_backup,
- * export, retention, report) and `system` jobs have no API that makes them: those rows are
- * written through the Store, as their future operations will.
+ * errors, failed or cancelled. The rows that reproduce the page's own samples (their exact
+ * 2024 times, a `system` Retention of Gmail, backups and restores with fixed counts) are
+ * written through the Store, since a job made now cannot carry those times; the backup,
+ * restore_backup and retention job types are run for real by the engine in
+ * backup-dialects.test.ts and retention-dialects.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driverFactories } from '../support/drivers.js';
