@@ -19,47 +19,7 @@ import type { JobSpec } from './job-specs';
 import { canWrite, hasRight, type Library } from './library-api';
 import { asSelection, BACKUP, deleteSnapshot, getSnapshot, listSnapshotItems, listSnapshots, restoreSpec, snapshotsHref, type Snapshot, type SnapshotItem } from './snapshot-api';
 import { StartedJobs } from './started-jobs';
-
-/** A keyset-paged list read a page at a time ("Show more"), started over when `key` changes or on reload. */
-function usePaged<T>(key: string, fetchPage: (cursor: string | null, signal: AbortSignal) => Promise<{ rows: T[]; nextCursor: string | null }>) {
-  const [rows, setRows] = useState<T[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
-  const [generation, setGeneration] = useState(0);
-  const [more, setMore] = useState<string | null>(null);
-
-  useEffect(() => {
-    const controller = new AbortController();
-    setLoading(true);
-    fetchPage(more, controller.signal)
-      .then((page) => {
-        setRows((current) => (more === null ? page.rows : [...current, ...page.rows]));
-        setCursor(page.nextCursor);
-        setError(null);
-      })
-      .catch((caught: unknown) => {
-        if (!controller.signal.aborted) setError(caught);
-      })
-      .finally(() => {
-        if (!controller.signal.aborted) setLoading(false);
-      });
-    return () => controller.abort();
-    // fetchPage is recreated on each render: key, generation and more say when to read again.
-  }, [key, generation, more]);
-
-  return {
-    rows: key === '' ? [] : rows,
-    loading,
-    error,
-    hasMore: cursor !== null,
-    loadMore: () => setMore(cursor),
-    reload: () => {
-      setMore(null);
-      setGeneration((g) => g + 1);
-    },
-  };
-}
+import { useItemPages } from './use-item-pages';
 
 function changeSummary(snapshot: Snapshot): string {
   const parts = [snapshot.added > 0 && `${formatCount(snapshot.added)} added`, snapshot.changed > 0 && `${formatCount(snapshot.changed)} changed`, snapshot.removed > 0 && `${formatCount(snapshot.removed)} removed`].filter(Boolean);
@@ -80,7 +40,9 @@ export function SnapshotsView({ library, rest }: { library: Library; rest: strin
 
 function SnapshotList({ library }: { library: Library }) {
   const libraryId = library.libraryId;
-  const pages = usePaged<Snapshot>(libraryId, (cursor, signal) => listSnapshots(libraryId, cursor, signal).then((page) => ({ rows: page.snapshots, nextCursor: page.nextCursor })));
+  const pages = useItemPages<Snapshot>(`snapshots\n${libraryId}`, (cursor, signal) =>
+    listSnapshots(libraryId, cursor, signal).then((page) => ({ items: page.snapshots, nextCursor: page.nextCursor })),
+  );
   const [open, setOpen] = useState<JobSpec | null>(null);
   const [jobs, setJobs] = useState<Job[]>([]);
   const [doomed, setDoomed] = useState<Snapshot | null>(null);
@@ -119,7 +81,7 @@ function SnapshotList({ library }: { library: Library }) {
       {open && <JobDialog spec={open} library={library} selection={[]} folder="/" onStarted={(job) => setJobs((current) => [job, ...current])} onClose={() => setOpen(null)} />}
       <StartedJobs jobs={jobs} onEnded={onJobEnded} onDismiss={(id) => setJobs((current) => current.filter((job) => job.id !== id))} />
       <ErrorNote error={pages.error} />
-      {pages.rows.length === 0 ? (
+      {pages.items.length === 0 ? (
         pages.loading ? (
           <Loading label="Loading the snapshots…" />
         ) : (
@@ -147,7 +109,7 @@ function SnapshotList({ library }: { library: Library }) {
               </tr>
             </thead>
             <tbody>
-              {pages.rows.map((snapshot) => (
+              {pages.items.map((snapshot) => (
                 <tr key={snapshot.id}>
                   <td>
                     <Link href={snapshotsHref(libraryId, snapshot.id)}>{formatTime(snapshot.createdAt)}</Link>
@@ -171,7 +133,7 @@ function SnapshotList({ library }: { library: Library }) {
           </table>
         </TableScroll>
       )}
-      {pages.hasMore && (
+      {pages.hasMore && pages.items.length > 0 && (
         <button type="button" className="small" onClick={pages.loadMore} disabled={pages.loading}>
           {pages.loading ? 'Loading…' : 'Show older snapshots'}
         </button>
@@ -199,9 +161,7 @@ function SnapshotFolder({ library, snapshotId, path }: { library: Library; snaps
   const libraryId = library.libraryId;
   const [snapshot, setSnapshot] = useState<Snapshot | null>(null);
   const [snapshotError, setSnapshotError] = useState<unknown>(null);
-  const pages = usePaged<SnapshotItem>(`${snapshotId}\n${path}`, (cursor, signal) =>
-    listSnapshotItems(libraryId, snapshotId, path, cursor, signal).then((page) => ({ rows: page.items, nextCursor: page.nextCursor })),
-  );
+  const pages = useItemPages<SnapshotItem>(`snapshot\n${libraryId}\n${snapshotId}\n${path}`, (cursor, signal) => listSnapshotItems(libraryId, snapshotId, path, cursor, signal));
   const [selected, setSelected] = useState<Map<string, SnapshotItem>>(new Map());
   const [restoring, setRestoring] = useState(false);
   const [jobs, setJobs] = useState<Job[]>([]);
@@ -267,7 +227,7 @@ function SnapshotFolder({ library, snapshotId, path }: { library: Library; snaps
       )}
       <StartedJobs jobs={jobs} onEnded={() => setSelected(new Map())} onDismiss={(id) => setJobs((current) => current.filter((job) => job.id !== id))} />
       <ErrorNote error={pages.error} />
-      {pages.rows.length === 0 ? (
+      {pages.items.length === 0 ? (
         pages.loading ? (
           <Loading label="Loading the folder…" />
         ) : (
@@ -291,7 +251,7 @@ function SnapshotFolder({ library, snapshotId, path }: { library: Library; snaps
               </tr>
             </thead>
             <tbody>
-              {pages.rows.map((entry) => (
+              {pages.items.map((entry) => (
                 <tr key={entry.path}>
                   {writable && (
                     <td>
@@ -310,7 +270,7 @@ function SnapshotFolder({ library, snapshotId, path }: { library: Library; snaps
           </table>
         </TableScroll>
       )}
-      {pages.hasMore && (
+      {pages.hasMore && pages.items.length > 0 && (
         <button type="button" className="small" onClick={pages.loadMore} disabled={pages.loading}>
           {pages.loading ? 'Loading…' : 'Show more'}
         </button>

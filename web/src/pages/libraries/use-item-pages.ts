@@ -2,12 +2,14 @@
  * A keyset-paged listing held as one growing array: the first page on load,
  * the next one when the view asks (`loadMore`, as the reader scrolls near the
  * end). A folder of 100,000 items is read a page at a time, never at once.
+ * Any `{items, nextCursor}` listing (a folder, the trash, a snapshot's folder,
+ * the snapshots themselves) pages this way.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Item, ItemPage } from './library-api';
+import type { Item } from './library-api';
 
-export interface ItemPages {
-  items: Item[];
+export interface ItemPages<T = Item> {
+  items: T[];
   /** false once the last page is in */
   hasMore: boolean;
   loading: boolean;
@@ -17,11 +19,12 @@ export interface ItemPages {
 }
 
 /** `fetchPage(cursor, signal)` reads one page; a change of `key` starts over. */
-export function useItemPages(key: string, fetchPage: (cursor: string | null, signal: AbortSignal) => Promise<ItemPage>): ItemPages {
-  const [items, setItems] = useState<Item[]>([]);
+export function useItemPages<T = Item>(key: string, fetchPage: (cursor: string | null, signal: AbortSignal) => Promise<{ items: T[]; nextCursor: string | null }>): ItemPages<T> {
+  const [items, setItems] = useState<T[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [hasMore, setHasMore] = useState(true);
-  const [loading, setLoading] = useState(false);
+  // The first page is asked for at once (the effect below): loading, not empty, until it answers.
+  const [loading, setLoading] = useState(true);
   const [error, setError] = useState<unknown>(null);
   const [generation, setGeneration] = useState(0);
   const inFlight = useRef<AbortController | null>(null);
