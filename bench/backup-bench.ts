@@ -22,7 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLibrary, disposeTarget, openSeedSql, runJob, seedTree, type JobRun } from './engine-bench.js';
 import { startTarget, type DbKind, type EngineTarget } from './lib/engine-target.js';
-import { expectStatus, writePlainFiles } from './lib/file-tree.js';
+import { expectStatus, uploadFiles, writePlainFiles } from './lib/file-tree.js';
 import { now, round, secondsSince } from './peers/common.js';
 
 const BIG_FOLDERS = Number(process.env.BENCH_BACKUP_ITEMS_FOLDERS ?? 1_000);
@@ -54,19 +54,6 @@ async function snapshotRows(t: EngineTarget): Promise<number> {
   }
 }
 
-/** New content PUT over the changed files (200: replaced), 16 connections. */
-async function replaceFiles(t: EngineTarget, libraryId: string, contents: Buffer[]): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      while (next < contents.length) {
-        const k = next++;
-        expectStatus(await t.api('PUT', `/api/v1/libraries/${libraryId}/files/${changedPath(k)}`, contents[k]), 200, 'replace a file');
-      }
-    }),
-  );
-}
-
 interface BackupStep {
   job: JobRun;
   catalogRowsAdded: number;
@@ -91,7 +78,7 @@ async function batchyardRound(db: DbKind, folders: number) {
     const changed = changedCount(folders);
     const contents = Array.from({ length: changed }, () => crypto.randomBytes(1024));
     const uploadStart = now();
-    await replaceFiles(t, lib, contents);
+    await uploadFiles(t, lib, contents, changedPath, 16, 200); // 200: each replaces a file of the tree
     log(`${db}: changed ${changed} files in ${round(secondsSince(uploadStart), 1)} s`);
     const second = await backupStep(t, lib, 'second');
     const snapshots = expectStatus(await t.api<{ snapshots: Array<{ id: number; label: string | null }> }>('GET', `/api/v1/libraries/${lib}/snapshots?limit=5`), 200, 'list snapshots');

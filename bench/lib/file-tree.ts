@@ -19,14 +19,14 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** `files[i]` PUT at `rel(i)` in the library over `connections` keep-alive connections; any status but 201 throws. */
-export async function uploadFiles(t: EngineTarget, libraryId: string, files: Buffer[], rel: (i: number) => string, connections = 16): Promise<void> {
+/** `files[i]` PUT at `rel(i)` in the library over `connections` keep-alive connections; any status but `status` (201: created; 200: replaced) throws. */
+export async function uploadFiles(t: EngineTarget, libraryId: string, files: Buffer[], rel: (i: number) => string, connections = 16, status = 201): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: connections }, async () => {
       while (next < files.length) {
         const i = next++;
-        expectStatus(await t.api('PUT', `/api/v1/libraries/${libraryId}/files/${rel(i)}`, files[i]), 201, 'upload');
+        expectStatus(await t.api('PUT', `/api/v1/libraries/${libraryId}/files/${rel(i)}`, files[i]), status, 'upload');
       }
     }),
   );
