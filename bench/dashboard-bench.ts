@@ -13,15 +13,13 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
-import { createLibrary, disposeTarget, LIST_JOBS, seedJobs } from './engine-bench.js';
+import { createJobOwners, disposeTarget, LIST_JOBS, seedJobs } from './engine-bench.js';
 import { startTarget, TOKEN, type DbKind, type EngineTarget } from './lib/engine-target.js';
-import { expectStatus, median } from './lib/file-tree.js';
+import { median } from './lib/file-tree.js';
 
 const repoDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CHROMIUM = process.env.BATCHYARD_CHROMIUM ?? '/usr/bin/chromium';
 const TRIALS = Number(process.env.BENCH_DASHBOARD_TRIALS ?? 5);
-const USERS = 20;
-const LIBRARIES = 50;
 
 /** What a user types: the unfiltered list, common filters, and one that matches nothing. */
 const QUERIES = ['', 'status:failed', 'type:copy library:"jobs-7"', 'requestor:user5@example.com status:cancelled', 'status:running'];
@@ -72,12 +70,7 @@ async function firstRows(browser: Browser, url: string, q: string): Promise<Dash
 }
 
 async function seed(t: EngineTarget): Promise<void> {
-  const requestors = [expectStatus(await t.api<{ id: number }>('GET', '/api/v1/me'), 200, 'me').id];
-  for (let u = 0; u < USERS; u++) {
-    requestors.push(expectStatus(await t.api<{ id: number }>('POST', '/api/v1/users', { email: `user${u}@example.com`, name: `User ${u}` }), 201, 'create user').id);
-  }
-  const libraries: string[] = [];
-  for (let l = 0; l < LIBRARIES; l++) libraries.push(await createLibrary(t, `jobs-${l}`));
+  const { requestors, libraries } = await createJobOwners(t);
   log(`${t.db}: seeding ${LIST_JOBS} jobs…`);
   const seconds = await seedJobs(t, libraries, requestors);
   log(`${t.db}: seeded in ${seconds} s`);

@@ -405,6 +405,17 @@ const LIST_USERS = 20;
 const LIST_LIBRARIES = 50;
 const JOB_TYPES = ['copy', 'move', 'trash', 'restore', 'purge', 'empty_trash'];
 
+/** The seeded jobs' owners: the admin and LIST_USERS users (user<u>@example.com), LIST_LIBRARIES libraries (jobs-<l>). */
+export async function createJobOwners(t: EngineTarget): Promise<{ requestors: number[]; libraries: string[] }> {
+  const requestors = [expectStatus(await t.api<{ id: number }>('GET', '/api/v1/me'), 200, 'me').id];
+  for (let u = 0; u < LIST_USERS; u++) {
+    requestors.push(expectStatus(await t.api<{ id: number }>('POST', '/api/v1/users', { email: `user${u}@example.com`, name: `User ${u}` }), 201, 'create user').id);
+  }
+  const libraries: string[] = [];
+  for (let l = 0; l < LIST_LIBRARIES; l++) libraries.push(await createLibrary(t, `jobs-${l}`));
+  return { requestors, libraries };
+}
+
 /**
  * LIST_JOBS finished jobs in one domain: 70% completed, 10% each
  * completed_with_errors / failed / cancelled, six types, LIST_LIBRARIES libraries,
@@ -483,12 +494,7 @@ async function listBench(dbs: DbKind[]) {
   for (const db of dbs) {
     const t = await startTarget(db);
     try {
-      const requestors = [(expectStatus(await t.api<{ id: number }>('GET', '/api/v1/me'), 200, 'me')).id];
-      for (let u = 0; u < LIST_USERS; u++) {
-        requestors.push(expectStatus(await t.api<{ id: number }>('POST', '/api/v1/users', { email: `user${u}@example.com`, name: `User ${u}` }), 201, 'create user').id);
-      }
-      const libraries: string[] = [];
-      for (let l = 0; l < LIST_LIBRARIES; l++) libraries.push(await createLibrary(t, `jobs-${l}`));
+      const { requestors, libraries } = await createJobOwners(t);
       log(`list ${db}: seeding ${LIST_JOBS} jobs…`);
       const seedSeconds = await seedJobs(t, libraries, requestors);
       log(`list ${db}: seeded in ${seedSeconds} s; walking the listings for cursors…`);
