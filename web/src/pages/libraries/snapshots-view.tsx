@@ -7,7 +7,7 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import type { Job } from '../../api/types';
-import { ConfirmDialog } from '../../components/confirm-dialog';
+import { DeleteWithQuestion } from '../../components/delete-with-question';
 import { ErrorNote } from '../../components/error-note';
 import { formatBytes, formatCount, formatTime } from '../../components/format';
 import { Link } from '../../components/link';
@@ -45,27 +45,9 @@ function SnapshotList({ library }: { library: Library }) {
   );
   const [open, setOpen] = useState<JobSpec | null>(null);
   const [jobs, setJobs] = useState<Job[]>([]);
-  const [doomed, setDoomed] = useState<Snapshot | null>(null);
-  const [deleting, setDeleting] = useState(false);
-  const [deleteError, setDeleteError] = useState<unknown>(null);
   const { reload } = pages;
   const onJobEnded = useCallback(() => reload(), [reload]);
   const isAdmin = hasRight(library, 'ADMIN');
-
-  const remove = async () => {
-    if (!doomed) return;
-    setDeleting(true);
-    setDeleteError(null);
-    try {
-      await deleteSnapshot(libraryId, doomed.id);
-      setDoomed(null);
-      reload();
-    } catch (caught) {
-      setDeleteError(caught);
-    } finally {
-      setDeleting(false);
-    }
-  };
 
   return (
     <section aria-labelledby="snapshots-heading">
@@ -122,9 +104,16 @@ function SnapshotList({ library }: { library: Library }) {
                   <td className="hide-narrow">{snapshot.jobId === null ? '—' : <Link href={`/jobs/${snapshot.jobId}`}>#{snapshot.jobId}</Link>}</td>
                   {isAdmin && (
                     <td>
-                      <button type="button" className="small danger" onClick={() => setDoomed(snapshot)} aria-label={`Delete the snapshot of ${formatTime(snapshot.createdAt)}`}>
-                        Delete
-                      </button>
+                      <DeleteWithQuestion
+                        ariaLabel={`Delete the snapshot of ${formatTime(snapshot.createdAt)}`}
+                        title="Delete this snapshot?"
+                        confirmLabel="Delete the snapshot"
+                        className="small danger"
+                        remove={() => deleteSnapshot(libraryId, snapshot.id)}
+                        onDeleted={reload}
+                      >
+                        <p>{`The snapshot of ${formatTime(snapshot.createdAt)} goes for good, with the bytes only it still holds. The library itself does not change.`}</p>
+                      </DeleteWithQuestion>
                     </td>
                   )}
                 </tr>
@@ -138,21 +127,6 @@ function SnapshotList({ library }: { library: Library }) {
           {pages.loading ? 'Loading…' : 'Show older snapshots'}
         </button>
       )}
-      <ConfirmDialog
-        open={doomed !== null}
-        title="Delete this snapshot?"
-        confirmLabel="Delete the snapshot"
-        busyLabel="Deleting…"
-        busy={deleting}
-        error={deleteError}
-        onConfirm={() => void remove()}
-        onClose={() => {
-          setDoomed(null);
-          setDeleteError(null);
-        }}
-      >
-        <p>{doomed && `The snapshot of ${formatTime(doomed.createdAt)} goes for good, with the bytes only it still holds. The library itself does not change.`}</p>
-      </ConfirmDialog>
     </section>
   );
 }

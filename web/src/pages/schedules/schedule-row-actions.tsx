@@ -1,6 +1,6 @@
 /** A schedule's buttons: run now, enable/disable, delete (with a question first); only those the caller's rights allow. */
 import { useState } from 'react';
-import { ConfirmDialog } from '../../components/confirm-dialog';
+import { DeleteWithQuestion } from '../../components/delete-with-question';
 import { deleteSchedule, runNow, setEnabled } from './schedule-actions';
 import type { Schedule, ScheduleRights } from './schedule-api';
 import { scheduleName, type ActionNote } from './schedule-bits';
@@ -15,8 +15,6 @@ interface Props {
 
 export function ScheduleRowActions({ schedule, rights, onNote, onChanged, onDeleted }: Props) {
   const [busy, setBusy] = useState(false);
-  const [confirming, setConfirming] = useState(false);
-  const [deleteError, setDeleteError] = useState<unknown>(null);
   const name = scheduleName(schedule);
   // Whoever sees a schedule may delete it; running and changing it also need the rights its job needs.
   const mayChange = rights.canSubmit(schedule.libraryId, schedule.type);
@@ -56,39 +54,19 @@ export function ScheduleRowActions({ schedule, rights, onNote, onChanged, onDele
           </button>
         </>
       )}
-      <button type="button" className="danger" disabled={busy} aria-label={`Delete ${name}`} onClick={() => setConfirming(true)}>
-        Delete
-      </button>
-      <ConfirmDialog
-        open={confirming}
+      <DeleteWithQuestion
+        ariaLabel={`Delete ${name}`}
         title={`Delete ${name}?`}
         confirmLabel="Delete schedule"
-        busyLabel="Deleting…"
-        busy={busy}
-        error={deleteError}
-        onClose={() => {
-          setConfirming(false);
-          setDeleteError(null);
-        }}
-        onConfirm={() => {
-          setBusy(true);
-          setDeleteError(null);
-          deleteSchedule(schedule).then(
-            () => {
-              setBusy(false);
-              setConfirming(false);
-              onDeleted(schedule);
-              onNote({ kind: 'done', text: `${name} deleted.` });
-            },
-            (error: unknown) => {
-              setBusy(false);
-              setDeleteError(error);
-            },
-          );
+        disabled={busy}
+        remove={() => deleteSchedule(schedule)}
+        onDeleted={() => {
+          onDeleted(schedule);
+          onNote({ kind: 'done', text: `${name} deleted.` });
         }}
       >
         <p>It stops firing, and its fire history goes with it. The jobs it started stay.</p>
-      </ConfirmDialog>
+      </DeleteWithQuestion>
     </div>
   );
 }

@@ -1,6 +1,6 @@
 /** A webhook's buttons: enable/disable, delete (with a question first). */
 import { useState } from 'react';
-import { ConfirmDialog } from '../../components/confirm-dialog';
+import { DeleteWithQuestion } from '../../components/delete-with-question';
 import { ErrorNote } from '../../components/error-note';
 import { deleteWebhook, setWebhookEnabled, webhookName, type Webhook } from './webhook-api';
 
@@ -15,8 +15,6 @@ interface Props {
 
 export function WebhookActions({ webhook, onNote, onChanged, onDeleted }: Props) {
   const [busy, setBusy] = useState(false);
-  const [confirming, setConfirming] = useState(false);
-  const [deleteError, setDeleteError] = useState<unknown>(null);
   const name = webhookName(webhook);
 
   const toggle = async () => {
@@ -38,41 +36,21 @@ export function WebhookActions({ webhook, onNote, onChanged, onDeleted }: Props)
       <button type="button" disabled={busy} aria-label={`${webhook.enabled ? 'Disable' : 'Enable'} ${name}`} onClick={() => void toggle()}>
         {webhook.enabled ? 'Disable' : 'Enable'}
       </button>
-      <button type="button" className="danger" disabled={busy} aria-label={`Delete ${name}`} onClick={() => setConfirming(true)}>
-        Delete
-      </button>
-      <ConfirmDialog
-        open={confirming}
+      <DeleteWithQuestion
+        ariaLabel={`Delete ${name}`}
         title={`Delete ${name}?`}
         confirmLabel="Delete webhook"
-        busyLabel="Deleting…"
-        busy={busy}
-        error={deleteError}
-        onClose={() => {
-          setConfirming(false);
-          setDeleteError(null);
-        }}
-        onConfirm={() => {
-          setBusy(true);
-          setDeleteError(null);
-          deleteWebhook(webhook).then(
-            () => {
-              setBusy(false);
-              setConfirming(false);
-              onDeleted(webhook);
-              onNote({ kind: 'done', text: `${name} deleted.` });
-            },
-            (error: unknown) => {
-              setBusy(false);
-              setDeleteError(error);
-            },
-          );
+        disabled={busy}
+        remove={() => deleteWebhook(webhook)}
+        onDeleted={() => {
+          onDeleted(webhook);
+          onNote({ kind: 'done', text: `${name} deleted.` });
         }}
       >
         <p>
           Nothing more is sent to <code>{webhook.url}</code>, and its delivery log goes with it.
         </p>
-      </ConfirmDialog>
+      </DeleteWithQuestion>
     </div>
   );
 }
