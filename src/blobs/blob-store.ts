@@ -121,4 +121,17 @@ export interface BlobStore {
    * Packed and loose blobs alike (a packed one's mtimeMs: when it was indexed).
    */
   listObjects(p: { after?: string; limit: number }): Promise<StoredObject[]>;
+  /**
+   * Whether the location can be used now: reachable, and writable (a small
+   * probe written under the location and removed again, its name unique to
+   * the call: several processes check one location at once). Resolves when
+   * it can; rejects with an Error whose message tells an operator what is
+   * wrong (the directory or bucket, the error's code), never a credential.
+   * `GET /readyz` calls it up to once a second and `batchyard doctor` once,
+   * so it is cheap and leaves nothing behind (a probe a crash strands is one
+   * the store's own clean-up removes, as for temp files). Honours `signal`
+   * where the I/O can be aborted (a network request); callers also stop
+   * waiting at their own deadline, so a call that hangs does not hold them.
+   */
+  check(options?: { signal?: AbortSignal }): Promise<void>;
 }

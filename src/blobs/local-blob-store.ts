@@ -37,6 +37,7 @@ import { SMALL_BLOB_BYTES, type BlobPin, type BlobStore, type BlobWriteResult, t
 import { GroupFlush } from './group-flush.js';
 import { receive, SpillSink, writeFully } from './receive.js';
 import { walkObjects } from './object-walk.js';
+import { checkDirectory } from './directory-check.js';
 import { Packs } from './packs.js';
 import type { PackedLocation, PackedRow } from './pack-index.js';
 import { assertSha256, isEnoent, LooseObjects, NO_HARD_LINKS, syncDir, syncFile } from './loose-objects.js';
@@ -93,6 +94,13 @@ export class LocalBlobStore implements BlobStore {
   ) {
     this.loose = new LooseObjects(rootDir);
     this.packs = new Packs(rootDir);
+    // A new location starts as an empty directory, so `check` finds it before the first write
+    // (which would make it too); one that cannot be made is what `check` reports.
+    try {
+      fs.mkdirSync(rootDir, { recursive: true });
+    } catch {
+      // reported by check
+    }
   }
 
   /** Where a loose blob lives; throws InvalidArgumentError unless `sha256` is 64 lowercase hex digits. */
@@ -236,6 +244,10 @@ export class LocalBlobStore implements BlobStore {
 
   async removeOrphanTempFiles(options: { olderThanMs?: number } = {}): Promise<number> {
     return this.loose.removeOrphanTempFiles(this.activeTemps, options);
+  }
+
+  async check(options: { signal?: AbortSignal } = {}): Promise<void> {
+    await checkDirectory(this.rootDir, this.loose.tmpDir, options.signal);
   }
 
   /** `end` inclusive, clamped to the blob's end; null when no pack holds the blob. */
