@@ -10,6 +10,7 @@ import { registerJobCommands } from './commands/job-commands.js';
 import { registerAdminTokenCommand } from './commands/admin-token.js';
 import { registerImportCommand } from './commands/import-command.js';
 import { registerScheduleCommands } from './commands/schedule-commands.js';
+import { registerWebhookCommands } from './commands/webhook-commands.js';
 import { resolveIO } from './commands/context.js';
 import { exitCodeFor, formatError } from './errors.js';
 import { VERSION } from '../version.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerAdminTokenCommand(program, resolveIO());
   registerImportCommand(program, resolveIO());
   registerScheduleCommands(program, resolveIO());
+  registerWebhookCommands(program, resolveIO());
   return program;
 }
 
