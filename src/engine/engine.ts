@@ -33,6 +33,7 @@ import { DEFAULT_ORPHAN_CHUNK, DEFAULT_ORPHAN_GRACE_MS, OrphanSweeper, type Orph
 import { sweepUploads } from './upload-sweeper.js';
 import type { UploadFiles } from '../blobs/upload-files.js';
 import { foldLibraryUsage } from './usage-folder.js';
+import { ItemChangePruner } from './item-change-pruner.js';
 import { expireArtifacts } from './artifact-expiry.js';
 import { DEFAULT_ARTIFACT_TTL_MS, JobArtifacts } from '../jobs/artifacts.js';
 import type { EngineKind } from '../store/queries/engine-workers.js';
@@ -178,6 +179,8 @@ export class Engine {
     const uploadSweepMs = this.options.uploadSweepMs ?? 30_000;
     if (this.options.uploads && uploadSweepMs > 0) this.every(uploadSweepMs, () => this.sweepUploads());
     this.every(USAGE_FOLD_MS, () => foldLibraryUsage(this.store));
+    const changePruner = new ItemChangePruner(this.store);
+    this.every(USAGE_FOLD_MS, () => changePruner.pass());
     const { schedules } = this.options;
     const scheduleTickMs = this.options.scheduleTickMs ?? DEFAULT_SCHEDULE_TICK_MS;
     if (schedules && scheduleTickMs > 0) this.every(scheduleTickMs, () => schedules.fireDue(this.deps.now()));

@@ -9,7 +9,7 @@ export interface SnapshotDiff {
 
 export type TreeLoader = (hash: string) => Promise<{ entries: SnapshotEntry[]; files: number; folders: number }>;
 
-function sameFile(a: SnapshotEntry, b: SnapshotEntry): boolean {
+export function sameFile(a: SnapshotEntry, b: SnapshotEntry): boolean {
   return a.sha256 === b.sha256 && a.size === b.size && a.contentType === b.contentType && a.modifiedAt === b.modifiedAt;
 }
 

@@ -27,17 +27,29 @@ import { blobRefsOf, parseTreeEntries } from '../domain/snapshot-tree.js';
 import { recordWebhookEvent } from '../jobs/webhook-events.js';
 import { diffTrees, type SnapshotDiff, type TreeLoader } from './backup-trees.js';
 import { walkFolder, type TreeRecord, type WalkResult } from './backup-walk.js';
+import { walkChanged } from './backup-incremental.js';
 import { copyMissingBlobs } from './blob-copy.js';
 import { addToJobResult } from './job-result.js';
 
 type Params = { path?: string; storage?: string; label?: string };
 type Context = { path: string };
 
+/** How the walk went: whole (and why), or from a base snapshot through the change log. */
+export type BackupWalk =
+  | { kind: 'incremental'; base: number; changes: number; foldersRead: number }
+  | { kind: 'whole'; reason: 'no-previous-snapshot' | 'no-position' | 'pruned' | 'root-changed' | 'too-many-changes'; base?: number };
+
+/** Above this many changed entries an incremental backup walks whole (the entries are held in memory). */
+export const MAX_CHANGED_ENTRIES = 100_000;
+
 interface Prepared {
   at: number;
   storage: string;
   ownStorage: boolean;
-  root: TreeRecord;
+  root: WalkResult['root'];
+  /** Where the read stood in the item change log. */
+  changesAsOf: string;
+  walk: BackupWalk;
   /** Trees the location did not hold when read, children first. */
   newTrees: TreeRecord[];
   diff: SnapshotDiff;
@@ -54,13 +66,28 @@ async function plan(ctx: OperationContext, job: Job & { params: Params }): Promi
   return { tasks: [{ phase: 1, context: { path } satisfies Context, entries: [], itemCount: 1 }], failures: [], cursor: null };
 }
 
-/** The folder's trees as of one instant (the read snapshot's); undefined when the folder is gone. */
-async function readFolder(ctx: OperationContext, libraryId: string, path: string, storage: string): Promise<({ at: number } & WalkResult) | undefined> {
+type FolderRead = { at: number; changesAsOf: string; walk: BackupWalk; diff?: SnapshotDiff } & WalkResult;
+
+/**
+ * The folder's trees as of one instant (the read snapshot's): the change log's
+ * position, the base and the changes past it, and the items are all read in
+ * that one snapshot. From the base through the changes when it can
+ * (backup-incremental.ts), else whole. Undefined when the folder is gone.
+ */
+async function readFolder(ctx: OperationContext, libraryId: string, path: string, storage: string): Promise<FolderRead | undefined> {
   return ctx.store.readSnapshot(async (view) => {
     const at = ctx.now();
     const folder = await view.itemGetByPath({ libraryId, path });
     if (!folder || folder.kind !== 'folder') return undefined;
-    return { at, ...(await walkFolder(view, { folder, storage, signal: ctx.signal })) };
+    const changesAsOf = await view.itemChangesPosition();
+    const base = await view.itemChangeBase({ libraryId, path, storage });
+    const whole = async (walk: BackupWalk): Promise<FolderRead> => ({ at, changesAsOf, walk, ...(await walkFolder(view, { folder, storage, signal: ctx.signal })) });
+    if ('fallback' in base) return whole({ kind: 'whole', reason: base.fallback, base: base.snapshotId });
+    const since = await view.itemChangesSince({ libraryId, since: base.changesAsOf, root: folder, limit: MAX_CHANGED_ENTRIES });
+    if (!since) return whole({ kind: 'whole', reason: 'too-many-changes', base: base.snapshotId });
+    if (since.rootChanged) return whole({ kind: 'whole', reason: 'root-changed', base: base.snapshotId });
+    const r = await walkChanged(view, { folder, storage, baseRoot: base.rootTree, changes: since.entries, signal: ctx.signal });
+    return { at, changesAsOf, walk: { kind: 'incremental', base: base.snapshotId, changes: since.entries.length, foldersRead: r.foldersRead }, ...r };
   });
 }
 
@@ -101,8 +128,9 @@ export const backupOperation: Operation<typeof BackupParams, null, Context, neve
       return t ? { entries: parseTreeEntries(t.json), files: t.files, folders: t.folders } : await loadStored(ctx, storage, hash);
     };
     const loadOld: TreeLoader = (hash) => loadStored(ctx, previous!.storage, hash);
-    const diff = await diffTrees(previous?.rootTree ?? null, read.root.hash, loadOld, loadNew);
-    return { at: read.at, storage, ownStorage, root: read.root, newTrees, diff, items: read.items };
+    // The incremental walk counted the difference from its base; another previous snapshot (of another location) is compared tree by tree.
+    const diff = read.diff && read.walk.kind === 'incremental' && previous?.id === read.walk.base ? read.diff : await diffTrees(previous?.rootTree ?? null, read.root.hash, loadOld, loadNew);
+    return { at: read.at, storage, ownStorage, root: read.root, changesAsOf: read.changesAsOf, walk: read.walk, newTrees, diff, items: read.items };
   },
   async apply(tx, ctx, job, task, prepared) {
     if (!prepared) throw new Error(`backup task of job ${job.id} has no prepared result`);
@@ -115,14 +143,14 @@ export const backupOperation: Operation<typeof BackupParams, null, Context, neve
     }
     const snapshot = await tx.snapshotInsert({
       libraryId: job.libraryId, jobId: job.id, label: job.params.label ?? null, path: task.context.path, storage, rootTree: root.hash,
-      files: root.files, folders: root.folders, bytes: root.bytes, ...prepared.diff, now: prepared.at,
+      files: root.files, folders: root.folders, bytes: root.bytes, ...prepared.diff, now: prepared.at, changesAsOf: prepared.changesAsOf,
     });
     const summary = {
       id: snapshot.id, rootTree: root.hash, storage, path: snapshot.path, label: snapshot.label, createdAt: new Date(snapshot.createdAt).toISOString(),
       counts: { files: root.files, folders: root.folders }, bytes: root.bytes, ...prepared.diff,
     };
     await recordWebhookEvent(tx, { domainId: job.domainId, type: 'snapshot.created', data: { libraryId: job.libraryId, jobId: job.id, snapshot: summary }, now: ctx.now() });
-    await addToJobResult(tx, job.id, { snapshot: { ...summary, newTrees: prepared.newTrees.length } });
+    await addToJobResult(tx, job.id, { snapshot: { ...summary, newTrees: prepared.newTrees.length, walk: prepared.walk } });
     // The folder backed up counts as the planned item, everything under it as found at run time.
     return { succeeded: prepared.items + 1, skipped: 0, failures: [], extraTotal: prepared.items };
   },

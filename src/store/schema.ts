@@ -368,6 +368,26 @@ export interface SnapshotsTable {
   changed: number;
   removed: number;
   created_at: number;
+  /** Where the backup's read stood in the item change log (migration 17; NULL before it): an id on SQLite, a pg_snapshot on PostgreSQL. */
+  changes_as_of: string | null;
+}
+
+/**
+ * The item change log (migration 17): a folder entry (`name` in folder
+ * `parent_id`) a change may have touched, appended by triggers on `items`.
+ * Each driver adds its order: an AUTOINCREMENT `id` on SQLite, the writer's
+ * `xid` on PostgreSQL (read through raw SQL in queries/item-changes.ts).
+ */
+export interface ItemChangesTable {
+  library_id: string;
+  parent_id: number;
+  name: string;
+}
+
+/** Per library, the change log position up to which a prune deleted entries (migration 17). */
+export interface ItemChangeHorizonsTable {
+  library_id: string;
+  pruned: string;
 }
 
 export interface Database {
@@ -399,5 +419,7 @@ export interface Database {
   library_usage: LibraryUsageTable;
   snapshot_trees: SnapshotTreesTable;
   snapshots: SnapshotsTable;
+  item_changes: ItemChangesTable;
+  item_change_horizons: ItemChangeHorizonsTable;
   batchyard_migrations: MigrationsTable;
 }

@@ -45,6 +45,7 @@ import * as scheduleFires from './queries/schedule-fires.js';
 import * as engineWorkers from './queries/engine-workers.js';
 import * as engineStats from './queries/engine-stats.js';
 import * as snapshots from './queries/snapshots.js';
+import * as changes from './queries/item-changes.js';
 import * as webhooks from './queries/webhooks.js';
 import * as webhookDeliveries from './queries/webhook-deliveries.js';
 
@@ -210,6 +211,8 @@ export class Store {
   readonly blobClaimOrphan = this.run(blobOrphans.blobClaimOrphan);
 
   readonly jobInsert = this.run(jobs.jobInsert);
+  /** Many jobs inserted queued, returned in the order given (a batch submission). */
+  readonly jobInsertMany = this.run(jobs.jobInsertMany);
   readonly jobGetById = this.run(jobs.jobGetById);
   /** The job row, locked for a status change where writers run concurrently. */
   jobGetForUpdate(id: number) {
@@ -345,6 +348,10 @@ export class Store {
   eventInsert(e: Omit<events.JobEvent, 'id'>) {
     return this.guard(events.eventInsert(this.db, { ...e, recordXid: this.capabilities.commitSnapshots }));
   }
+  /** Appends many events in the order given (ids increasing in that order); returns their ids. */
+  eventInsertMany(list: ReadonlyArray<Omit<events.JobEvent, 'id'>>) {
+    return this.guard(events.eventInsertMany(this.db, { events: list, recordXid: this.capabilities.commitSnapshots }));
+  }
   readonly eventListForJob = this.run(events.eventListForJob);
   readonly eventListForDomain = this.run(events.eventListForDomain);
   readonly eventLatestId = this.run(events.eventLatestId);
@@ -418,6 +425,30 @@ export class Store {
   readonly snapshotListByLibrary = this.run(snapshots.snapshotListByLibrary);
   readonly snapshotLatestAt = this.run(snapshots.snapshotLatestAt);
   readonly snapshotTreesExisting = this.run(snapshots.snapshotTreesExisting);
+  /** Stored trees' subtree totals by hash, entries not read (an incremental backup's unchanged folders). */
+  readonly snapshotTreeTotals = this.run(snapshots.snapshotTreeTotals);
+
+  /**
+   * The item change log (triggers on items append a folder entry per change):
+   * where a read stands in it (inside a read snapshot, the snapshot's
+   * position), the base an incremental backup starts from, the entries a
+   * position did not see, the live children of those names, and the
+   * housekeeping's prune (entries every usable base has seen).
+   */
+  itemChangesPosition() {
+    return this.guard(changes.itemChangesPosition(this.db, { snapshots: this.capabilities.commitSnapshots }));
+  }
+  itemChangeBase(p: { libraryId: string; path: string; storage: string }) {
+    return this.guard(changes.itemChangeBase(this.db, { ...p, snapshots: this.capabilities.commitSnapshots }));
+  }
+  itemChangesSince(p: { libraryId: string; since: string; root: { path: string; parentId: number | null; name: string }; limit: number }) {
+    return this.guard(changes.itemChangesSince(this.db, { ...p, snapshots: this.capabilities.commitSnapshots }));
+  }
+  readonly itemListLiveChildrenNamed = this.run(changes.itemListLiveChildrenNamed);
+  readonly itemChangesLibraries = this.run(changes.itemChangesLibraries);
+  itemChangesPrune(p: { libraryId: string; limit: number }) {
+    return this.transaction((tx) => tx.guard(changes.itemChangesPrune(tx.db, { ...p, snapshots: tx.capabilities.commitSnapshots })));
+  }
   /** A subtree's live items with the fields a snapshot keeps, by path in keyset chunks (what a snapshot is compared with). */
   readonly itemListForSnapshot = this.run(snapshots.itemListForSnapshot);
   /** Forgets a snapshot: deletes it and releases the trees and blob references only it held (in its own transaction, or the caller's). */

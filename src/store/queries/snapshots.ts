@@ -150,10 +150,14 @@ export async function snapshotTreeGet(db: Kysely<Database>, p: { storage: string
   return { hash: r.hash, entries: parseTreeEntries(r.entries), files: Number(r.files), folders: Number(r.folders), bytes: Number(r.bytes), refcount: Number(r.refcount) };
 }
 
-/** Records a snapshot of a stored root tree, adding the snapshot's reference to it. */
+/**
+ * Records a snapshot of a stored root tree, adding the snapshot's reference to
+ * it; `changesAsOf` is where its read stood in the item change log (the next
+ * backup of the same path and storage reads the changes past it).
+ */
 export async function snapshotInsert(
   db: Kysely<Database>,
-  p: Omit<Snapshot, 'id' | 'createdAt'> & { now: number },
+  p: Omit<Snapshot, 'id' | 'createdAt'> & { now: number; changesAsOf?: string | null },
 ): Promise<Snapshot> {
   await treesAddRefs(db, p.storage, new Map([[p.rootTree, 1]]));
   const row = await db
@@ -161,6 +165,7 @@ export async function snapshotInsert(
     .values({
       library_id: p.libraryId, job_id: p.jobId, label: p.label, path: p.path, storage: p.storage, root_tree: p.rootTree,
       files: p.files, folders: p.folders, bytes: p.bytes, added: p.added, changed: p.changed, removed: p.removed, created_at: p.now,
+      changes_as_of: p.changesAsOf ?? null,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -242,6 +247,25 @@ export async function snapshotDelete(db: Kysely<Database>, p: { id: number }): P
     pending = next;
   }
   return { snapshot, trees, blobRefs };
+}
+
+/** The subtree totals of those of `hashes` stored in `storage` (the entries not read). */
+export async function snapshotTreeTotals(
+  db: Kysely<Database>,
+  p: { storage: string; hashes: readonly string[] },
+): Promise<Map<string, { files: number; folders: number; bytes: number }>> {
+  const found = new Map<string, { files: number; folders: number; bytes: number }>();
+  const unique = [...new Set(p.hashes)];
+  for (let k = 0; k < unique.length; k += CHUNK) {
+    const rows = await db
+      .selectFrom('snapshot_trees')
+      .select(['hash', 'files', 'folders', 'bytes'])
+      .where('storage', '=', p.storage)
+      .where('hash', 'in', unique.slice(k, k + CHUNK))
+      .execute();
+    for (const r of rows) found.set(r.hash, { files: Number(r.files), folders: Number(r.folders), bytes: Number(r.bytes) });
+  }
+  return found;
 }
 
 /** Which of `hashes` are stored in `storage`. */

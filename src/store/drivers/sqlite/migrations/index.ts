@@ -16,6 +16,7 @@ import * as m0013 from './0013-schedules.js';
 import * as m0014 from './0014-webhooks.js';
 import * as m0015 from './0015-snapshots.js';
 import * as m0016 from './0016-library-retention.js';
+import * as m0017 from './0017-item-changes.js';
 
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, ...m0001 },
@@ -34,4 +35,5 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 14, ...m0014 },
   { version: 15, ...m0015 },
   { version: 16, ...m0016 },
+  { version: 17, ...m0017 },
 ];
