@@ -18,47 +18,10 @@ import { ADMIN_TOKEN } from '../support/app.js';
 import { childEnv } from '../support/worker-process.js';
 import { FINAL_STATUSES } from '../../src/domain/jobs.js';
 import { spawnBatchyard, spawnNode, startServe, type Proc } from './processes.js';
+import { readEvents, until } from './sse-client.js';
 
 const factories = await driverFactories();
 const serverChild = path.join(path.dirname(fileURLToPath(import.meta.url)), 'server-child.mjs');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `check` until it returns a value (not undefined); fails after `timeoutMs`. */
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-/** Reads Server-Sent Events frames from `response` until `stop` accepts one (or the stream ends). */
-async function readEvents(response: Response, stop: (event: { event: string; data: Record<string, unknown> }) => boolean) {
-  const events: Array<{ event: string; data: Record<string, unknown> }> = [];
-  const reader = response.body!.getReader();
-  let buffer = '';
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return events;
-      buffer += Buffer.from(value).toString('utf8');
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const frame = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event = /^event: (.*)$/m.exec(frame)?.[1];
-        const data = /^data: (.*)$/m.exec(frame)?.[1];
-        if (event === undefined || data === undefined) continue; // a heartbeat comment
-        events.push({ event, data: JSON.parse(data) as Record<string, unknown> });
-        if (stop(events.at(-1)!)) return events;
-      }
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-}
 
 for (const factory of factories) {
   describe(`batchyard worker processes on ${factory.name}`, { timeout: 120_000 }, () => {
