@@ -10,7 +10,8 @@
 # ports after it. Authentication is tempauth's: the S3 access key is `batchyard:s3`, the
 # secret `batchyard-secret` (region us-east-1, path-style addressing). The bucket named
 # by S3_BUCKET (default `batchyard`) is created. Prints `endpoint=http://127.0.0.1:PORT`
-# once an S3 call has worked; exits non-zero (with the servers' logs) if none does in
+# once an S3 call has worked (and writes the endpoint to DIR/run/ready; a failure's
+# logs to DIR/run/failed); exits non-zero (with the servers' logs) if none does in
 # S3_START_TIMEOUT seconds (90). Stop with scripts/s3-server/stop.sh DIR.
 set -euo pipefail
 DIR="${1:?usage: start.sh DIR [PROXY_PORT]}"
@@ -141,6 +142,9 @@ for kind in account container object; do
   swift-ring-builder "$ETC/$kind.builder" rebalance >/dev/null
 done
 
+# Stopped while starting: stop what was started.
+trap '"$(dirname "$0")/stop.sh" "$DIR" >/dev/null 2>&1; exit 143' TERM INT
+
 for kind in account container object proxy; do
   setsid $PYTHON "/usr/bin/swift-$kind-server" "$ETC/$kind-server.conf" </dev/null >>"$DIR/log/$kind.log" 2>&1 &
   echo $! >"$DIR/run/$kind.pid"
@@ -149,14 +153,20 @@ done
 ENDPOINT="http://127.0.0.1:$PROXY_PORT"
 # The S3 call that proves the whole chain (proxy, auth, account, container and object
 # servers): the bucket created, an object PUT. The servers' logs if it never works.
-if node "$(dirname "$0")/ready.mjs" "$ENDPOINT" "$BUCKET" "$ACCESS_KEY" "$SECRET_KEY" "${S3_START_TIMEOUT:-90}"; then
+# (In the background, so that a TERM stops the servers at once: see the trap.)
+node "$(dirname "$0")/ready.mjs" "$ENDPOINT" "$BUCKET" "$ACCESS_KEY" "$SECRET_KEY" "${S3_START_TIMEOUT:-90}" &
+if wait $!; then
   echo "endpoint=$ENDPOINT"
+  echo "$ENDPOINT" >"$DIR/run/ready"
   exit 0
 fi
-for kind in account container object proxy; do
-  kill -0 "$(cat "$DIR/run/$kind.pid")" 2>/dev/null || echo "start.sh: the $kind server exited" >&2
-  echo "--- $kind log" >&2
-  tail -n 20 "$DIR/log/$kind.log" >&2
-done
+{
+  for kind in account container object proxy; do
+    kill -0 "$(cat "$DIR/run/$kind.pid")" 2>/dev/null || echo "start.sh: the $kind server exited"
+    echo "--- $kind log"
+    tail -n 20 "$DIR/log/$kind.log"
+  done
+} >"$DIR/run/failed" 2>&1
+cat "$DIR/run/failed" >&2
 "$(dirname "$0")/stop.sh" "$DIR" >/dev/null 2>&1 || true
 exit 1

@@ -2,9 +2,14 @@
  * Once per `vitest run`: names the run (BATCHYARD_TEST_RUN, inherited by the
  * test processes) so that the migrated PostgreSQL schemas its processes reuse
  * (test/support/drivers.ts) can be dropped when it ends; drops those a killed
- * run left behind (older than six hours) on the way in.
+ * run left behind (older than six hours) on the way in. Starts the run's S3
+ * server (test/support/s3-server.ts: Swift + s3api) in the background and
+ * tells the test processes where (BATCHYARD_TEST_S3_ENDPOINT and _DIR); the
+ * tests that use it wait for it, so a run without them does not. Stops it
+ * when the run ends.
  */
 import pg from 'pg';
+import { startS3Server } from './s3-server.js';
 
 const URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const STALE_MS = 6 * 3600_000;
@@ -34,5 +39,17 @@ export default async function setup(): Promise<() => Promise<void>> {
     const started = parseInt(other, 36);
     return Number.isFinite(started) && Date.now() - started > STALE_MS;
   });
-  return () => dropSchemas((other) => other === run);
+  let s3: Awaited<ReturnType<typeof startS3Server>> | undefined;
+  try {
+    s3 = await startS3Server();
+    process.env.BATCHYARD_TEST_S3_ENDPOINT = s3.endpoint;
+    process.env.BATCHYARD_TEST_S3_DIR = s3.dir;
+    s3.ready.catch(() => {}); // the tests that need it report it (s3Suites)
+  } catch (error) {
+    process.env.BATCHYARD_TEST_S3_UNAVAILABLE = `the S3 test server could not be started: ${(error as Error).message}`;
+  }
+  return async () => {
+    await s3?.stop();
+    await dropSchemas((other) => other === run);
+  };
 }
