@@ -57,14 +57,18 @@ async function snapshotRows(t: EngineTarget): Promise<number> {
 interface BackupStep {
   job: JobRun;
   catalogRowsAdded: number;
+  /** How the backup walked (its result's `snapshot.walk`): whole and why, or incremental from a base with the changed entries and folders read. */
+  walk: unknown;
 }
 
 async function backupStep(t: EngineTarget, libraryId: string, label: string): Promise<BackupStep> {
   const before = await snapshotRows(t);
   const job = await runJob(t, { type: 'backup', libraryId, params: { label } }, JOB_TIMEOUT_MS);
   const catalogRowsAdded = (await snapshotRows(t)) - before;
-  log(`${t.db}: ${label}: ${job.status}, run ${job.runSeconds} s, ${job.itemsPerSecondRun} items/s, peak RSS ${job.memory.peakSampledRssMiB} / ${job.memory.vmHwmMiB ?? '?'} MiB, ${catalogRowsAdded} catalog rows`);
-  return { job, catalogRowsAdded };
+  const view = expectStatus(await t.api<{ result: { snapshot?: { walk?: unknown } } | null }>('GET', `/api/v1/jobs/${job.jobId}`), 200, 'get backup job');
+  const walk = view.result?.snapshot?.walk ?? null;
+  log(`${t.db}: ${label}: ${job.status}, run ${job.runSeconds} s, ${job.itemsPerSecondRun} items/s, peak RSS ${job.memory.peakSampledRssMiB} / ${job.memory.vmHwmMiB ?? '?'} MiB, ${catalogRowsAdded} catalog rows, walk ${JSON.stringify(walk)}`);
+  return { job, catalogRowsAdded, walk };
 }
 
 /** Seed, back up, change 1%, back up, restore into an empty library: one server, one database. */

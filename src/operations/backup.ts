@@ -1,11 +1,15 @@
 /**
  * `backup {path?, storage?, label?}`: a snapshot of a library (or a folder)
- * as of one instant. One task: `prepare` walks the folder depth first inside
- * one read snapshot (Store.readSnapshot: users keep writing meanwhile, the
- * backup sees none of it), building the content-addressed trees as it goes
- * (backup-walk.ts) and keeping only those the storage location does not hold
- * yet; when `storage` is not the library's own, it copies the blobs they
- * reference that the location lacks (bytes first). `apply` then stores the
+ * as of one instant. One task: `prepare` reads inside one read snapshot
+ * (Store.readSnapshot: users keep writing meanwhile, the backup sees none of
+ * it) the folder's content-addressed trees: from the previous snapshot of the
+ * same path and storage patched with the item change log's entries past the
+ * position it read at (backup-incremental.ts), or, without a usable one,
+ * walking the folder depth first (backup-walk.ts); keeping only the trees the
+ * storage location does not hold yet (the snapshot records the position this
+ * read stood at in the log, for the next backup). When `storage` is not the
+ * library's own, it copies the blobs those trees reference that the location
+ * lacks (bytes first). `apply` then stores the
  * new trees with their references (a later purge in the library cannot
  * reclaim bytes a snapshot needs), records the snapshot (created at the
  * read's instant, with what was added, changed and removed since the previous
@@ -16,7 +20,8 @@
  * The job counts the folder and every item under it. It needs WRITER on the
  * library (a snapshot holds its bytes); its result is `{snapshot: {id,
  * rootTree, storage, path, label, createdAt, counts: {files, folders}, bytes,
- * added, changed, removed, newTrees}}`.
+ * added, changed, removed, newTrees, walk}}` (`walk`: incremental from which
+ * snapshot, or whole and why).
  */
 import type { Operation, OperationContext, PlanStep } from '../jobs/operation.js';
 import type { Job } from '../domain/jobs.js';
