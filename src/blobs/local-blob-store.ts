@@ -21,13 +21,17 @@
  * written: a crash never leaves a partial blob at an address (a later write
  * of the same content would trust it).
  *
- * Only what can wait for the disk leaves the event loop: fsync, and the
- * opens that create a file or read a directory (they can wait on the
- * filesystem journal). write, close and rename work on the page cache and
- * return in microseconds, while each thread-pool round trip costs far more
- * CPU than that (measured: 917 µs of CPU per open+write+close of a 4 KiB
- * file through fs/promises against 129 µs done synchronously, on the 2-core
- * VM of BENCHMARKS.md). Writes go in chunks as they arrive (≤ 64 KiB each).
+ * Only what can wait for the disk, or is big, leaves the event loop: fsync,
+ * the opens that create a file or read a directory (they can wait on the
+ * filesystem journal), and a large write's batches. Small writes, close and
+ * rename work on the page cache and return in microseconds, while each
+ * thread-pool round trip costs far more CPU than that (measured: 917 µs of
+ * CPU per open+write+close of a 4 KiB file through fs/promises against
+ * 129 µs done synchronously, on the 2-core VM of BENCHMARKS.md). A large
+ * write's bytes go to its temp file 4 MiB at a time on the thread pool while
+ * the next 4 MiB are hashed (receive.ts: SpillSink), and every 64 MiB an
+ * fdatasync starts, so the disk takes the bytes as they come and the fsync
+ * before the commit finds little left to write.
  */
 import fs from 'node:fs';
 import crypto from 'node:crypto';
@@ -35,7 +39,7 @@ import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
 import { SMALL_BLOB_BYTES, type BlobPin, type BlobStore, type BlobWriteResult, type ByteRange, type StoredObject } from './blob-store.js';
 import { GroupFlush } from './group-flush.js';
-import { receive, SpillSink, writeFully } from './receive.js';
+import { READ_CHUNK_BYTES, receive, SpillSink, writeFully } from './receive.js';
 import { walkObjects } from './object-walk.js';
 import { checkDirectory } from './directory-check.js';
 import { Packs } from './packs.js';
@@ -45,6 +49,12 @@ import { InvalidArgumentError, NotFoundError, TransientError } from '../domain/e
 
 const fsync = promisify(fs.fsync);
 const fsp = fs.promises;
+/**
+ * A large write starts an fdatasync of its temp file each time this many
+ * more bytes are written (SpillSink): the disk takes the bytes while the
+ * rest arrive, instead of all of them at the fsync before the commit.
+ */
+const EARLY_SYNC_BYTES = 64 * 1024 * 1024;
 const modeOf = (o: { pin?: boolean; defer?: boolean }): WriteMode => (o.defer === true ? 'defer' : o.pin === true ? 'pin' : 'commit');
 
 /** A deferred write waiting for (or past) `persist`, and how its pass went. */
@@ -113,17 +123,24 @@ export class LocalBlobStore implements BlobStore {
     if (!(maxBytes >= 0)) throw new InvalidArgumentError(`maxBytes must be a non-negative number, not ${maxBytes}`);
     const mode = modeOf(options);
     let tmpPath = '';
-    const sink = new SpillSink(SMALL_BLOB_BYTES, () => {
-      tmpPath = this.loose.tempPath();
-      const fd = this.loose.openTempSync(tmpPath);
-      this.activeTemps.add(tmpPath);
-      return fd;
-    });
+    const sink = new SpillSink(
+      SMALL_BLOB_BYTES,
+      () => {
+        tmpPath = this.loose.tempPath();
+        const fd = this.loose.openTempSync(tmpPath);
+        this.activeTemps.add(tmpPath);
+        return fd;
+      },
+      { syncEveryBytes: EARLY_SYNC_BYTES },
+    );
     let received: { sha256: string; size: number };
     try {
       received = await receive(source, sink.write, maxBytes);
+      await sink.finish();
     } catch (error) {
       if (sink.fd !== undefined) {
+        // A batch may still be on its way to the file: the descriptor is closed after it.
+        await sink.settle();
         fs.closeSync(sink.fd);
         fs.rmSync(tmpPath, { force: true });
         this.activeTemps.delete(tmpPath);
@@ -199,7 +216,7 @@ export class LocalBlobStore implements BlobStore {
       if (isEnoent(error)) throw new NotFoundError(`blob ${sha256} is not stored in '${this.name}'`);
       throw error;
     }
-    return fs.createReadStream(file, { fd, ...(range ? { start, end } : {}) });
+    return fs.createReadStream(file, { fd, highWaterMark: READ_CHUNK_BYTES, ...(range ? { start, end } : {}) });
   }
 
   /** Synchronous, like the writes' page-cache work: a small blob's one read costs less than a thread-pool round trip. */
