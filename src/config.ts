@@ -13,7 +13,7 @@ export interface Config {
   readonly dataDir: string;
   /** postgres://… selects PostgreSQL; undefined selects SQLite at `<dataDir>/batchyard.sqlite`. */
   readonly databaseUrl: string | undefined;
-  /** Storage location name → directory. Always contains `default`. */
+  /** Storage location name → where: a directory, or an s3:// URL as written (no credentials in it). Always contains `default`. */
   readonly storages: Readonly<Record<string, string>>;
   readonly maxUploadBytes: number;
   readonly bootstrapToken: string | undefined;

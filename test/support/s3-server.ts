@@ -164,7 +164,7 @@ function makeLocation(endpoint: string, name: string): S3TestLocation {
   const urlWithCredentialsFile = `${base}&credentialsFile=${encodeURIComponent(credentialsFile)}`;
   const stores: S3BlobStore[] = [];
   let admin: S3BlobStore | undefined;
-  const parse = (storeName: string, dataDir: string): S3Location => parseS3Location(storeName, urlWithCredentialsFile, dataDir);
+  const parse = (storeName: string, dataDir: string): S3Location => parseS3Location(storeName, urlWithCredentialsFile, path.join(dataDir, 's3-spool'));
   return {
     url: base,
     urlWithCredentialsFile,

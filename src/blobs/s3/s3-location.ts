@@ -24,7 +24,7 @@ export interface S3Location {
   credentialsFile: string | undefined;
   /** The profile to read from the credentials file (or the SDK's shared files); undefined: `default` / AWS_PROFILE. */
   profile: string | undefined;
-  /** Where writes wait on local disk while they are hashed (`<dataDir>/s3-spool/<location>`). */
+  /** Where writes wait on local disk while they are hashed (`<spoolRoot>/<location>`: `<dataDir>/s3-spool/<location>`). */
   spoolDir: string;
   /** The location as written, without anything secret (for messages and `doctor`). */
   display: string;
@@ -39,8 +39,11 @@ export function isS3Url(where: string): boolean {
   return /^s3:\/\//i.test(where);
 }
 
-/** Parses an `s3://…` location of BATCHYARD_STORAGES (`name` is the location's name, for messages). */
-export function parseS3Location(name: string, where: string, dataDir: string): S3Location {
+/**
+ * Parses an `s3://…` location of BATCHYARD_STORAGES (`name` is the location's
+ * name, for messages); its writes spool under `<spoolRoot>/<name>`.
+ */
+export function parseS3Location(name: string, where: string, spoolRoot: string): S3Location {
   const bad = (what: string) => new InvalidArgumentError(`BATCHYARD_STORAGES: location '${name}' (${redact(where)}): ${what}`);
   let url: URL;
   try {
@@ -52,7 +55,9 @@ export function parseS3Location(name: string, where: string, dataDir: string): S
   if (url.port !== '') throw bad('an s3:// URL names a bucket, not a host and port: give the server as endpoint=');
   const bucket = decodeURIComponent(url.hostname);
   if (!BUCKET.test(bucket) || bucket.includes('..')) throw bad(`'${bucket}' is not a valid bucket name (3-63 lowercase letters, digits, dots and hyphens)`);
-  const prefix = decodeURIComponent(url.pathname).replace(/^\/+/, '').replace(/\/+$/, '');
+  // The path as written (URL would resolve '..' away), less its slashes at either end.
+  const rawPath = where.replace(/^s3:\/\/[^/?#]*/i, '').split(/[?#]/)[0] ?? '';
+  const prefix = decodeURIComponent(rawPath).replace(/^\/+/, '').replace(/\/+$/, '');
   if (prefix.split('/').some((segment) => segment === '.' || segment === '..') || prefix.includes('//')) throw bad(`the prefix '${prefix}' has an empty, '.' or '..' segment`);
   for (const key of url.searchParams.keys()) {
     if (!PARAMS.has(key)) throw bad(`unknown parameter '${key}' (known: ${[...PARAMS].join(', ')})`);
@@ -90,7 +95,7 @@ export function parseS3Location(name: string, where: string, dataDir: string): S
     forcePathStyle: style === 'true',
     credentialsFile,
     profile: param('profile'),
-    spoolDir: path.resolve(dataDir, 's3-spool', name),
+    spoolDir: path.resolve(spoolRoot, name),
     display: redact(where),
   };
 }
