@@ -7,10 +7,10 @@
  * one-item noop jobs, submitted twice over: at a steady rate (BENCH_WEBHOOK_RATE jobs/s,
  * default 50), and as a burst (20 at a time, each batch as soon as the last was accepted).
  * A delivery's latency is its arrival at the receiver minus the job's `finishedAt` (in the
- * message: the `now` of the transaction that ended the job), both read from this machine's
- * clock. In a burst the engine is saturated and a transaction can wait for the connection
- * long after its `now` was read (SQLite: one connection, shared by the engine's slots), so
- * the burst's figure includes that wait; the steady rate measures the delivery path.
+ * message: the `now` the transaction that ended the job read once it held the connection),
+ * both read from this machine's clock. The steady rate measures the delivery path; the burst
+ * keeps the engine saturated, so it also measures whether the sender gets its turns on the
+ * engine's thread (SQLite) while tasks are always ready.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

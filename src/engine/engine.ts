@@ -88,6 +88,8 @@ export interface EngineOptions {
 export type EngineOverrides = Partial<Omit<EngineOptions, 'store' | 'operations' | 'logger'>>;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+/** Resolves in the event loop's next check phase: after its timers, I/O and hints have had their turn. */
+const turnOfTheEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** How often the engine checks whether bulk work left planner statistics stale (a cheap catalog read). */
 const STATISTICS_CHECK_MS = 5_000;
 /** How often library usage rows (deltas the items triggers append) are folded, one per library. */
@@ -254,6 +256,12 @@ export class Engine {
   private async run(): Promise<void> {
     const pollMs = this.options.pollMs ?? 1_000;
     while (!this.stopping) {
+      // A claim round starts only after the event loop has turned. With work always ready, the
+      // loop would otherwise run on promise continuations alone (SQLite's statements are
+      // synchronous): timers (heartbeats, the webhook sender's), hints (setImmediate, the
+      // BroadcastChannel) and sockets (webhook attempts) of this thread waited until the queue
+      // ran dry; a burst of 1,000 jobs held every webhook delivery back for seconds.
+      await turnOfTheEventLoop();
       const free = this.options.concurrency - this.active.size;
       if (free <= 0) {
         await this.waitForWake(pollMs);

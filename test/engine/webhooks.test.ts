@@ -4,7 +4,7 @@
  * the faults of an endpoint (500, 410, a hang, a redirect to a private address, an endless
  * body) and refused private destinations, each with the clock injected so the retry
  * schedule is read, not waited for; replay; a lease that ends (a sender that died) gives the
- * same message id to the next one.
+ * same message id to the next one; deliveries going out while the engine still has work.
  */
 import dns from 'node:dns';
 import pino from 'pino';
@@ -118,6 +118,21 @@ for (const factory of factories) {
       } finally {
         await s.stop();
       }
+    });
+
+    it('delivers while the engine still has work ready: its claim rounds let the thread’s hints, timers and sockets take turns', async () => {
+      await hook('/ok', ['job.completed']);
+      const lib = await f.library();
+      const jobs = 200;
+      for (let i = 0; i < jobs; i++) await f.submit('noop', lib, { count: 1 });
+      let applied = 0;
+      await f.startEngine({ webhooks: { allowHosts: ['127.0.0.1'] }, hooks: { beforeApply: () => void applied++ } });
+      await receiver.waitFor(1, '/ok', 60_000);
+      // On SQLite every statement is synchronous: a claim loop that never gave the event loop a
+      // turn ran all 200 jobs before the sender heard its first hint.
+      expect(applied).toBeLessThan(jobs);
+      const all = await receiver.waitFor(jobs, '/ok', 60_000);
+      expect(new Set(all.map((r) => r.headers['webhook-id'])).size).toBe(jobs);
     });
 
     it('two senders sharing the outbox deliver each message once', async () => {
