@@ -1,7 +1,9 @@
 /**
  * The dashboard's schedules pages in Chromium against a real server (one
  * server and one browser for the file): adding a schedule through the form
- * (a bad cron and bad params shown next to their fields), run now and the
+ * (a bad cron and bad params shown next to their fields, its next five fires
+ * from the server's answer), changing one through the same form on its page
+ * (by keyboard; refusals next to their fields), run now and the
  * job it started (and its refusal while the last job runs), ticks showing up
  * in the fire history as they fire (started, then skipped), disable/enable,
  * delete after a question, what a reader is offered, axe in light and dark, a
@@ -85,7 +87,8 @@ describe('dashboard: schedules', () => {
     await params.fill('{"format": "json"}');
     // Enter in a field submits, as in any form.
     await form.getByLabel('Time zone').press('Enter');
-    await page.getByRole('status').getByText(/^report schedule #\d+ added\.$/).waitFor();
+    const added = page.getByRole('status').filter({ hasText: /^report schedule #\d+ added\./ });
+    await added.waitFor();
     const listed = await call<{ schedules: Array<ApiSchedule & { params: unknown; timeZone: string; cron: string }> }>(dash, 'GET', '/api/v1/schedules');
     const made = listed.body.schedules.at(-1)!;
     expect(made).toMatchObject({ type: 'report', params: { format: 'json' }, cron: '0 2 * * *', timeZone: zone, enabled: true });
@@ -93,10 +96,78 @@ describe('dashboard: schedules', () => {
     await made_row.getByText('Every day at 02:00').waitFor();
     expect(await made_row.getByRole('cell').nth(1).innerText()).toBe('Nightly');
     expect(await made_row.getByRole('listitem').count()).toBe(3);
+    // The form says when it fires next: the server's five next fires.
+    expect(await added.getByRole('listitem').count()).toBe(5);
+    expect(made.nextFires).toHaveLength(5);
     await expectAccessible(page, '/schedules');
     await page.emulateMedia({ colorScheme: 'dark' });
     await expectAccessible(page, '/schedules, dark');
     await page.emulateMedia({ colorScheme: 'light' });
+  }, LONG);
+
+  it('changes a schedule through its form, by keyboard: refusals next to their fields, then the new times and job', async () => {
+    const s = await schedule({ cron: '0 3 * * *', params: { format: 'csv' } });
+    await page.goto(`/schedules/${s.id}`);
+    await page.getByRole('heading', { name: `report schedule #${s.id}`, level: 1 }).waitFor();
+    const edit = page.getByRole('button', { name: `Edit report schedule #${s.id}` });
+    expect(await edit.getAttribute('aria-expanded')).toBe('false');
+    await edit.focus();
+    await page.keyboard.press('Enter');
+    const form = page.getByRole('form', { name: 'Change the schedule' });
+    await form.waitFor();
+    expect(await edit.getAttribute('aria-expanded')).toBe('true');
+    // The form opens filled in, with the focus on its first field.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe(await form.getByLabel('Library').getAttribute('id'));
+    const cron = form.getByLabel('Cron expression');
+    const zone = form.getByLabel('Time zone');
+    const params = form.getByLabel('Params (JSON)');
+    expect(await cron.inputValue()).toBe('0 3 * * *');
+    expect(await zone.inputValue()).toBe('UTC');
+    expect(JSON.parse(await params.inputValue())).toMatchObject({ format: 'csv' });
+    expect(await form.getByLabel('Job type').inputValue()).toBe('report');
+    await expectAccessible(page, '/schedules/:id, editing');
+
+    await cron.fill('0 3 * *');
+    await cron.press('Enter');
+    const cronError = form.getByRole('alert');
+    await cronError.getByText(/^cron/).waitFor();
+    expect(await cron.getAttribute('aria-describedby')).toBe(await cronError.getAttribute('id'));
+    await cron.fill('30 6 * * 1');
+    await zone.fill('Mars/Olympus_Mons');
+    await zone.press('Enter');
+    const zoneError = form.getByRole('alert');
+    await zoneError.getByText(/^timeZone/).waitFor();
+    expect(await zone.getAttribute('aria-describedby')).toBe(await zoneError.getAttribute('id'));
+    expect(await zone.getAttribute('aria-invalid')).toBe('true');
+    expect(await cron.getAttribute('aria-invalid')).toBeNull();
+    await expectAccessible(page, '/schedules/:id with a refused zone');
+    // Nothing changed while the server refused.
+    expect((await call<ApiSchedule & { cron: string }>(dash, 'GET', `/api/v1/schedules/${s.id}`)).body.cron).toBe('0 3 * * *');
+
+    await zone.fill('Europe/Paris');
+    await params.fill('{"format": "json"}');
+    await form.getByLabel('While the last job runs').selectOption('queue');
+    await form.getByLabel('After downtime').selectOption('none');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('status').getByText(`report schedule #${s.id} saved.`).waitFor();
+    await form.waitFor({ state: 'detached' });
+    // The focus goes back to the button that opened the form.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(`Edit report schedule #${s.id}`);
+    const changed = await call<ApiSchedule & { cron: string; timeZone: string; params: unknown; overlap: string; catchUp: string }>(dash, 'GET', `/api/v1/schedules/${s.id}`);
+    expect(changed.body).toMatchObject({ cron: '30 6 * * 1', timeZone: 'Europe/Paris', params: { format: 'json' }, overlap: 'queue', catchUp: 'none', enabled: true });
+    // Its page shows the new times: in words, and the server's next five fires (Mondays).
+    const details = page.locator('.schedule-details');
+    await details.getByText('Every Monday at 06:30').waitFor();
+    expect(await details.getByText('Europe/Paris').count()).toBe(1);
+    expect(await details.getByRole('listitem').count()).toBe(5);
+    expect(changed.body.nextFires.every((at) => new Date(at).getUTCDay() === 1)).toBe(true);
+
+    // Cancel leaves it as it is.
+    await edit.click();
+    await form.getByLabel('Cron expression').fill('0 0 1 1 *');
+    await form.getByRole('button', { name: 'Cancel' }).click();
+    await form.waitFor({ state: 'detached' });
+    expect((await call<ApiSchedule & { cron: string }>(dash, 'GET', `/api/v1/schedules/${s.id}`)).body.cron).toBe('30 6 * * 1');
   }, LONG);
 
   it('runs a schedule now, follows the job it started, and shows it in the fire history', async () => {
@@ -247,6 +318,11 @@ describe('dashboard: schedules', () => {
       const r = row(reader.page, `empty_trash schedule #${hers.id}`);
       await r.waitFor();
       expect(await r.getByRole('button').allInnerTexts()).toEqual(['Delete']);
+      await reader.page.goto(`/schedules/${hers.id}`);
+      await reader.page.getByRole('heading', { name: `empty_trash schedule #${hers.id}`, level: 1 }).waitFor();
+      expect(await reader.page.getByRole('button', { name: /^Edit / }).count()).toBe(0);
+      await reader.page.goto('/schedules');
+      await r.waitFor();
       expect(await row(reader.page, `report schedule #${admins.id}`).count()).toBe(0);
 
       const form = reader.page.getByRole('form', { name: 'Add a schedule' });

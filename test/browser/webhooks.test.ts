@@ -2,12 +2,15 @@
  * The dashboard's webhooks pages in Chromium against a real server (one server,
  * one browser and one local receiver for the file; the server may send to
  * 127.0.0.1): adding a webhook through the form (a refused URL and no events
- * shown next to their fields, the secret shown once), the deliveries of a real
+ * shown next to their fields, the secret shown once), changing one on its page
+ * (URL, events, enabled; a new signing secret shown once, which the next
+ * message is signed with), the deliveries of a real
  * job's events with their responses, a replay arriving with the same
  * webhook-id, disable/enable, delete, a user who is not an administrator, axe
  * in light and dark, a phone.
  */
 import type { BrowserContext, Page } from 'playwright-core';
+import { Webhook as Verifier } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { expectAccessible, signInWithToken, startDashboard, type Dashboard } from './harness.js';
@@ -156,6 +159,68 @@ describe('dashboard: webhooks', () => {
     await page.getByRole('status').getByText(`webhook #${w.id} deleted.`).waitFor();
     await r.waitFor({ state: 'detached' });
     expect((await call(dash, 'GET', `/api/v1/webhooks/${w.id}`)).status).toBe(404);
+  }, LONG);
+
+  it('changes a webhook on its page: a refused URL next to its field, new URL and events, a new secret shown once and used, disabled', async () => {
+    const made = await call<ApiWebhook & { secret: string }>(dash, 'POST', '/api/v1/webhooks', { url: receiver.url('/before'), events: ['schedule.fired'] });
+    const w = made.body;
+    await page.goto(`/webhooks/${w.id}`);
+    await page.getByRole('heading', { name: `webhook #${w.id}`, level: 1 }).waitFor();
+    const edit = page.getByRole('button', { name: `Edit webhook #${w.id}` });
+    await edit.focus();
+    await page.keyboard.press('Enter');
+    const form = page.getByRole('form', { name: 'Change the webhook' });
+    await form.waitFor();
+    const url = form.getByLabel('URL');
+    // Filled in, the focus on its URL.
+    expect(await url.inputValue()).toBe(receiver.url('/before'));
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe(await url.getAttribute('id'));
+    const events = form.getByRole('group', { name: 'Events' });
+    expect(await events.getByRole('checkbox', { name: 'schedule.fired', exact: true }).isChecked()).toBe(true);
+    expect(await events.getByRole('checkbox', { name: 'job.completed', exact: true }).isChecked()).toBe(false);
+    expect(await form.getByRole('checkbox', { name: /^Enabled/ }).isChecked()).toBe(true);
+    await expectAccessible(page, '/webhooks/:id, editing');
+
+    await url.fill('http://10.1.2.3/hook');
+    await url.press('Enter');
+    const urlError = form.getByRole('alert');
+    await urlError.getByText(/^url: /).waitFor();
+    expect(await url.getAttribute('aria-describedby')).toBe(await urlError.getAttribute('id'));
+    expect(await url.getAttribute('aria-invalid')).toBe('true');
+
+    await url.fill(receiver.url('/after'));
+    await events.getByRole('checkbox', { name: 'schedule.fired', exact: true }).uncheck();
+    await events.getByRole('checkbox', { name: 'job.completed', exact: true }).check();
+    await form.getByRole('checkbox', { name: 'Make a new signing secret' }).check();
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    const note = page.getByRole('status').filter({ hasText: `webhook #${w.id} has a new signing secret.` });
+    await note.waitFor();
+    await form.waitFor({ state: 'detached' });
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(`Edit webhook #${w.id}`);
+    const secret = await note.locator('code.secret').innerText();
+    expect(secret).toMatch(/^whsec_/);
+    expect(secret).not.toBe(w.secret);
+    expect((await call<ApiWebhook>(dash, 'GET', `/api/v1/webhooks/${w.id}`)).body).toMatchObject({ url: receiver.url('/after'), events: ['job.completed'], enabled: true });
+    await expectAccessible(page, '/webhooks/:id with a new secret');
+
+    // The next message goes to the new URL, signed with the new secret (not the old one).
+    const job = await submitJob(dash, 'report', libraryId, { format: 'csv' });
+    await jobEnded(dash, job.id);
+    const [message] = await receiver.waitFor(1, '/after');
+    const headers = Object.fromEntries(Object.entries(message!.headers).map(([k, v]) => [k, String(v)]));
+    expect(new Verifier(secret).verify(message!.body, headers)).toMatchObject({ type: 'job.completed', data: { jobId: job.id } });
+    expect(() => new Verifier(w.secret).verify(message!.body, headers)).toThrow();
+
+    // Shown once: gone after the page is read again.
+    await page.reload();
+    await page.getByRole('heading', { name: `webhook #${w.id}`, level: 1 }).waitFor();
+    expect(await page.locator('code.secret').count()).toBe(0);
+    await edit.click();
+    await form.getByRole('checkbox', { name: /^Enabled/ }).uncheck();
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('status').getByText(`webhook #${w.id} saved.`).waitFor();
+    expect(await page.locator('.schedule-details').getByText(/^disabled/).count()).toBe(1);
+    expect((await call<ApiWebhook>(dash, 'GET', `/api/v1/webhooks/${w.id}`)).body.enabled).toBe(false);
   }, LONG);
 
   it('is not offered to a user who is not an administrator', async () => {

@@ -1,12 +1,16 @@
 /**
- * The form that adds a schedule: library, job type, params as JSON, cron, time
- * zone (the browser's by default), overlap, catch-up. The server checks it all;
- * its error is shown next to the field it names (cron, timeZone, params.x…).
+ * The form that adds a schedule, or changes one (`schedule` given): library, job
+ * type, params as JSON, cron, time zone (the browser's by default), overlap,
+ * catch-up, enabled. The server checks it all; its error is shown next to the
+ * field it names (cron, timeZone, params.x…). A schedule added is followed by
+ * its next five fires, as the server's answer gives them.
  */
-import { useId, useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
+import { formatTime } from '../../components/format';
 import { api, ApiError, errorMessage } from '../../api/client';
 import { ErrorNote } from '../../components/error-note';
 import { browserTimeZone, cronInWords, type Schedule, type ScheduleRights } from './schedule-api';
+import { scheduleName } from './schedule-bits';
 
 type FieldName = 'libraryId' | 'type' | 'params' | 'cron' | 'timeZone';
 const FIELDS: readonly FieldName[] = ['libraryId', 'type', 'params', 'cron', 'timeZone'];
@@ -26,21 +30,55 @@ function zones(): string[] {
   }
 }
 
-export function ScheduleForm({ rights, onCreated }: { rights: ScheduleRights; onCreated(schedule: Schedule): void }) {
+interface Props {
+  rights: ScheduleRights;
+  /** The schedule to change; without it the form adds one. */
+  schedule?: Schedule;
+  /** The server's answer: the schedule as added or changed. */
+  onSaved(schedule: Schedule): void;
+  /** Edit only: closes the form unchanged. */
+  onCancel?(): void;
+}
+
+/** The schedule's next fires, as the server's answer gives them (five; none while disabled). */
+export function NextFires({ schedule, label }: { schedule: Schedule; label: string }) {
+  if (schedule.nextFires.length === 0) return <p>{label}: none while it is disabled.</p>;
+  return (
+    <>
+      <p>{label}:</p>
+      <ol className="plain-list">
+        {schedule.nextFires.map((at) => (
+          <li key={at}>{formatTime(at)}</li>
+        ))}
+      </ol>
+    </>
+  );
+}
+
+export function ScheduleForm({ rights, schedule, onSaved, onCancel }: Props) {
   const id = useId();
-  const [libraryId, setLibraryId] = useState(rights.libraries[0]?.libraryId ?? '');
-  const types = rights.typesFor(libraryId);
-  const [type, setType] = useState(types.includes('report') ? 'report' : (types[0] ?? ''));
-  const [params, setParams] = useState('{}');
-  const [cron, setCron] = useState('0 2 * * *');
-  const [timeZone, setTimeZone] = useState(browserTimeZone);
-  const [overlap, setOverlap] = useState('skip');
-  const [catchUp, setCatchUp] = useState('once');
-  const [enabled, setEnabled] = useState(true);
+  const editing = schedule !== undefined;
+  const [libraryId, setLibraryId] = useState(schedule?.libraryId ?? rights.libraries[0]?.libraryId ?? '');
+  const offered = rights.typesFor(libraryId);
+  // A schedule's own type stays offered on its own library, whatever the list leaves out (restore_backup).
+  const types = schedule && schedule.libraryId === libraryId && !offered.includes(schedule.type) ? [schedule.type, ...offered] : offered;
+  const [type, setType] = useState(schedule?.type ?? (types.includes('report') ? 'report' : (types[0] ?? '')));
+  const [params, setParams] = useState(schedule ? JSON.stringify(schedule.params, null, 2) : '{}');
+  const [cron, setCron] = useState(schedule?.cron ?? '0 2 * * *');
+  const [timeZone, setTimeZone] = useState(schedule?.timeZone ?? browserTimeZone);
+  const [overlap, setOverlap] = useState<string>(schedule?.overlap ?? 'skip');
+  const [catchUp, setCatchUp] = useState<string>(schedule?.catchUp ?? 'once');
+  const [enabled, setEnabled] = useState(schedule?.enabled ?? true);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [added, setAdded] = useState<Schedule | null>(null);
   const zoneList = useMemo(zones, []);
   const chosenType = types.includes(type) ? type : (types[0] ?? '');
+  const firstField = useRef<HTMLSelectElement>(null);
+  // Opened to change a schedule: the focus goes into the form.
+  useEffect(() => {
+    if (editing) firstField.current?.focus();
+  }, [editing]);
 
   const at = fieldOf(error);
   const note = (name: FieldName) => (at === name ? <ErrorNote error={error} id={`${id}-${name}-error`} /> : null);
@@ -61,9 +99,12 @@ export function ScheduleForm({ rights, onCreated }: { rights: ScheduleRights; on
       return;
     }
     setBusy(true);
+    setAdded(null);
     try {
       const body = { libraryId, type: chosenType, params: parsed, cron: cron.trim(), timeZone: timeZone.trim(), overlap, catchUp, enabled };
-      onCreated(await api<Schedule>('/schedules', { method: 'POST', body }));
+      const saved = await api<Schedule>(editing ? `/schedules/${schedule.id}` : '/schedules', { method: editing ? 'PATCH' : 'POST', body });
+      if (!editing) setAdded(saved);
+      onSaved(saved);
     } catch (caught) {
       setError(caught);
     } finally {
@@ -74,11 +115,11 @@ export function ScheduleForm({ rights, onCreated }: { rights: ScheduleRights; on
   const words = cronInWords(cron);
   return (
     <form className="stack schedule-form" onSubmit={submit} aria-labelledby={`${id}-title`} noValidate>
-      <h2 id={`${id}-title`}>Add a schedule</h2>
+      <h2 id={`${id}-title`}>{editing ? 'Change the schedule' : 'Add a schedule'}</h2>
       <div className="schedule-fields">
         <div className="stack-tight">
           <label htmlFor={`${id}-library`}>Library</label>
-          <select id={`${id}-library`} value={libraryId} onChange={(e) => setLibraryId(e.target.value)} {...invalid('libraryId')}>
+          <select ref={firstField} id={`${id}-library`} value={libraryId} onChange={(e) => setLibraryId(e.target.value)} {...invalid('libraryId')}>
             {rights.libraries.map((l) => (
               <option key={l.libraryId} value={l.libraryId}>
                 {l.name}
@@ -142,10 +183,21 @@ export function ScheduleForm({ rights, onCreated }: { rights: ScheduleRights; on
       </label>
       <div className="row">
         <button type="submit" className="primary" disabled={busy || libraryId === '' || chosenType === ''}>
-          {busy ? 'Adding…' : 'Add schedule'}
+          {editing ? (busy ? 'Saving…' : 'Save changes') : busy ? 'Adding…' : 'Add schedule'}
         </button>
+        {onCancel && (
+          <button type="button" onClick={onCancel} disabled={busy}>
+            Cancel
+          </button>
+        )}
       </div>
       {at === null && <ErrorNote error={error} />}
+      {added && (
+        <div className="notice" role="status">
+          <p>{scheduleName(added)} added.</p>
+          <NextFires schedule={added} label="Its next fires" />
+        </div>
+      )}
     </form>
   );
 }

@@ -1,6 +1,8 @@
 /**
  * /schedules/:scheduleId: one schedule (what it submits, when, its next five
- * fires), its buttons, and its fire history, newest first, a page at a time:
+ * fires), its buttons, Edit (the schedule's form, filled in: cron, zone, type,
+ * params, library, overlap, catch-up, enabled), and its fire history, newest
+ * first, a page at a time:
  * each tick or run now, its outcome, the job it started or why it did not;
  * a fire recorded while the page is open shows up by itself.
  */
@@ -18,6 +20,7 @@ import { navigate } from '../../router';
 import { useSignedIn } from '../../session/session-context';
 import { scheduleRights, type Fire, type FirePage, type Schedule } from './schedule-api';
 import { ActionNoteView, LastFire, Outcome, scheduleName, When, type ActionNote } from './schedule-bits';
+import { ScheduleForm } from './schedule-form';
 import { ScheduleRowActions } from './schedule-row-actions';
 import './schedules.css';
 
@@ -118,6 +121,13 @@ export function SchedulePage({ params }: { params: Record<string, string> }) {
   const schedule = useApi<Schedule>(valid ? `/schedules/${scheduleId}` : null);
   const [note, setNote] = useState<ActionNote>(null);
   const [fireKey, setFireKey] = useState(0);
+  const [editing, setEditing] = useState(false);
+  const editButton = useRef<HTMLButtonElement>(null);
+  const closeEditor = () => {
+    setEditing(false);
+    // The form goes away: the focus goes back to the button that opened it.
+    requestAnimationFrame(() => editButton.current?.focus());
+  };
 
   if (!valid) return <ErrorNote error={new Error(`'${params.scheduleId}' is not a schedule id.`)} />;
   const s = schedule.data;
@@ -146,7 +156,26 @@ export function SchedulePage({ params }: { params: Record<string, string> }) {
       </p>
       <h1>{scheduleName(s)}</h1>
       <ActionNoteView note={note} />
-      <ScheduleRowActions schedule={s} rights={rights} onNote={onNote} onChanged={(updated) => schedule.setData(() => updated)} onDeleted={() => navigate('/schedules')} />
+      <div className="row schedule-actions">
+        {rights.canSubmit(s.libraryId, s.type) && (
+          <button type="button" ref={editButton} aria-expanded={editing} aria-label={`Edit ${scheduleName(s)}`} onClick={() => (editing ? closeEditor() : setEditing(true))}>
+            Edit
+          </button>
+        )}
+        <ScheduleRowActions schedule={s} rights={rights} onNote={onNote} onChanged={(updated) => schedule.setData(() => updated)} onDeleted={() => navigate('/schedules')} />
+      </div>
+      {editing && (
+        <ScheduleForm
+          rights={rights}
+          schedule={s}
+          onCancel={closeEditor}
+          onSaved={(updated) => {
+            schedule.setData(() => updated);
+            setNote({ kind: 'done', text: `${scheduleName(updated)} saved.` });
+            closeEditor();
+          }}
+        />
+      )}
       <dl className="schedule-details">
         <dt>Library</dt>
         <dd>

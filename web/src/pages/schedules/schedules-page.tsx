@@ -125,9 +125,10 @@ export function SchedulesPage() {
       {mayAdd && (
         <ScheduleForm
           rights={rights}
-          onCreated={(created) => {
+          onSaved={(created) => {
+            // The form says it was added, with its next fires.
             setSchedules((current) => (cursor === null ? [...current, created] : current));
-            setNote({ kind: 'done', text: `${scheduleName(created)} added.` });
+            setNote(null);
           }}
         />
       )}

@@ -1,10 +1,11 @@
 /**
- * /webhooks/:webhookId (domain administrators): one webhook, its buttons, and
+ * /webhooks/:webhookId (domain administrators): one webhook, its buttons (Edit:
+ * URL, events, enabled, a new signing secret shown once), and
  * its deliveries, newest first: status, attempts, the last response's code and
  * the start of its body, why the last attempt failed; replay one. The newest
  * page is read again every few seconds (a replay or a retry shows up by itself).
  */
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { ErrorNote } from '../../components/error-note';
 import { formatTime } from '../../components/format';
 import { Link } from '../../components/link';
@@ -19,6 +20,8 @@ import '../schedules/schedules.css';
 import './webhooks.css';
 import { WebhookActions, WebhookNoteView, type WebhookNote } from './webhook-actions';
 import { replayDelivery, webhookName, type Delivery, type DeliveryPage, type Webhook } from './webhook-api';
+import { WebhookForm } from './webhook-form';
+import { SecretNote } from './webhook-secret';
 import { WebhookState } from './webhooks-page';
 
 const PAGE = 25;
@@ -147,6 +150,14 @@ export function WebhookPage({ params }: { params: Record<string, string> }) {
   const isAdmin = user.role === 'admin' || user.role === 'super_admin';
   const webhook = useApi<Webhook>(valid && isAdmin ? `/webhooks/${webhookId}` : null);
   const [note, setNote] = useState<WebhookNote>(null);
+  const [editing, setEditing] = useState(false);
+  const [secret, setSecret] = useState<string | null>(null);
+  const editButton = useRef<HTMLButtonElement>(null);
+  const closeEditor = () => {
+    setEditing(false);
+    // The form goes away: the focus goes back to the button that opened it.
+    requestAnimationFrame(() => editButton.current?.focus());
+  };
 
   const back = (
     <p>
@@ -162,8 +173,34 @@ export function WebhookPage({ params }: { params: Record<string, string> }) {
     <>
       {back}
       <h1>{webhookName(w)}</h1>
+      {secret && <SecretNote secret={secret} text={`${webhookName(w)} has a new signing secret.`} />}
       <WebhookNoteView note={note} />
-      <WebhookActions webhook={w} onNote={setNote} onChanged={(updated) => webhook.setData(() => updated)} onDeleted={() => navigate('/webhooks')} />
+      <div className="row schedule-actions">
+        <button type="button" ref={editButton} aria-expanded={editing} aria-label={`Edit ${webhookName(w)}`} onClick={() => (editing ? closeEditor() : setEditing(true))}>
+          Edit
+        </button>
+        <WebhookActions
+          webhook={w}
+          onNote={(next) => {
+            setNote(next);
+            setSecret(null);
+          }}
+          onChanged={(updated) => webhook.setData(() => updated)}
+          onDeleted={() => navigate('/webhooks')}
+        />
+      </div>
+      {editing && (
+        <WebhookForm
+          webhook={w}
+          onCancel={closeEditor}
+          onSaved={(updated, made) => {
+            webhook.setData(() => updated);
+            setSecret(made ?? null);
+            setNote(made ? null : { kind: 'done', text: `${webhookName(updated)} saved.` });
+            closeEditor();
+          }}
+        />
+      )}
       <dl className="schedule-details">
         <dt>URL</dt>
         <dd>

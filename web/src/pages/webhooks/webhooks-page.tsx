@@ -14,8 +14,9 @@ import { useSignedIn } from '../../session/session-context';
 import '../schedules/schedules.css';
 import './webhooks.css';
 import { WebhookActions, WebhookNoteView, type WebhookNote } from './webhook-actions';
-import { webhookName, type CreatedWebhook, type Webhook } from './webhook-api';
+import { webhookName, type Webhook } from './webhook-api';
 import { WebhookForm } from './webhook-form';
+import { SecretNote } from './webhook-secret';
 
 export function WebhookState({ webhook }: { webhook: Webhook }) {
   if (webhook.enabled) {
@@ -24,27 +25,12 @@ export function WebhookState({ webhook }: { webhook: Webhook }) {
   return <span>disabled{webhook.disabledReason ? `: ${webhook.disabledReason}` : ''}</span>;
 }
 
-function Secret({ created }: { created: CreatedWebhook }) {
-  const [copied, setCopied] = useState(false);
-  return (
-    <div className="notice minted" role="status">
-      <p>{webhookName(created)} added. Its signing secret, shown this once: copy it now (receivers verify each message with it).</p>
-      <div className="row">
-        <code className="secret">{created.secret}</code>
-        <button type="button" onClick={() => void navigator.clipboard?.writeText(created.secret).then(() => setCopied(true))}>
-          {copied ? 'Copied' : 'Copy'}
-        </button>
-      </div>
-    </div>
-  );
-}
-
 export function WebhooksPage() {
   const { user } = useSignedIn();
   const isAdmin = user.role === 'admin' || user.role === 'super_admin';
   const list = useApi<{ webhooks: Webhook[] }>(isAdmin ? '/webhooks' : null);
   const [note, setNote] = useState<WebhookNote>(null);
-  const [created, setCreated] = useState<CreatedWebhook | null>(null);
+  const [created, setCreated] = useState<{ webhook: Webhook; secret: string } | null>(null);
 
   if (!isAdmin) {
     return (
@@ -61,7 +47,7 @@ export function WebhooksPage() {
     <>
       <h1>Webhooks</h1>
       <p className="muted">Each webhook receives a signed POST (Standard Webhooks) for the events it names, for the whole domain.</p>
-      {created && <Secret created={created} />}
+      {created && <SecretNote secret={created.secret} text={`${webhookName(created.webhook)} added.`} />}
       <WebhookNoteView note={note} />
       <TableScroll label="Webhooks, scrollable">
         <table aria-label="Webhooks">
@@ -109,11 +95,10 @@ export function WebhooksPage() {
       {list.data && webhooks.length === 0 && <p className="muted">No webhooks yet.</p>}
       <ErrorNote error={list.error} />
       <WebhookForm
-        onCreated={(made) => {
-          setCreated(made);
+        onSaved={(made, secret) => {
+          if (secret !== undefined) setCreated({ webhook: made, secret });
           setNote(null);
-          const { secret: _secret, ...shown } = made;
-          list.setData((current) => ({ webhooks: [...(current?.webhooks ?? []), shown] }));
+          list.setData((current) => ({ webhooks: [...(current?.webhooks ?? []), made] }));
         }}
       />
     </>
