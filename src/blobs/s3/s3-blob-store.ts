@@ -246,9 +246,8 @@ export class S3BlobStore implements BlobStore {
     if (mode === 'defer') return { sha256, size, created: true, pin: this.pinOf(entry), deferred: true };
     let created: boolean;
     try {
-      const durable = this.putIfAbsent(entry);
-      entry.durable = durable.then(() => undefined);
-      created = await durable;
+      created = await this.putIfAbsent(entry);
+      entry.durable = Promise.resolve();
     } catch (error) {
       this.dropHeld(entry);
       throw error;

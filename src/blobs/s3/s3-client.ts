@@ -122,7 +122,9 @@ export function s3Failure(error: unknown, where: string, operation: string): Err
   const e = error as SdkError;
   if (e?.name === 'AbortError') return error as Error;
   const status = s3Status(error);
-  const said = [e?.name && e.name !== 'Error' ? e.name : e?.code, status !== undefined ? `HTTP ${status}` : undefined, e?.message]
+  // (An answer without a body, as to a HEAD, leaves the SDK only `Unknown`/`UnknownError` to say.)
+  const named = e?.name && !['Error', 'Unknown'].includes(e.name) ? e.name : e?.code;
+  const said = [named, status !== undefined ? `HTTP ${status}` : undefined, e?.message === 'UnknownError' ? undefined : e?.message]
     .filter((part) => part !== undefined && part !== '')
     .join(': ');
   const message = `${where}: ${operation} failed (${said || String(error)})`;

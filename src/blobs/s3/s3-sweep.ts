@@ -6,7 +6,8 @@
  * `check` stranded, and spool files a crashed process left on local disk.
  * Each is spared while younger than the grace period; an upload is judged by
  * its newest part (a long upload in another process keeps adding parts),
- * and those this process is running are never touched.
+ * and those this process is running are never touched. (Servers round
+ * times to the second, Swift upwards: with no grace at all, everything goes.)
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -62,7 +63,7 @@ export async function abortStaleUploads(keys: S3Keys, olderThanMs: number, runni
     );
     for (const upload of page.Uploads ?? []) {
       if (!upload.Key || !upload.UploadId || running.has(upload.Key)) continue;
-      if (now - (upload.Initiated?.getTime() ?? 0) < olderThanMs) continue;
+      if (olderThanMs > 0 && now - (upload.Initiated?.getTime() ?? 0) < olderThanMs) continue;
       if (olderThanMs > 0 && now - (await newestPartMs(keys, upload.Key, upload.UploadId)) < olderThanMs) continue;
       await abortUpload(keys.client, keys.bucket, upload.Key, upload.UploadId);
       aborted++;
@@ -92,7 +93,7 @@ export async function removeStaleTmpKeys(keys: S3Keys, olderThanMs: number, now 
   do {
     const page = await keys.client.send(new ListObjectsV2Command({ Bucket: keys.bucket, Prefix: keys.tmp, ContinuationToken: token }));
     for (const object of page.Contents ?? []) {
-      if (!object.Key || now - (object.LastModified?.getTime() ?? 0) < olderThanMs) continue;
+      if (!object.Key || (olderThanMs > 0 && now - (object.LastModified?.getTime() ?? 0) < olderThanMs)) continue;
       await keys.client.send(new DeleteObjectCommand({ Bucket: keys.bucket, Key: object.Key }));
       removed++;
     }
