@@ -19,14 +19,23 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** `files[i]` PUT at `rel(i)` in the library over `connections` keep-alive connections; any status but `status` (201: created; 200: replaced) throws. */
+/**
+ * `files[i]` PUT at `rel(i)` in the library over `connections` keep-alive connections; any status but `status` (201: created;
+ * 200: replaced) throws, except a 503 (the database busy, e.g. a SQLite engine thread's long commit on a loaded machine),
+ * which is sent again after a pause, as the API asks of its clients, up to 10 times.
+ */
 export async function uploadFiles(t: EngineTarget, libraryId: string, files: Buffer[], rel: (i: number) => string, connections = 16, status = 201): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: connections }, async () => {
       while (next < files.length) {
         const i = next++;
-        expectStatus(await t.api('PUT', `/api/v1/libraries/${libraryId}/files/${rel(i)}`, files[i]), status, 'upload');
+        let res = await t.api('PUT', `/api/v1/libraries/${libraryId}/files/${rel(i)}`, files[i]);
+        for (let attempt = 1; res.status === 503 && attempt < 10; attempt++) {
+          await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+          res = await t.api('PUT', `/api/v1/libraries/${libraryId}/files/${rel(i)}`, files[i]);
+        }
+        expectStatus(res, status, 'upload');
       }
     }),
   );
