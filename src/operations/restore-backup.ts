@@ -4,18 +4,22 @@
  * where it was or into `destination`, in the same library or another one.
  * `at` picks the newest snapshot of the library taken at or before that time.
  *
- * The planner walks the snapshot's trees depth first, a step of up to 5,000
- * entries at a time (its cursor: the open folders), and plans the entries by
- * the depth of their target path, a phase per depth (a folder is restored
+ * The planner walks the snapshot's trees depth first (its cursor: the open
+ * folders, each with how far it got), a step of up to 5,000 entries at a
+ * time, and plans a folder's children as tasks naming a slice of its tree
+ * (`{tree, dir}` in the context, each entry only the child's target path:
+ * the task reads the rest from the tree, kept parsed by
+ * snapshot-tree-cache.ts), in the phase of their depth (a folder is restored
  * before what is inside it; no phase after the first starts before planning
- * ends), in chunks; each task (restore-backup-apply.ts) inserts
- * its items and their blob references in one commit. `prepare` looks for the
- * chunk's blobs in the snapshot's location (a missing one fails its items,
- * naming the hash) and, when the target library lives in another location,
- * copies the ones it lacks there first. A task's items commit together, so
- * a crash makes another process run the task again from the start; the same
- * restore submitted again finds what the first one restored in the way (a
- * folder merges, a file follows `onConflict`: `skip` resumes it).
+ * ends); selected roots are tasks of their own, whole. Each task
+ * (restore-backup-apply.ts) inserts its items and their blob references in
+ * one commit. `prepare` looks for the chunk's blobs in the snapshot's
+ * location (a missing one fails its items, naming the hash) and, when the
+ * target library lives in another location, copies the ones it lacks there
+ * first. A task's items commit together, so a crash makes another process
+ * run the task again from the start; the same restore submitted again finds
+ * what the first one restored in the way (a folder merges, a file follows
+ * `onConflict`: `skip` resumes it).
  *
  * Needs READER on the snapshot's library and WRITER on the target.
  */
@@ -27,12 +31,11 @@ import { InvalidArgumentError } from '../domain/errors.js';
 import { childPath, normalizePath } from '../domain/item-path.js';
 import type { SnapshotEntry } from '../domain/snapshot-tree.js';
 import { copyMissingBlobs } from './blob-copy.js';
-import { ITEMS_PER_STEP } from './subtree-planner.js';
-import { applyRestore, type RestoreContext, type RestoreEntry } from './restore-backup-apply.js';
+import { ITEMS_PER_STEP, chunkSizeFor } from './subtree-planner.js';
+import { applyRestore, resolveEntries, type ResolvedEntry, type RestoreContext, type RestoreEntry, type RestoreRef, type RestoreTaskEntry } from './restore-backup-apply.js';
+import { entryNamed, snapshotTreeEntries } from './snapshot-tree-cache.js';
 
 type Params = { snapshotId?: number; at?: string; paths?: string[]; destination?: string; targetLibraryId?: string; onConflict?: OnConflict };
-
-const CHUNK = 500;
 
 function depthOf(path: string): number {
   return path === '/' ? 0 : path.split('/').length - 1;
@@ -61,14 +64,34 @@ async function findSnapshot(ctx: OperationContext, job: Job & { params: Params }
 }
 
 /**
+ * One open folder of the depth-first walk: its tree, its target path, how
+ * many of its children were planned (as tree tasks) and how far its folder
+ * children were descended into. A tree is immutable, so indexes into it stay
+ * valid across steps.
+ */
+interface Frame {
+  tree: string;
+  dir: string;
+  planned: number;
+  descended: number;
+}
+
+/**
  * Where planning goes on: the snapshot (resolved once: a later step must not
- * pick a newer one by `at`), the next selected path, and the depth-first walk
- * in progress (each open folder's tree, its target path, the last entry given out).
+ * pick a newer one by `at`), the next selected path, and the walk's open folders.
  */
 interface RestoreCursor {
   snapshotId: number;
   next: number;
-  stack: Array<{ tree: string; dir: string; after: string | null }>;
+  stack: Frame[];
+}
+
+/** A frame as an earlier version saved it (the name of the last child given out, its folders walked): where it stood. */
+async function upgradeFrame(frame: Frame | { tree: string; dir: string; after: string | null }, entriesOf: (hash: string) => Promise<SnapshotEntry[]>): Promise<Frame> {
+  if (!('after' in frame)) return frame;
+  const after = frame.after;
+  const done = after === null ? 0 : (await entriesOf(frame.tree)).filter((e) => e.name <= after).length;
+  return { tree: frame.tree, dir: frame.dir, planned: done, descended: done };
 }
 
 async function plan(ctx: OperationContext, job: Job & { params: Params }, cursor: RestoreCursor | null): Promise<PlanStep<RestoreCursor>> {
@@ -79,42 +102,52 @@ async function plan(ctx: OperationContext, job: Job & { params: Params }, cursor
     const message = snapshot ?? `snapshot ${cursor!.snapshotId} was forgotten while the restore was planned`;
     return { tasks: [], failures: [{ entry: {}, itemId: null, path: params.at ?? String(params.snapshotId), code: 'NOT_FOUND', message, phase: 1, context: null }], cursor: null };
   }
-  const trees = new Map<string, SnapshotEntry[]>();
-  const entriesOf = async (hash: string) => {
-    let entries = trees.get(hash);
-    if (!entries) {
-      const tree = await ctx.store.snapshotTreeGet({ storage: snapshot.storage, hash });
-      if (!tree) throw new Error(`snapshot ${snapshot.id}: tree ${hash} is not stored in '${snapshot.storage}'`);
-      trees.set(hash, (entries = tree.entries));
-    }
-    return entries;
-  };
-  const planned: RestoreEntry[] = [];
-  const state: RestoreCursor = cursor ?? { snapshotId: snapshot.id, next: 0, stack: [] };
+  const entriesOf = (hash: string) => snapshotTreeEntries(ctx.store, snapshot.storage, hash);
+  const context: RestoreContext = { snapshotId: snapshot.id, storage: snapshot.storage, targetLibraryId: job.targetLibraryId ?? job.libraryId, onConflict: params.onConflict ?? 'fail' };
+  const chunk = chunkSizeFor(ctx.store);
+  const tasks: PlannedTask[] = [];
+  const tops: RestoreEntry[] = [];
+  let bytesTotal = 0;
+  let budget = ITEMS_PER_STEP;
+  const state: RestoreCursor = cursor
+    ? { ...cursor, stack: await Promise.all(cursor.stack.map((f) => upgradeFrame(f, entriesOf))) }
+    : { snapshotId: snapshot.id, next: 0, stack: [] };
   const selection = pruneNested(params.paths ?? [snapshot.path]);
 
-  while (planned.length < ITEMS_PER_STEP) {
+  while (budget > 0) {
     const top = state.stack.at(-1);
     if (top) {
+      // A folder's children go out as tasks naming slices of its tree, then its subfolders are walked one by one.
       const entries = await entriesOf(top.tree);
-      const e = top.after === null ? entries[0] : entries.find((x) => x.name > top.after!);
-      if (!e) {
+      if (top.planned < entries.length) {
+        const slice = entries.slice(top.planned, top.planned + Math.min(chunk, budget));
+        top.planned += slice.length;
+        budget -= slice.length;
+        for (const e of slice) bytesTotal += e.size;
+        const phase = Math.max(1, depthOf(top.dir) + 1);
+        tasks.push({ phase, context: { ...context, tree: top.tree, dir: top.dir }, entries: slice.map((e): RestoreRef => ({ path: childPath(top.dir, e.name) })) });
+        continue;
+      }
+      let i = top.descended;
+      while (i < entries.length && entries[i]!.kind !== 'folder') i++;
+      top.descended = i + 1;
+      const folder = entries[i];
+      if (!folder) {
         state.stack.pop();
         continue;
       }
-      top.after = e.name;
-      const p = childPath(top.dir, e.name);
-      planned.push({ path: p, kind: e.kind, size: e.size, sha256: e.sha256, contentType: e.contentType, createdAt: e.createdAt, modifiedAt: e.modifiedAt });
-      if (e.tree) state.stack.push({ tree: e.tree, dir: p, after: null });
+      state.stack.push({ tree: folder.tree!, dir: childPath(top.dir, folder.name), planned: 0, descended: 0 });
+      budget--; // reading a folder's tree counts (a walk through many empty folders ends its step too)
       continue;
     }
     if (state.next >= selection.length) break;
     const path = selection[state.next++]!;
+    budget--;
     const segments = below(snapshot.path, path);
     let node: SnapshotEntry | null = null;
     let tree: string | null = snapshot.rootTree;
     for (const name of segments ?? []) {
-      node = tree === null ? null : ((await entriesOf(tree)).find((e) => e.name === name) ?? null);
+      node = tree === null ? null : (entryNamed(await entriesOf(tree), name) ?? null);
       if (!node) break;
       tree = node.tree;
     }
@@ -124,33 +157,30 @@ async function plan(ctx: OperationContext, job: Job & { params: Params }, cursor
     }
     // The whole library's snapshot root is '/': its entries go into the destination (or back into '/').
     const base = params.destination === undefined ? path : path === '/' ? params.destination : childPath(params.destination, path.slice(path.lastIndexOf('/') + 1));
-    planned.push(
-      node
-        ? { path: base, kind: node.kind, size: node.size, sha256: node.sha256, contentType: node.contentType, createdAt: node.createdAt, modifiedAt: node.modifiedAt, top: true }
-        : { path: base, kind: 'folder', size: 0, sha256: null, contentType: null, createdAt: snapshot.createdAt, modifiedAt: snapshot.createdAt, top: true },
-    );
-    if (tree) state.stack.push({ tree, dir: base, after: null });
+    const entry: RestoreEntry = node
+      ? { path: base, kind: node.kind, size: node.size, sha256: node.sha256, contentType: node.contentType, createdAt: node.createdAt, modifiedAt: node.modifiedAt, top: true }
+      : { path: base, kind: 'folder', size: 0, sha256: null, contentType: null, createdAt: snapshot.createdAt, modifiedAt: snapshot.createdAt, top: true };
+    tops.push(entry);
+    bytesTotal += entry.size;
+    if (tree) state.stack.push({ tree, dir: base, planned: 0, descended: 0 });
   }
 
-  const context: RestoreContext = { snapshotId: snapshot.id, storage: snapshot.storage, targetLibraryId: job.targetLibraryId ?? job.libraryId, onConflict: params.onConflict ?? 'fail' };
+  // Selected roots by depth (a folder before what is inside it), in chunks.
   const byPhase = new Map<number, RestoreEntry[]>();
-  for (const e of planned) {
+  for (const e of tops) {
     const phase = Math.max(1, depthOf(e.path));
     let list = byPhase.get(phase);
     if (!list) byPhase.set(phase, (list = []));
     list.push(e);
   }
-  const tasks: PlannedTask[] = [];
-  let bytesTotal = 0;
-  for (const [phase, list] of [...byPhase].sort(([a], [b]) => a - b)) {
-    for (let k = 0; k < list.length; k += CHUNK) tasks.push({ phase, context, entries: list.slice(k, k + CHUNK) });
-    for (const e of list) bytesTotal += e.size;
+  for (const [phase, list] of byPhase) {
+    for (let k = 0; k < list.length; k += chunk) tasks.push({ phase, context, entries: list.slice(k, k + chunk) });
   }
   const done = state.stack.length === 0 && state.next >= selection.length;
   return { tasks, failures, bytesTotal, cursor: done ? null : state };
 }
 
-export const restoreBackupOperation: Operation<typeof RestoreBackupParams, RestoreCursor, RestoreContext, RestoreEntry, { missing: Set<string> }> = {
+export const restoreBackupOperation: Operation<typeof RestoreBackupParams, RestoreCursor, RestoreContext, RestoreTaskEntry, { resolved: ResolvedEntry[]; missing: Set<string> }> = {
   type: 'restore_backup',
   params: RestoreBackupParams,
   sourceRight: 'READER',
@@ -175,16 +205,18 @@ export const restoreBackupOperation: Operation<typeof RestoreBackupParams, Resto
   },
   plan,
   async prepare(ctx, _job, task) {
-    const hashes = [...new Set(task.entries.flatMap((e) => (e.kind === 'file' && e.sha256 ? [e.sha256] : [])))];
-    if (hashes.length === 0) return { missing: new Set() };
+    const resolved = await resolveEntries(ctx.store, task.context, task.entries);
+    const hashes = [...new Set(resolved.flatMap(({ item: e }) => (e?.kind === 'file' && e.sha256 ? [e.sha256] : [])))];
+    if (hashes.length === 0) return { resolved, missing: new Set() };
     const missing = new Set(await ctx.blobs.get(task.context.storage).absent(hashes));
     const target = await ctx.library(task.context.targetLibraryId, ctx.store);
     if (target.storage !== task.context.storage) {
       await copyMissingBlobs(ctx, task.context.storage, target.storage, hashes.filter((h) => !missing.has(h)));
     }
-    return { missing };
+    return { resolved, missing };
   },
   async apply(tx, ctx, _job, task, prepared) {
-    return applyRestore(tx, ctx, task.context, task.entries, prepared?.missing ?? new Set());
+    const resolved = prepared?.resolved ?? (await resolveEntries(tx, task.context, task.entries));
+    return applyRestore(tx, ctx, task.context, resolved, prepared?.missing ?? new Set());
   },
 };

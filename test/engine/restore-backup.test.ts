@@ -199,6 +199,23 @@ for (const factory of factories) {
       expect((await run('verify', lib, { path: '/k' })).result).not.toHaveProperty('checked.snapshots');
     });
 
+    it('a retry replays the items that failed in a tree task (by path, read from the tree again) and restores them once the bytes are back', async () => {
+      for (let i = 0; i < 4; i++) await f.app.items.putFile(f.admin, lib, `/r/s/f${i}.txt`, Readable.from([Buffer.from(`file ${i}`)]));
+      const snap = await backup({ storage: 'second' });
+      await f.app.blobStores.get('second').delete(sha256('file 2'));
+      const other = await f.library('other');
+      const first = await run('restore_backup', lib, { snapshotId: snap.id, targetLibraryId: other }, 'completed_with_errors');
+      const failures = (await f.app.jobs.failures(f.admin, first.id, { limit: 5 })).failures;
+      expect(failures.map((x: { path: string; code: string }) => [x.path, x.code])).toEqual([['/r/s/f2.txt', 'BLOB_MISSING']]);
+      await f.app.blobStores.get('second').write(Readable.from([Buffer.from('file 2')]), { maxBytes: 1024 });
+      const retry = await f.waitFor((await f.app.jobs.retry(f.admin, first.id)).job.id);
+      expect(retry.status, JSON.stringify(retry)).toBe('completed');
+      expect(retry.counts).toMatchObject({ total: 1, succeeded: 1, failed: 0 });
+      expect((await liveRows(other)).map((r) => [r.path, r.sha256])).toEqual([
+        ['r', null], ['r/s', null], ...[0, 1, 2, 3].map((i) => [`r/s/f${i}.txt`, sha256(`file ${i}`)]),
+      ]);
+    });
+
     it('refuses bad params with a 400 naming the field', async () => {
       const cases: Array<[Record<string, unknown>, string]> = [
         [{}, 'params.snapshotId'],
