@@ -77,6 +77,10 @@ export async function createPostgresDriver(options: PostgresDriverOptions): Prom
   });
   // An idle client's connection error must not crash the process; the pool replaces it.
   pool.on('error', () => {});
+  // Nor a checked-out one's (the pool listens only while a client is idle): a connection that
+  // drops mid-query (the server restarted, a network cut) rejects that query, which the engine
+  // and the API treat as transient; the client, no longer queryable, is dropped on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     label: describeConnection(options.connectionString) + (schema ? `#${schema}` : ''),
@@ -96,6 +100,14 @@ export async function createPostgresDriver(options: PostgresDriverOptions): Prom
     },
     isUniqueViolation(error: unknown) {
       return (error as { code?: unknown } | null)?.code === '23505';
+    },
+    async ping() {
+      const { rows } = await sql<{ standby: boolean }>`SELECT pg_is_in_recovery() AS standby`.execute(db);
+      if (rows[0]?.standby === true) throw new Error('the server is a standby (in recovery): it takes no writes');
+    },
+    async serverNow() {
+      const { rows } = await sql<{ now: number }>`SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now`.execute(db);
+      return Number(rows[0]!.now);
     },
     async close() {
       await db.destroy();
