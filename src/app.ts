@@ -30,6 +30,7 @@ import { EngineService } from './services/engine-service.js';
 import { JobTimelineService } from './services/job-timeline.js';
 import { ScheduleService } from './services/schedule-service.js';
 import { ScheduleFiring } from './services/schedule-firing.js';
+import { Readiness } from './services/readiness.js';
 import { UploadFiles } from './blobs/upload-files.js';
 import { createOperationRegistry } from './operations/index.js';
 import type { OperationRegistry } from './jobs/operation-registry.js';
@@ -135,7 +136,11 @@ export async function openApp(
     const timeline = new JobTimelineService(store, jobs);
     const schedules = new ScheduleService(store, jobs, { minIntervalMs: config.scheduleMinIntervalMs });
     const scheduleFiring = new ScheduleFiring(store, jobs, logger.child({ component: 'schedules' }));
-    return { config, driver, store, blobStores, operations, logger, auth, users, libraries, items, jobs, events, uploads, artifacts, engineInfo, timeline, sessions, savedViews, webhooks, jobActions, schedules, scheduleFiring, close: () => driver.close() };
+    const readiness = new Readiness(driver, blobStores, {
+      onChange: (change) =>
+        change.ok ? logger.info({ component: change.name }, 'ready again: the check passes') : logger.warn({ component: change.name, cause: change.cause }, 'not ready: GET /readyz answers 503'),
+    });
+    return { config, driver, store, blobStores, operations, logger, auth, users, libraries, items, jobs, events, uploads, artifacts, engineInfo, timeline, sessions, savedViews, webhooks, jobActions, schedules, scheduleFiring, readiness, close: () => driver.close() };
   } catch (error) {
     await driver.close();
     throw error;

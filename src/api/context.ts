@@ -15,6 +15,7 @@ import type { JobActionService } from '../services/job-actions.js';
 import type { EngineService } from '../services/engine-service.js';
 import type { JobTimelineService } from '../services/job-timeline.js';
 import type { ScheduleService } from '../services/schedule-service.js';
+import type { Readiness } from '../services/readiness.js';
 
 export interface ApiContext {
   store: Store;
@@ -43,4 +44,6 @@ export interface ApiContext {
   timeline: JobTimelineService;
   /** Schedules: jobs fired by cron expressions (firing itself is the engine's, through ScheduleFiring). */
   schedules: ScheduleService;
+  /** Whether this process can serve now (GET /readyz): the database and every storage location. */
+  readiness: Readiness;
 }

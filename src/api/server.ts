@@ -122,7 +122,15 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
     },
   });
 
+  // Liveness: the process answers. Readiness: it can serve (the database and every storage location), for load balancers.
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    const report = await ctx.readiness.probe();
+    return reply
+      .status(report.ready ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send({ status: report.ready ? 'ready' : 'unavailable', checks: report.checks });
+  });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(

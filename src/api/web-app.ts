@@ -6,7 +6,7 @@
  * also the page of every client-side address (`/jobs/42`,
  * `/libraries/x/files/a/b`): any GET that accepts text/html on a path the
  * server's routes leave alone. A path under a first segment some route uses
- * (`/api/…`, the vendor dialects' prefixes, `/healthz`, `/assets/…`) keeps
+ * (`/api/…`, the vendor dialects' prefixes, `/healthz`, `/readyz`, `/assets/…`) keeps
  * its JSON 404. Without a build, `/` and those pages answer a 503 saying so.
  */
 import fs from 'node:fs';

@@ -72,5 +72,22 @@ export interface Driver {
   refreshStaleStatistics(): Promise<string[]>;
   /** True when `error` is this database's unique-constraint violation. */
   isUniqueViolation(error: unknown): boolean;
+  /**
+   * Whether the database can serve this process now (`GET /readyz`,
+   * `batchyard doctor`): a round trip, and what says it takes writes.
+   * PostgreSQL: a query on a pooled connection, refused on a standby (in
+   * recovery); SQLite: a query on the connection, and the file at its path
+   * still the one the connection opened (a database file removed or replaced
+   * under a running server would take its writes no more). Rejects with the
+   * cause, never a password; the caller bounds it with its own deadline.
+   */
+  ping(): Promise<void>;
+  /**
+   * The database server's clock (ms since the epoch) where it keeps one of
+   * its own (PostgreSQL: clock_timestamp()); absent for an embedded database,
+   * whose clock is this host's (`batchyard doctor` compares the engines'
+   * heartbeats with it).
+   */
+  serverNow?(): Promise<number>;
   close(): Promise<void>;
 }

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import type { Driver, Capabilities } from '../../driver.js';
 import type { Database } from '../../schema.js';
 import { sqliteMigrations } from './migrations/index.js';
@@ -45,6 +45,9 @@ export function createSqliteDriver(options: SqliteDriverOptions): Driver {
   const writeGate = options.writeGate ?? createWriteGate();
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(connection, writeGate) }, writeGate) });
   const notifier = threadNotifier(options.filename === ':memory:' ? ':memory:' : path.resolve(options.filename));
+  const file = options.filename === ':memory:' ? undefined : path.resolve(options.filename);
+  // The file this connection opened: `ping` finds out when another stands at its path, or none.
+  const opened = file === undefined ? undefined : fs.statSync(file);
   return {
     label: `sqlite:${options.filename}`,
     db,
@@ -67,6 +70,17 @@ export function createSqliteDriver(options: SqliteDriverOptions): Driver {
     isUniqueViolation(error: unknown) {
       const code = (error as { code?: unknown } | null)?.code;
       return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+    },
+    async ping() {
+      await sql`SELECT 1`.execute(db);
+      if (file === undefined || opened === undefined) return;
+      let now: fs.Stats;
+      try {
+        now = await fs.promises.stat(file);
+      } catch (error) {
+        throw new Error(`database file ${file} is not reachable (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      }
+      if (now.ino !== opened.ino || now.dev !== opened.dev) throw new Error(`database file ${file} was replaced since this process opened it`);
     },
     async close() {
       notifier.close();
