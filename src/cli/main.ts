@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 /**
- * The `batchyard` command. `serve`, `worker`, `migrate` and `admin-token`
- * work on the database directly; every other command talks to a server by URL and token.
+ * The `batchyard` command. `serve`, `worker`, `migrate`, `admin-token` and
+ * `doctor` work on the database directly; every other command talks to a server by URL and token.
  */
 import { Command, CommanderError } from 'commander';
 import { registerServerCommands } from './commands/server-commands.js';
 import { registerClientCommands } from './commands/client-commands.js';
 import { registerJobCommands } from './commands/job-commands.js';
 import { registerAdminTokenCommand } from './commands/admin-token.js';
+import { registerDoctorCommand } from './commands/doctor-command.js';
 import { registerImportCommand } from './commands/import-command.js';
 import { registerScheduleCommands } from './commands/schedule-commands.js';
 import { registerWebhookCommands } from './commands/webhook-commands.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerClientCommands(program);
   registerJobCommands(program, resolveIO());
   registerAdminTokenCommand(program, resolveIO());
+  registerDoctorCommand(program, resolveIO());
   registerImportCommand(program, resolveIO());
   registerScheduleCommands(program, resolveIO());
   registerWebhookCommands(program, resolveIO());
