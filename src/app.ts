@@ -103,8 +103,14 @@ export async function openApp(
     const { applied } = chores ? await migrate(driver) : { applied: [] };
     if (applied.length > 0) logger.info({ db: driver.label, applied: applied.map((m) => m.version) }, 'database migrated');
     const store = new Store(driver);
-    const blobStores = new BlobStores({ ...config.storages });
-    const orphans = chores ? await blobStores.removeOrphanTempFiles({ olderThanMs: ORPHAN_TEMP_AGE_MS }) : 0;
+    const blobStores = new BlobStores({ ...config.storages }, { dataDir: config.dataDir });
+    // A location unreachable now (an S3 outage) does not stop the start: /readyz reports it.
+    const orphans = chores
+      ? await blobStores.removeOrphanTempFiles({ olderThanMs: ORPHAN_TEMP_AGE_MS }).catch((error: unknown) => {
+          logger.warn({ err: error }, 'temp file sweep failed');
+          return 0;
+        })
+      : 0;
     if (orphans > 0) logger.info({ orphans }, 'removed temp files left by interrupted uploads');
     const auth = new AuthService(store);
     const users = new UserService(store, auth);
