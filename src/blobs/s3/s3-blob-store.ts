@@ -16,8 +16,9 @@
  * it resolves; `pin` keeps the held bytes (memory or spool file) until
  * release, so `restore` can PUT them again after the collector took them;
  * `defer` stops at the held bytes, and `persist` PUTs a batch of them, many
- * at once (PERSIST_PARALLELISM). Failures become TransientError where a retry
- * can help (s3-client.ts). `compact` has nothing to do (no packs).
+ * at once (PERSIST_PARALLELISM; small ones without a HEAD first). Failures
+ * become TransientError where a retry can help (s3-client.ts). `compact` has
+ * nothing to do (no packs).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -110,7 +111,7 @@ export class S3BlobStore implements BlobStore {
     }
     const settled = await Promise.allSettled(
       entries.map((entry) => {
-        entry.durable ??= this.limited(() => (entry.released ? Promise.resolve() : this.putIfAbsent(entry).then(() => undefined)));
+        entry.durable ??= this.limited(() => (entry.released ? Promise.resolve() : this.putIfAbsent(entry, entry.held.kind === 'file').then(() => undefined)));
         return entry.durable;
       }),
     );
@@ -257,9 +258,15 @@ export class S3BlobStore implements BlobStore {
     return { sha256, size, created };
   }
 
-  /** PUTs the held bytes at their address unless a HEAD finds them there; whether it PUT. */
-  private async putIfAbsent(entry: HeldWrite): Promise<boolean> {
-    if ((await this.stat(entry.sha256)) !== null) return false;
+  /**
+   * PUTs the held bytes at their address unless a HEAD finds them there;
+   * whether it PUT. `look` false skips the HEAD: `persist` PUTs content held
+   * in memory straight away (its caller has just asked `absent`, and a PUT of
+   * identical bytes over a stored copy changes nothing), halving the requests
+   * of a copy of many small files.
+   */
+  private async putIfAbsent(entry: HeldWrite, look = true): Promise<boolean> {
+    if (look && (await this.stat(entry.sha256)) !== null) return false;
     const key = this.objectKey(entry.sha256);
     this.uploading.set(key, (this.uploading.get(key) ?? 0) + 1);
     try {
