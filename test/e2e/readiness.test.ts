@@ -7,14 +7,17 @@
  * PostgreSQL the server reaches it through a TCP proxy in this test that
  * refuses connections (a host that is down), then accepts them and never
  * answers (a host dropping packets: the check's deadline ends the wait);
- * on SQLite the database file is moved away from its path and back. The
- * answer names components only: no path, host or message.
+ * on SQLite the database file is moved away from its path and back. An S3
+ * location (the run's real Swift + s3api server, when it runs) is reached
+ * through a proxy too, which refuses and then forwards again. The answer
+ * names components only: no path, host or message.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { s3Suites, s3TestServer, type S3TestLocation } from '../support/s3-server.js';
 import { backends, database, main, startServe, type Database, type Proc } from './processes.js';
 
 const TOKEN = 'readyz-test-bootstrap-token-0123456789';
@@ -25,6 +28,8 @@ interface Ready {
   text: string;
 }
 
+const runS3 = (await s3Suites()) === 'run';
+
 for (const backend of await backends()) {
   describe(`GET /readyz of batchyard serve on ${backend}`, { timeout: 180_000 }, () => {
     let dir: string;
@@ -32,6 +37,8 @@ for (const backend of await backends()) {
     let store: string;
     let db: Database;
     let proxy: TcpProxy | undefined;
+    let s3: S3TestLocation | undefined;
+    let s3Proxy: TcpProxy | undefined;
     let server: Proc;
     let url: string;
 
@@ -48,11 +55,22 @@ for (const backend of await backends()) {
         direct.port = String(proxy.port);
         databaseUrl = direct.toString();
       }
-      ({ proc: server, url } = await startServe(data, { DATABASE_URL: databaseUrl, BATCHYARD_STORAGES: `archive=${store}`, BATCHYARD_BOOTSTRAP_TOKEN: TOKEN }));
+      let storages = `archive=${store}`;
+      if (runS3) {
+        s3 = await s3TestServer().location('readyz');
+        const endpoint = new URL(s3TestServer().endpoint);
+        s3Proxy = await startTcpProxy({ host: endpoint.hostname, port: Number(endpoint.port) });
+        const viaProxy = s3.urlWithCredentialsFile.replace(encodeURIComponent(s3TestServer().endpoint), encodeURIComponent(`http://127.0.0.1:${s3Proxy.port}`));
+        expect(viaProxy).not.toBe(s3.urlWithCredentialsFile);
+        storages += `,cold=${viaProxy}`;
+      }
+      ({ proc: server, url } = await startServe(data, { DATABASE_URL: databaseUrl, BATCHYARD_STORAGES: storages, BATCHYARD_BOOTSTRAP_TOKEN: TOKEN }));
     });
     afterAll(async () => {
       await server?.stop('SIGKILL');
       await proxy?.close();
+      await s3Proxy?.close();
+      await s3?.dispose();
       await db?.dispose();
       fs.rmSync(dir, { recursive: true, force: true });
     });
@@ -89,6 +107,7 @@ for (const backend of await backends()) {
         checks: [
           { name: 'database', ok: true },
           { name: 'storage:archive', ok: true },
+          ...(runS3 ? [{ name: 'storage:cold', ok: true }] : []),
           { name: 'storage:default', ok: true },
         ],
       });
@@ -104,6 +123,16 @@ for (const backend of await backends()) {
       fs.renameSync(`${store}.away`, store);
       await readyUntil('turned 200 again', (x) => x.status === 200);
       await server.waitForLog((l) => l.msg === 'not ready: GET /readyz answers 503' && l.component === 'storage:archive' && String(l.cause).includes('ENOENT'));
+    });
+
+    it.runIf(runS3)('is unavailable, naming the S3 location, while its server refuses connections; ready once it is back', async () => {
+      await s3Proxy!.setMode('refuse');
+      const r = await readyUntil('turned 503 for the S3 location', (x) => x.status === 503);
+      expect(down(r)).toEqual([expect.stringMatching(/^storage:cold (failed|timed out)$/)]);
+      noDetails(r);
+      expect(r.text).not.toContain('s3://');
+      await s3Proxy!.setMode('forward');
+      await readyUntil('turned 200 again', (x) => x.status === 200);
     });
 
     if (backend === 'postgres') {
