@@ -90,6 +90,8 @@ export type EngineOverrides = Partial<Omit<EngineOptions, 'store' | 'operations'
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 /** Resolves in the event loop's next check phase: after its timers, I/O and hints have had their turn. */
 const turnOfTheEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** The longest the claim loop runs on promise continuations alone before it lets the event loop turn. */
+const MAX_MS_WITHOUT_A_TURN = 10;
 /** How often the engine checks whether bulk work left planner statistics stale (a cheap catalog read). */
 const STATISTICS_CHECK_MS = 5_000;
 /** How often library usage rows (deltas the items triggers append) are folded, one per library. */
@@ -255,13 +257,18 @@ export class Engine {
 
   private async run(): Promise<void> {
     const pollMs = this.options.pollMs ?? 1_000;
+    let turnedAt = Date.now();
     while (!this.stopping) {
-      // A claim round starts only after the event loop has turned. With work always ready, the
-      // loop would otherwise run on promise continuations alone (SQLite's statements are
-      // synchronous): timers (heartbeats, the webhook sender's), hints (setImmediate, the
-      // BroadcastChannel) and sockets (webhook attempts) of this thread waited until the queue
-      // ran dry; a burst of 1,000 jobs held every webhook delivery back for seconds.
-      await turnOfTheEventLoop();
+      // With work always ready, this loop runs on promise continuations alone (SQLite's
+      // statements are synchronous): the thread's timers (heartbeats, the webhook sender's),
+      // hints (setImmediate, the BroadcastChannel) and sockets (webhook attempts) would wait
+      // until the queue ran dry (a burst of 1,000 jobs held every webhook delivery back for
+      // seconds). So the event loop gets a turn at least every MAX_MS_WITHOUT_A_TURN; not before
+      // every claim round, which claims one job's tasks: that left the slots mostly empty.
+      if (Date.now() - turnedAt >= MAX_MS_WITHOUT_A_TURN) {
+        await turnOfTheEventLoop();
+        turnedAt = Date.now();
+      }
       const free = this.options.concurrency - this.active.size;
       if (free <= 0) {
         await this.waitForWake(pollMs);

@@ -123,17 +123,17 @@ for (const factory of factories) {
     it('delivers while the engine still has work ready: its claim rounds let the thread’s hints, timers and sockets take turns', async () => {
       await hook('/ok', ['job.completed']);
       const lib = await f.library();
-      const jobs = 200;
+      const jobs = 100;
       for (let i = 0; i < jobs; i++) await f.submit('noop', lib, { count: 1 });
       let applied = 0;
       await f.startEngine({ webhooks: { allowHosts: ['127.0.0.1'] }, hooks: { beforeApply: () => void applied++ } });
       await receiver.waitFor(1, '/ok', 60_000);
       // On SQLite every statement is synchronous: a claim loop that never gave the event loop a
-      // turn ran all 200 jobs before the sender heard its first hint.
+      // turn ran all the jobs before the sender heard its first hint.
       expect(applied).toBeLessThan(jobs);
       const all = await receiver.waitFor(jobs, '/ok', 60_000);
       expect(new Set(all.map((r) => r.headers['webhook-id'])).size).toBe(jobs);
-    });
+    }, 90_000);
 
     it('two senders sharing the outbox deliver each message once', async () => {
       const h = await hook('/ok');
