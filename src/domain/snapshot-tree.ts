@@ -32,10 +32,41 @@ export interface SnapshotTree {
   bytes: number;
 }
 
-type Stored = [name: string, kind: 'f' | 'd', size: number, sha256OrTree: string | null, contentType: string | null, createdAt: number, modifiedAt: number];
+/** An entry as the canonical JSON holds it (a folder's 'd' with its tree hash, a file's 'f' with its content hash). */
+export type StoredEntry = [name: string, kind: 'f' | 'd', size: number, sha256OrTree: string | null, contentType: string | null, createdAt: number, modifiedAt: number];
+type Stored = StoredEntry;
+
+/** The code-unit order entries are sorted in. */
+export function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 
 function byName(a: SnapshotEntry, b: SnapshotEntry): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  return compareNames(a.name, b.name);
+}
+
+export function toStoredEntry(e: SnapshotEntry): StoredEntry {
+  if (e.kind === 'folder') {
+    if (!e.tree) throw new Error(`folder entry '${e.name}' has no tree`);
+    return [e.name, 'd', 0, e.tree, null, e.createdAt, e.modifiedAt];
+  }
+  return [e.name, 'f', e.size, e.sha256, e.contentType, e.createdAt, e.modifiedAt];
+}
+
+export function fromStoredEntry([name, kind, size, ref, contentType, createdAt, modifiedAt]: StoredEntry): SnapshotEntry {
+  return kind === 'd'
+    ? { name, kind: 'folder', size: 0, sha256: null, contentType: null, createdAt, modifiedAt, tree: ref }
+    : { name, kind: 'file', size, sha256: ref, contentType, createdAt, modifiedAt, tree: null };
+}
+
+/**
+ * The tree of entries already in stored form and sorted by name, with totals
+ * the caller computed (an incremental backup patching a stored tree: no
+ * object per entry, no sort).
+ */
+export function treeFromStored(sorted: readonly StoredEntry[], totals: { files: number; folders: number; bytes: number }): Omit<SnapshotTree, 'entries'> {
+  const json = JSON.stringify(sorted);
+  return { hash: createHash('sha256').update(json).digest('hex'), json, ...totals };
 }
 
 /**
@@ -48,17 +79,16 @@ export function buildTree(entries: readonly SnapshotEntry[], childTotals: (hash:
   let folders = 0;
   let bytes = 0;
   const stored: Stored[] = sorted.map((e) => {
-    if (e.kind === 'folder') {
-      if (!e.tree) throw new Error(`folder entry '${e.name}' has no tree`);
+    if (e.kind === 'folder' && e.tree) {
       const t = childTotals(e.tree);
       folders += 1 + t.folders;
       files += t.files;
       bytes += t.bytes;
-      return [e.name, 'd', 0, e.tree, null, e.createdAt, e.modifiedAt];
+    } else if (e.kind === 'file') {
+      files += 1;
+      bytes += e.size;
     }
-    files += 1;
-    bytes += e.size;
-    return [e.name, 'f', e.size, e.sha256, e.contentType, e.createdAt, e.modifiedAt];
+    return toStoredEntry(e);
   });
   const json = JSON.stringify(stored);
   const hash = createHash('sha256').update(json).digest('hex');
@@ -67,12 +97,7 @@ export function buildTree(entries: readonly SnapshotEntry[], childTotals: (hash:
 
 /** A stored tree's entries. */
 export function parseTreeEntries(json: string): SnapshotEntry[] {
-  const stored = JSON.parse(json) as Stored[];
-  return stored.map(([name, kind, size, ref, contentType, createdAt, modifiedAt]) =>
-    kind === 'd'
-      ? { name, kind: 'folder', size: 0, sha256: null, contentType: null, createdAt, modifiedAt, tree: ref }
-      : { name, kind: 'file', size, sha256: ref, contentType, createdAt, modifiedAt, tree: null },
-  );
+  return (JSON.parse(json) as Stored[]).map(fromStoredEntry);
 }
 
 /** The child trees a stored tree references (one per folder entry). */
@@ -90,4 +115,24 @@ export function blobRefsOf(entries: readonly SnapshotEntry[]): Array<{ sha256: s
     else refs.set(e.sha256, { sha256: e.sha256, size: e.size, count: 1 });
   }
   return [...refs.values()];
+}
+
+/**
+ * What a stored tree's JSON references, read from its stored entries without
+ * building an object per entry (storing many large trees parses each once):
+ * its child trees, and its blob references counted per hash.
+ */
+export function refsOfTreeJson(json: string): { children: string[]; blobs: Array<{ sha256: string; size: number; count: number }> } {
+  const children: string[] = [];
+  const blobs = new Map<string, { sha256: string; size: number; count: number }>();
+  for (const [, kind, size, ref] of JSON.parse(json) as StoredEntry[]) {
+    if (!ref) continue;
+    if (kind === 'd') children.push(ref);
+    else {
+      const seen = blobs.get(ref);
+      if (seen) seen.count += 1;
+      else blobs.set(ref, { sha256: ref, size, count: 1 });
+    }
+  }
+  return { children, blobs: [...blobs.values()] };
 }

@@ -30,17 +30,30 @@
 import type { Store } from '../store/store.js';
 import type { Item } from '../domain/types.js';
 import type { ChangedEntry } from '../store/queries/item-changes.js';
-import type { SnapshotEntry } from '../domain/snapshot-tree.js';
-import { parseTreeEntries } from '../domain/snapshot-tree.js';
+import { compareNames, fromStoredEntry, parseTreeEntries, toStoredEntry, treeFromStored, type SnapshotEntry, type StoredEntry } from '../domain/snapshot-tree.js';
 import { BlobCollectedError } from '../domain/errors.js';
 import { diffTrees, sameFile, type SnapshotDiff, type TreeLoader } from './backup-trees.js';
-import { entryOf, TreeWalk, type TreeRecord, type TreeTotals, type WalkResult } from './backup-walk.js';
+import { entryOf, TreeWalk, type TreeTotals, type WalkResult } from './backup-walk.js';
 
 export interface IncrementalResult extends WalkResult {
   /** Against the base snapshot. */
   diff: SnapshotDiff;
   /** Folders read (patched or walked whole). */
   foldersRead: number;
+}
+
+/** Two lists of stored entries, each sorted by name, as one (names are distinct across them). */
+function mergeByName(a: readonly StoredEntry[], b: StoredEntry[]): StoredEntry[] {
+  if (b.length === 0) return a as StoredEntry[];
+  b.sort((x, y) => compareNames(x[0], y[0]));
+  const out: StoredEntry[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && compareNames(a[i]![0], b[j]![0]) < 0)) out.push(a[i++]!);
+    else out.push(b[j++]!);
+  }
+  return out;
 }
 
 function childPath(folder: string, name: string): string {
@@ -94,7 +107,12 @@ export async function walkChanged(
     return 1 + t.files + t.folders;
   };
 
-  /** The folder's tree now, from its tree in the base (`prev`): the same folder there, per the log. */
+  /**
+   * The folder's tree now, from its tree in the base (`prev`: the same folder
+   * there, per the log), patched in its stored form: the unchanged entries are
+   * copied as they are (no object per entry), the totals adjusted by what left
+   * and what came.
+   */
   const patch = async (folder: Pick<Item, 'id' | 'path'>, prev: string): Promise<TreeTotals & { hash: string }> => {
     p.signal?.throwIfAborted();
     if (!dirty.has(folder.path)) {
@@ -102,31 +120,57 @@ export async function walkChanged(
       return { hash: prev, ...walk.totalsOf(prev)! };
     }
     foldersRead++;
-    const before = (await loadOld(prev)).entries;
+    const base = await view.snapshotTreeGetJson({ storage: p.storage, hash: prev });
+    if (!base) throw new BlobCollectedError(`snapshot tree ${prev.slice(0, 12)}… is no longer stored in '${p.storage}'; retry`);
+    const before = JSON.parse(base.json) as StoredEntry[];
+    const totals: TreeTotals = { files: base.files, folders: base.folders, bytes: base.bytes };
     const logged = names.get(folder.path) ?? new Set<string>();
-    const below = before.filter((e) => e.kind === 'folder' && !logged.has(e.name) && dirty.has(childPath(folder.path, e.name)));
-    const rows = new Map((await view.itemListLiveChildrenNamed({ parentId: folder.id, names: [...logged, ...below.map((e) => e.name)] })).map((r) => [r.name, r]));
-    // Totals of every folder entry of the base listing: reused ones go into the new tree, logged ones are counted as removed or compared.
-    await totalsOf(before.flatMap((e) => (e.kind === 'folder' ? [e.tree!] : [])));
-    const entries: SnapshotEntry[] = [];
+    const isFolder = (t: StoredEntry) => t[1] === 'd';
+    const below = before.filter((t) => isFolder(t) && !logged.has(t[0]) && dirty.has(childPath(folder.path, t[0])));
+    const lookups = [...logged, ...below.map((t) => t[0])];
+    const rows = new Map(lookups.length === 0 ? [] : (await view.itemListLiveChildrenNamed({ parentId: folder.id, names: lookups })).map((r) => [r.name, r]));
+    // Totals of the folder entries that change (logged ones leave, patched ones are replaced).
+    await totalsOf(before.flatMap((t) => (isFolder(t) && (logged.has(t[0]) || below.includes(t)) ? [t[3]!] : [])));
+    const add = (e: SnapshotEntry, sign: 1 | -1) => {
+      if (e.kind === 'file') {
+        totals.files += sign;
+        totals.bytes += sign * e.size;
+        return;
+      }
+      const t = walk.totalsOf(e.tree!)!;
+      totals.folders += sign * (1 + t.folders);
+      totals.files += sign * t.files;
+      totals.bytes += sign * t.bytes;
+    };
+    const kept: StoredEntry[] = [];
     const oldByName = new Map<string, SnapshotEntry>();
-    for (const e of before) {
-      if (logged.has(e.name)) {
-        oldByName.set(e.name, e);
+    for (const t of before) {
+      if (logged.has(t[0])) {
+        const old = fromStoredEntry(t);
+        oldByName.set(t[0], old);
+        add(old, -1);
         continue;
       }
-      if (e.kind === 'folder' && dirty.has(childPath(folder.path, e.name))) {
-        const row = rows.get(e.name);
+      if (isFolder(t) && below.includes(t)) {
+        const row = rows.get(t[0]);
         // An entry the log does not name is the same live folder as in the base.
-        if (!row || row.kind !== 'folder') throw new Error(`incremental backup: ${childPath(folder.path, e.name)} is not the folder the change log implies`);
-        entries.push({ ...e, tree: (await patch(row, e.tree!)).hash });
-      } else entries.push(e);
+        if (!row || row.kind !== 'folder') throw new Error(`incremental backup: ${childPath(folder.path, t[0])} is not the folder the change log implies`);
+        const old = fromStoredEntry(t);
+        add(old, -1);
+        const now: SnapshotEntry = { ...old, tree: (await patch(row, t[3]!)).hash };
+        add(now, 1);
+        kept.push(toStoredEntry(now));
+      } else kept.push(t);
     }
+    const fresh: StoredEntry[] = [];
     for (const name of logged) {
       const row = rows.get(name);
       const old = oldByName.get(name);
       const now = row ? entryOf(row, row.kind === 'folder' ? (await walk.whole(row)).hash : null) : undefined;
-      if (now) entries.push(now);
+      if (now) {
+        add(now, 1);
+        fresh.push(toStoredEntry(now));
+      }
       if (!old && !now) continue;
       if (!old) diff.added += size(now!);
       else if (!now) diff.removed += size(old);
@@ -142,7 +186,7 @@ export async function walkChanged(
         diff.removed += d.removed;
       }
     }
-    const tree: TreeRecord = await walk.emit(entries);
+    const tree = await walk.emitBuilt(treeFromStored(mergeByName(kept, fresh), totals));
     return { hash: tree.hash, files: tree.files, folders: tree.folders, bytes: tree.bytes };
   };
 

@@ -89,6 +89,11 @@ export class TreeWalk {
       if (!t) throw new Error(`backup walk: no totals for tree ${hash.slice(0, 12)}…`);
       return t;
     });
+    return this.emitBuilt(tree);
+  }
+
+  /** A tree built by the caller (from stored entries), queued as `emit` queues its own. */
+  async emitBuilt(tree: TreeRecord): Promise<TreeRecord> {
     this.totals.set(tree.hash, { files: tree.files, folders: tree.folders, bytes: tree.bytes });
     if (this.p.keepBuilt) this.built.set(tree.hash, tree);
     if (!this.seen.has(tree.hash)) {

@@ -28,7 +28,7 @@ import type { Job } from '../domain/jobs.js';
 import { BackupParams } from '../domain/job-params/index.js';
 import { normalizePath } from '../domain/item-path.js';
 import { BlobCollectedError, InvalidArgumentError } from '../domain/errors.js';
-import { blobRefsOf, parseTreeEntries } from '../domain/snapshot-tree.js';
+import { parseTreeEntries, refsOfTreeJson } from '../domain/snapshot-tree.js';
 import { recordWebhookEvent } from '../jobs/webhook-events.js';
 import { diffTrees, type SnapshotDiff, type TreeLoader } from './backup-trees.js';
 import { walkFolder, type TreeRecord, type WalkResult } from './backup-walk.js';
@@ -123,7 +123,7 @@ export const backupOperation: Operation<typeof BackupParams, null, Context, neve
     const { newTrees } = read;
     const ownStorage = storage === library.storage;
     if (!ownStorage) {
-      const shas = newTrees.flatMap((t) => blobRefsOf(parseTreeEntries(t.json)).map((b) => b.sha256));
+      const shas = newTrees.flatMap((t) => refsOfTreeJson(t.json).blobs.map((b) => b.sha256));
       await copyMissingBlobs(ctx, library.storage, storage, shas);
     }
     const [previous] = await ctx.store.snapshotListByLibrary({ libraryId: job.libraryId, path, order: 'desc', limit: 1 });
@@ -143,7 +143,7 @@ export const backupOperation: Operation<typeof BackupParams, null, Context, neve
     await tx.snapshotTreesPut({ storage, trees: prepared.newTrees, blobs: prepared.ownStorage ? 'existing' : 'create', now: ctx.now() });
     if (!prepared.ownStorage) {
       // A blob found in the other location by prepare may have been collected since (its row then re-created above): its bytes must still be there.
-      const [gone] = await ctx.blobs.get(storage).absent([...new Set(prepared.newTrees.flatMap((t) => blobRefsOf(parseTreeEntries(t.json)).map((b) => b.sha256)))]);
+      const [gone] = await ctx.blobs.get(storage).absent([...new Set(prepared.newTrees.flatMap((t) => refsOfTreeJson(t.json).blobs.map((b) => b.sha256)))]);
       if (gone !== undefined) throw new BlobCollectedError(`blob ${gone.slice(0, 12)}… left '${storage}' before the snapshot referenced it; retry`);
     }
     const snapshot = await tx.snapshotInsert({

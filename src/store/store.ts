@@ -413,6 +413,7 @@ export class Store {
   /** Snapshots (backup) and their content-addressed trees: trees stored once per location, referenced by snapshots and parent trees. */
   readonly snapshotTreesPut = this.run(snapshots.snapshotTreesPut);
   readonly snapshotTreeGet = this.run(snapshots.snapshotTreeGet);
+  readonly snapshotTreeGetJson = this.run(snapshots.snapshotTreeGetJson);
   readonly snapshotInsert = this.run(snapshots.snapshotInsert);
   readonly snapshotGetById = this.run(snapshots.snapshotGetById);
   /** A library's snapshots in time order, keyset paged (retention lists them with order 'asc'). */

@@ -123,7 +123,7 @@ for (const factory of factories) {
       expect(await store.itemChangesLibraries({ limit: 10 })).toEqual([library.id]);
     });
 
-    it('itemListLiveChildrenNamed reads live children by name; snapshotTreeTotals reads stored totals only', async () => {
+    it('itemListLiveChildrenNamed reads live children by name; snapshotTreeGetJson and snapshotTreeTotals read a stored tree without parsing it', async () => {
       const { store } = db;
       const { root } = await seedLibrary(store);
       const a = await addFile(store, root, 'a.txt');
@@ -135,6 +135,8 @@ for (const factory of factories) {
       const leaf = buildTree([{ name: 'f', kind: 'file', size: 7, sha256: SHA_A, contentType: null, createdAt: 1, modifiedAt: 1, tree: null }], () => ({ files: 0, folders: 0, bytes: 0 }));
       await store.blobAddRef({ storage: 'default', sha256: SHA_A, size: 7, now: 1 });
       await store.transaction((tx) => tx.snapshotTreesPut({ storage: 'default', trees: [leaf], blobs: 'existing', now: 1 }));
+      expect(await store.snapshotTreeGetJson({ storage: 'default', hash: leaf.hash })).toEqual({ json: leaf.json, files: 1, folders: 0, bytes: 7 });
+      expect(await store.snapshotTreeGetJson({ storage: 'other', hash: leaf.hash })).toBeUndefined();
       const totals = await store.snapshotTreeTotals({ storage: 'default', hashes: [leaf.hash, leaf.hash, 'f'.repeat(64)] });
       expect([...totals]).toEqual([[leaf.hash, { files: 1, folders: 0, bytes: 7 }]]);
     });

@@ -9,7 +9,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database } from '../schema.js';
 import { BlobCollectedError } from '../../domain/errors.js';
-import { blobRefsOf, childTreesOf, parseTreeEntries, type SnapshotEntry } from '../../domain/snapshot-tree.js';
+import { blobRefsOf, childTreesOf, parseTreeEntries, refsOfTreeJson, type SnapshotEntry } from '../../domain/snapshot-tree.js';
 import { blobAddRefMany, blobReleaseMany } from './blobs.js';
 import { prefixEnd } from './items-bulk.js';
 
@@ -132,9 +132,9 @@ export async function snapshotTreesPut(
       if (!fresh.has(t.hash)) continue;
       fresh.delete(t.hash); // a tree listed twice is stored (and references its children) once
       stored.push(t.hash);
-      const entries = parseTreeEntries(t.json);
-      for (const child of childTreesOf(entries)) childRefs.set(child, (childRefs.get(child) ?? 0) + 1);
-      blobRefs.push(...blobRefsOf(entries));
+      const refs = refsOfTreeJson(t.json);
+      for (const child of refs.children) childRefs.set(child, (childRefs.get(child) ?? 0) + 1);
+      for (const b of refs.blobs) blobRefs.push(b);
     }
     await treesAddRefs(db, p.storage, childRefs);
     if (blobRefs.length === 0) continue;
@@ -148,6 +148,12 @@ export async function snapshotTreeGet(db: Kysely<Database>, p: { storage: string
   const r = await db.selectFrom('snapshot_trees').selectAll().where('storage', '=', p.storage).where('hash', '=', p.hash).executeTakeFirst();
   if (!r) return undefined;
   return { hash: r.hash, entries: parseTreeEntries(r.entries), files: Number(r.files), folders: Number(r.folders), bytes: Number(r.bytes), refcount: Number(r.refcount) };
+}
+
+/** A stored tree as its canonical JSON with its totals (entries not parsed). */
+export async function snapshotTreeGetJson(db: Kysely<Database>, p: { storage: string; hash: string }): Promise<{ json: string; files: number; folders: number; bytes: number } | undefined> {
+  const r = await db.selectFrom('snapshot_trees').select(['entries', 'files', 'folders', 'bytes']).where('storage', '=', p.storage).where('hash', '=', p.hash).executeTakeFirst();
+  return r && { json: r.entries, files: Number(r.files), folders: Number(r.folders), bytes: Number(r.bytes) };
 }
 
 /**
