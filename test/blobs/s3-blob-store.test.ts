@@ -151,4 +151,28 @@ describe('S3BlobStore with nothing listening at its endpoint', () => {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  it('fails with TransientError when the server accepts and never answers (a timeout)', async () => {
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => sockets.add(socket.on('error', () => {})));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'by-s3-silent-'));
+    fs.writeFileSync(path.join(dataDir, 'credentials'), '[default]\naws_access_key_id = a\naws_secret_access_key = b\n');
+    const hung = new S3BlobStore(
+      'hung',
+      parseS3Location('hung', `s3://batchyard/x?endpoint=http://127.0.0.1:${port}&forcePathStyle=true&credentialsFile=${encodeURIComponent(path.join(dataDir, 'credentials'))}`, dataDir),
+      { maxAttempts: 1, requestTimeoutMs: 500 },
+    );
+    try {
+      const error = await hung.stat('b'.repeat(64)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TransientError);
+      expect((error as Error).message).toMatch(/^S3 location 'hung' .* failed \(TimeoutError/);
+    } finally {
+      hung.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });

@@ -25,7 +25,12 @@ export interface S3ClientOptions {
   maxAttempts?: number;
   /** No connection within this long is a transient failure (default 5 s). */
   connectionTimeoutMs?: number;
-  /** A socket idle this long mid-request is a transient failure (default 60 s). */
+  /**
+   * No answer (its headers) this long after a request began, or a socket idle
+   * this long mid-request or mid-body, is a transient failure (default 120 s:
+   * a part of 8 MiB goes up in that time at 70 KB/s; a download whose client
+   * stops reading for longer loses its S3 stream).
+   */
   requestTimeoutMs?: number;
 }
 
@@ -45,7 +50,9 @@ export function createS3Client(location: S3Location, options: S3ClientOptions = 
     maxAttempts: options.maxAttempts ?? 3,
     requestHandler: {
       connectionTimeout: options.connectionTimeoutMs ?? 5_000,
-      requestTimeout: options.requestTimeoutMs ?? 60_000,
+      requestTimeout: options.requestTimeoutMs ?? 120_000,
+      throwOnRequestTimeout: true,
+      socketTimeout: options.requestTimeoutMs ?? 120_000,
       httpAgent: new http.Agent(agentOptions),
       httpsAgent: new https.Agent(agentOptions),
     },
