@@ -13,12 +13,15 @@ export type ProxyMode = 'forward' | 'refuse' | 'blackhole';
 
 export interface TcpProxy {
   readonly port: number;
+  /** Connections accepted so far (in any mode). */
+  readonly accepted: number;
   setMode(mode: ProxyMode): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   let mode: ProxyMode = 'forward';
+  let accepted = 0;
   const sockets = new Set<net.Socket>();
   const track = (socket: net.Socket) => {
     sockets.add(socket);
@@ -31,6 +34,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   let server = listener();
   function listener(): net.Server {
     return net.createServer((client) => {
+      accepted++;
       track(client);
       if (mode === 'blackhole') return; // accepted, never answered
       const upstream = net.connect(target);
@@ -51,6 +55,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
 
   return {
     port,
+    get accepted() {
+      return accepted;
+    },
     async setMode(next) {
       if (next === mode) return;
       const was = mode;
