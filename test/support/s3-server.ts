@@ -55,15 +55,45 @@ async function freePorts(): Promise<number> {
   throw new Error('no four free consecutive loopback ports for the S3 server');
 }
 
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Stops the servers of runs that ended without stopping theirs (a killed
+ * `vitest run`): those under the temp directory whose owning process is gone.
+ */
+export async function reapStaleS3Servers(): Promise<void> {
+  for (const name of fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('batchyard-s3-') && !n.startsWith('batchyard-s3-location-'))) {
+    const dir = path.join(os.tmpdir(), name);
+    let owner: number;
+    try {
+      owner = Number(fs.readFileSync(path.join(dir, 'run', 'owner'), 'utf8'));
+    } catch {
+      continue; // not a server's directory (or one being made)
+    }
+    if (!Number.isInteger(owner) || owner <= 0 || alive(owner)) continue;
+    await new Promise((resolve) => spawn('bash', [path.join(SCRIPTS, 'stop.sh'), dir], { stdio: 'ignore' }).once('exit', resolve));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /**
  * Starts a Swift + s3api server in `dir` (a fresh temp directory by default)
- * on free loopback ports. Does not wait for it: `ready` does.
+ * on free loopback ports, owned by this process (reapStaleS3Servers stops it
+ * should this process die without stopping it). Does not wait for it: `ready` does.
  */
 export async function startS3Server(dir = fs.mkdtempSync(path.join(os.tmpdir(), 'batchyard-s3-'))): Promise<StartedS3Server> {
   const port = await freePorts();
   const endpoint = `http://127.0.0.1:${port}`;
   const runDir = path.join(dir, 'run');
   fs.mkdirSync(runDir, { recursive: true });
+  fs.writeFileSync(path.join(runDir, 'owner'), String(process.pid));
   const starter = spawn('bash', [path.join(SCRIPTS, 'start.sh'), dir, String(port)], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, S3_BUCKET } });
   let stderr = '';
   starter.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
