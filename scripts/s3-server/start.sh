@@ -45,10 +45,13 @@ name = default
 default = yes
 CONF
 
-# Settings every server shares: the files under DIR, one process each, logs to stderr.
+# Settings every server shares: the files under DIR, one process each, run as whoever
+# runs this script (not the packages' `swift` user, who could not write DIR), logs to
+# their files under DIR/log.
 common() {
   cat <<CONF
 [DEFAULT]
+user = $(id -un)
 swift_dir = $ETC
 devices = $DIR/node
 mount_check = false
@@ -154,7 +157,7 @@ ENDPOINT="http://127.0.0.1:$PROXY_PORT"
 # The S3 call that proves the whole chain (proxy, auth, account, container and object
 # servers): the bucket created, an object PUT. The servers' logs if it never works.
 # (In the background, so that a TERM stops the servers at once: see the trap.)
-node "$(dirname "$0")/ready.mjs" "$ENDPOINT" "$BUCKET" "$ACCESS_KEY" "$SECRET_KEY" "${S3_START_TIMEOUT:-90}" &
+node --no-warnings "$(dirname "$0")/ready.mjs" "$ENDPOINT" "$BUCKET" "$ACCESS_KEY" "$SECRET_KEY" "${S3_START_TIMEOUT:-90}" &
 if wait $!; then
   echo "endpoint=$ENDPOINT"
   echo "$ENDPOINT" >"$DIR/run/ready"
