@@ -13,6 +13,7 @@ import { loadConfig, type Config, type ConfigFlags } from '../../config.js';
 import type { Driver } from '../../store/driver.js';
 import type { BlobStores } from '../../blobs/blob-stores.js';
 import { checkDirectory } from '../../blobs/directory-check.js';
+import { networkFilesystemOf } from './filesystem-kind.js';
 import { runCheck } from '../../services/health-checks.js';
 import type { ClockReport } from '../../services/clock-skew.js';
 import { VERSION } from '../../version.js';
@@ -105,7 +106,11 @@ export async function runDoctor(flags: ConfigFlags, options: DoctorOptions, repo
   for (const name of stores.names()) {
     const outcome = await runCheck({ name, run: (signal) => stores.get(name).check({ signal }) }, DOCTOR_DEADLINE_MS);
     if (!outcome.ok && outcome.timedOut) hung = true;
-    report(outcome.ok ? { name: `storage:${name}`, status: 'pass', detail: `reachable and writable (${outcome.ms} ms)` } : { name: `storage:${name}`, status: 'fail', detail: outcome.cause });
+    const where = config.storages[name]!;
+    const network = outcome.ok && path.isAbsolute(where) ? networkFilesystemOf(where) : undefined;
+    if (!outcome.ok) report({ name: `storage:${name}`, status: 'fail', detail: outcome.cause });
+    else if (network) report({ name: `storage:${name}`, status: fuseOrNetwork(network), detail: `${where} is on ${network}: a directory location keeps a SQLite index whose locks a network filesystem does not keep; use a local filesystem or an S3 location` });
+    else report({ name: `storage:${name}`, status: 'pass', detail: `reachable and writable (${outcome.ms} ms)` });
   }
 
   if (!driver || !migrated) {
@@ -134,10 +139,15 @@ export async function runDoctor(flags: ConfigFlags, options: DoctorOptions, repo
   return { hung, close };
 }
 
+/** A network filesystem fails; a FUSE one (sshfs, s3fs, but also local encrypting ones) is worth a warning. */
+const fuseOrNetwork = (name: string): CheckStatus => (name.startsWith('FUSE') ? 'warn' : 'fail');
+
 async function dataDirectory(config: Config): Promise<DoctorCheck> {
   if (!fs.existsSync(config.dataDir)) {
     return { name: 'data directory', status: 'warn', detail: `${config.dataDir} does not exist yet (serve and worker make it at their start)` };
   }
+  const network = config.databaseUrl === undefined ? networkFilesystemOf(config.dataDir) : undefined;
+  if (network) return { name: 'data directory', status: fuseOrNetwork(network), detail: `${config.dataDir} is on ${network}: the SQLite database needs a local filesystem (its locks)` };
   try {
     await checkDirectory(config.dataDir, config.dataDir);
     return { name: 'data directory', status: 'pass', detail: `${config.dataDir} is writable (uploads${config.databaseUrl ? '' : ', the SQLite database'})` };
