@@ -10,7 +10,7 @@
 import type { Store } from '../store/store.js';
 import type { Job } from '../domain/jobs.js';
 import { progressOf } from '../domain/jobs.js';
-import { jobWebhookData, recordWebhookEvent } from './webhook-events.js';
+import { jobWebhookData, recordWebhookEvent, recordWebhookEvents } from './webhook-events.js';
 
 export function jobSnapshot(job: Job): Record<string, unknown> {
   return {
@@ -28,6 +28,21 @@ export async function recordJobEvent(tx: Store, job: Job, kind: 'status' | 'prog
   // A job's only `queued` status event is the one its creation records (no change leads back to the queue).
   if (kind === 'status' && job.status === 'queued') await recordWebhookEvent(tx, { domainId: job.domainId, type: 'job.created', data: jobWebhookData(job), now });
   return id;
+}
+
+/**
+ * The creation events of new jobs of one domain (a batch submission), as recordJobEvent records
+ * each one's: a `status` event per job (ids in the jobs' order) and `job.created` for the domain's
+ * webhooks, in a few statements. One `job-event` hint names the last event: a feed re-reads the
+ * log up to the id a hint names, and no feed can follow one of these jobs before they commit.
+ */
+export async function recordJobsCreated(tx: Store, jobs: readonly Job[], now: number): Promise<void> {
+  const last = jobs.at(-1);
+  if (!last) return;
+  if (jobs.some((j) => j.domainId !== last.domainId || j.status !== 'queued')) throw new Error('recordJobsCreated: new jobs of one domain only');
+  const ids = await tx.eventInsertMany(jobs.map((job) => ({ jobId: job.id, domainId: job.domainId, kind: 'status' as const, data: { jobId: job.id, ...jobSnapshot(job) }, createdAt: now })));
+  await tx.notify({ topic: 'job-event', eventId: ids.at(-1)!, jobId: last.id, domainId: last.domainId });
+  await recordWebhookEvents(tx, { domainId: last.domainId, type: 'job.created', data: jobs.map(jobWebhookData), now });
 }
 
 /** What a task event says: which task, its attempt, how many items it carries and the error it met. */

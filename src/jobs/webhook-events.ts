@@ -45,6 +45,27 @@ export async function recordWebhookEvent(
   return deliveries.map((d) => d.id);
 }
 
+/**
+ * As recordWebhookEvent for many events of one type in one domain (a batch of new jobs): the
+ * domain's webhooks read once, every outbox row in one insert, one hint.
+ */
+export async function recordWebhookEvents(
+  tx: Store,
+  e: { domainId: number; type: WebhookEventType; data: ReadonlyArray<Record<string, unknown>>; now: number },
+): Promise<string[]> {
+  if (e.data.length === 0) return [];
+  const hooks = await tx.webhookListEnabled({ domainId: e.domainId });
+  const listening = hooks.filter((h) => h.events.includes(e.type));
+  if (listening.length === 0) return [];
+  const deliveries = e.data.flatMap((data) => {
+    const payload = webhookPayload(e.type, data, e.now);
+    return listening.map((h) => ({ id: newWebhookMessageId(), webhookId: h.id, eventType: e.type, payload }));
+  });
+  await tx.webhookDeliveryInsertMany({ deliveries, now: e.now });
+  await tx.notify({ topic: 'webhook', webhookId: listening[0]!.id });
+  return deliveries.map((d) => d.id);
+}
+
 /** What a job event's `data` says of the job. */
 export function jobWebhookData(job: Job): Record<string, unknown> {
   return {

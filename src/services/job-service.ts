@@ -10,16 +10,18 @@ import type { Store } from '../store/store.js';
 import type { Principal, User } from '../domain/types.js';
 import type { Job, JobOrder, JobOrigin, JobStatus } from '../domain/jobs.js';
 import { ACTIVE_STATUSES, JOB_ORDERS, JOB_STATUSES, JOB_TYPES } from '../domain/jobs.js';
-import { DatabaseBusyError, InvalidArgumentError, NotFoundError, UnprocessableError } from '../domain/errors.js';
+import { DatabaseBusyError, InvalidArgumentError, NotFoundError, PayloadTooLargeError, UnprocessableError } from '../domain/errors.js';
+import { entryError, MAX_BATCH_JOBS, memoizedAccess } from './job-batch.js';
 import { isDomainAdmin } from '../domain/user-rules.js';
 import { decodeCursor, encodeCursor } from '../domain/cursor.js';
 import type { OperationRegistry } from '../jobs/operation-registry.js';
 import type { JobFilterParams, JobVisibility } from '../store/queries/jobs.js';
 import { jobOrderKey } from '../store/queries/jobs.js';
 import type { JobEvent } from '../store/queries/job-events.js';
-import { hintWork, recordJobEvent } from '../jobs/events.js';
+import { hintWork, recordJobEvent, recordJobsCreated } from '../jobs/events.js';
 import { cancelJob } from '../jobs/job-lifecycle.js';
 import type { LibraryService } from './library-service.js';
+import type { LibraryAccess } from '../domain/library-rules.js';
 import { systemClock, type Clock } from './clock.js';
 
 /** How often an idempotent job cancel is tried when the database is busy before the caller sees a 503. */
@@ -31,6 +33,9 @@ export interface SubmitJob {
   params?: Record<string, unknown>;
   priority?: number;
 }
+
+/** The caller's right on a library (LibraryService.access for one caller; a batch memoizes it). */
+export type LibraryAccessCheck = (libraryId: string, needed: 'READER' | 'WRITER') => Promise<LibraryAccess>;
 
 /**
  * One listing for every surface: the native route and each dialect translate
@@ -88,6 +93,8 @@ export interface JobWithRequestor {
 export const MIN_PRIORITY = -100;
 export const MAX_PRIORITY = 100;
 const REQUESTOR_TTL_MS = 5_000;
+/** A new job's planner task payload: planning from the start. */
+const PLAN_START = JSON.stringify({ cursor: null });
 
 export class JobService {
   private readonly requestors = new Map<number, { user: Pick<User, 'id' | 'email' | 'name'>; at: number }>();
@@ -107,12 +114,40 @@ export class JobService {
   }
 
   /**
+   * Submits up to MAX_BATCH_JOBS jobs in one transaction: all or none. Each entry is checked as
+   * `submit` checks one (the first wrong entry is the error, naming it: `jobs[17].params.paths: …`);
+   * then every job is created at once (createCheckedMany). Returns the jobs in the order given.
+   */
+  async submitMany(caller: Principal, bodies: readonly SubmitJob[]): Promise<JobWithRequestor[]> {
+    if (bodies.length === 0) throw new InvalidArgumentError('jobs: at least one job', { field: 'jobs' });
+    if (bodies.length > MAX_BATCH_JOBS) throw new PayloadTooLargeError(`jobs: at most ${MAX_BATCH_JOBS} jobs per batch (got ${bodies.length})`, { field: 'jobs', limit: MAX_BATCH_JOBS });
+    const access = memoizedAccess((id, needed) => this.libraries.access(caller, id, needed));
+    const checked: CheckedSubmission[] = [];
+    for (const [index, body] of bodies.entries()) {
+      try {
+        checked.push(await this.checkSubmission(caller, body, access));
+      } catch (error) {
+        throw entryError(error, index);
+      }
+    }
+    const origin = isDomainAdmin(caller.user) ? 'admin' : 'self_service';
+    const domains = [...new Set(checked.map((c) => c.domainId))];
+    const created = await this.store.transaction(async (tx) => {
+      const byDomain = new Map<number, Job[]>();
+      for (const domainId of domains) byDomain.set(domainId, await this.createCheckedMany(tx, checked.filter((c) => c.domainId === domainId), origin));
+      // Back into the order given: each domain's jobs were created in it.
+      return checked.map((c) => byDomain.get(c.domainId)!.shift()!);
+    });
+    return created.map((job) => ({ job, requestor: caller.user }));
+  }
+
+  /**
    * What submit checks before it writes: the type, the priority, the params by the type's
    * schema (400 naming the field) and its rules, the caller's rights. Schedules check with
    * it too (a definition, then each fire with its creator's rights, outside the fire's
    * transaction) and create with `createChecked`.
    */
-  async checkSubmission(caller: Principal, body: SubmitJob): Promise<CheckedSubmission> {
+  async checkSubmission(caller: Principal, body: SubmitJob, access: LibraryAccessCheck = (id, needed) => this.libraries.access(caller, id, needed)): Promise<CheckedSubmission> {
     if (!this.operations.has(body.type)) {
       throw new InvalidArgumentError(`type: must be one of ${this.operations.types().join(', ')} (got '${body.type.slice(0, 64)}')`, { field: 'type' });
     }
@@ -123,11 +158,11 @@ export class JobService {
     const op = this.operations.get(body.type);
     // The type's params schema first (400 naming the field), then the rules that need the library.
     const params = this.operations.checkParams(body.type, body.params ?? {});
-    const library = await this.libraries.access(caller, body.libraryId, op.sourceRight);
+    const library = await access(body.libraryId, op.sourceRight);
     const validated = await op.validate(params, {
       caller,
       library,
-      access: (id, needed) => this.libraries.access(caller, id, needed),
+      access,
       enableBenchJobs: this.options.enableBenchJobs,
       storages: this.libraries.storageLocations,
       now: this.clock,
@@ -155,6 +190,25 @@ export class JobService {
   }
 
   /**
+   * Creates checked jobs of one domain in the caller's transaction, in the order given: one
+   * creation time from the domain's clock for all of them, the job rows, their planner tasks and
+   * their creation events in a few set-based statements (a batch submission).
+   */
+  async createCheckedMany(tx: Store, checked: readonly CheckedSubmission[], origin: JobOrigin): Promise<Job[]> {
+    const first = checked[0];
+    if (!first) return [];
+    if (checked.some((c) => c.domainId !== first.domainId)) throw new Error('createCheckedMany: jobs of one domain only');
+    const now = await this.creationTime(tx, first.domainId);
+    const jobs = await tx.jobInsertMany(
+      checked.map((c) => ({ domainId: c.domainId, libraryId: c.libraryId, targetLibraryId: c.targetLibraryId, type: c.type, requestorId: c.requestorId, origin, params: c.params, priority: c.priority, retryOf: null, now })),
+    );
+    await tx.taskInsertMany(jobs.map((job) => ({ jobId: job.id, phase: 1, kind: 'plan' as const, payload: PLAN_START, itemCount: 0, runAfter: now })));
+    await recordJobsCreated(tx, jobs, now);
+    await hintWork(tx, jobs.at(-1)!.id);
+    return jobs;
+  }
+
+  /**
    * A new job's creation time, read inside its transaction from the domain's
    * job clock (never before an earlier job's; the clock's row stays locked
    * until commit): a domain's jobs commit in (createdAt, id) order, so a walk
@@ -166,7 +220,7 @@ export class JobService {
   }
 
   private async queuePlan(tx: Store, job: Job, now: number): Promise<void> {
-    await tx.taskInsertMany([{ jobId: job.id, phase: 1, kind: 'plan', payload: JSON.stringify({ cursor: null }), itemCount: 0, runAfter: now }]);
+    await tx.taskInsertMany([{ jobId: job.id, phase: 1, kind: 'plan', payload: PLAN_START, itemCount: 0, runAfter: now }]);
     await recordJobEvent(tx, job, 'status', now);
     await hintWork(tx, job.id);
   }

@@ -211,6 +211,8 @@ export class Store {
   readonly blobClaimOrphan = this.run(blobOrphans.blobClaimOrphan);
 
   readonly jobInsert = this.run(jobs.jobInsert);
+  /** Many jobs inserted queued, returned in the order given (a batch submission). */
+  readonly jobInsertMany = this.run(jobs.jobInsertMany);
   readonly jobGetById = this.run(jobs.jobGetById);
   /** The job row, locked for a status change where writers run concurrently. */
   jobGetForUpdate(id: number) {
@@ -345,6 +347,10 @@ export class Store {
   /** Appends an event (recording its transaction's id where commits can be out of id order); returns its id. */
   eventInsert(e: Omit<events.JobEvent, 'id'>) {
     return this.guard(events.eventInsert(this.db, { ...e, recordXid: this.capabilities.commitSnapshots }));
+  }
+  /** Appends many events in the order given (ids increasing in that order); returns their ids. */
+  eventInsertMany(list: ReadonlyArray<Omit<events.JobEvent, 'id'>>) {
+    return this.guard(events.eventInsertMany(this.db, { events: list, recordXid: this.capabilities.commitSnapshots }));
   }
   readonly eventListForJob = this.run(events.eventListForJob);
   readonly eventListForDomain = this.run(events.eventListForDomain);

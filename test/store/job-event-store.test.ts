@@ -39,6 +39,26 @@ for (const factory of factories) {
       expect(await store.eventListForJob({ jobId: j1.id, afterId: e4, limit: 10 })).toEqual([]);
     });
 
+    it('eventInsertMany appends events in the order given, ids increasing, read back as eventInsert\'s', async () => {
+      const { store } = db;
+      const { d1, d2, j1, j2, j3 } = await twoDomains(store);
+      const before = await store.eventInsert({ jobId: j1.id, domainId: d1.id, kind: 'status', data: { status: 'queued' }, createdAt: 1 });
+      // 2,003 rows: more than one INSERT's worth (1,000 a statement).
+      const given = Array.from({ length: 2003 }, (_, k) => {
+        const job = [j1, j2, j3][k % 3]!;
+        return { jobId: job.id, domainId: job === j3 ? d2.id : d1.id, kind: k % 2 ? ('progress' as const) : ('status' as const), data: { k, note: 'é' }, createdAt: 10 + k };
+      });
+      const ids = await store.transaction((tx) => tx.eventInsertMany(given));
+      expect(ids).toHaveLength(2003);
+      expect(ids[0]).toBeGreaterThan(before);
+      for (let k = 1; k < ids.length; k++) expect(ids[k]).toBeGreaterThan(ids[k - 1]!);
+      const j3s = await store.eventListForJob({ jobId: j3.id, afterId: 0, limit: 5000 });
+      expect(j3s).toHaveLength(667);
+      expect(j3s[0]).toEqual({ id: ids[2], jobId: j3.id, domainId: d2.id, kind: 'status', data: { k: 2, note: 'é' }, createdAt: 12 });
+      expect(await store.eventLatestId()).toBe(ids.at(-1));
+      expect(await store.eventInsertMany([])).toEqual([]);
+    });
+
     it("eventListForDomain reads the domain's events of every job after an id, never another domain's", async () => {
       const { store } = db;
       const { d1, d2, j1, j2, j3 } = await twoDomains(store);

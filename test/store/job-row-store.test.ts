@@ -31,6 +31,22 @@ for (const factory of factories) {
       expect(second.id).toBeGreaterThan(job.id);
     });
 
+    it('jobInsertMany inserts jobs queued in one go, returned in the order given with increasing ids', async () => {
+      const { store } = db;
+      const { domain, user } = await seedDomain(store);
+      const base = { domainId: domain.id, targetLibraryId: null, requestorId: user.id, origin: 'admin' as const, priority: 0, retryOf: null, now: 700 };
+      // 1,201 rows: more than one INSERT's worth (500 a statement).
+      const given = Array.from({ length: 1201 }, (_, k) => ({ ...base, libraryId: `lib${k % 3}`, type: k % 2 ? 'noop' : 'trash', params: { k, name: `é${k}` }, priority: k % 5 }));
+      const jobs = await store.transaction((tx) => tx.jobInsertMany(given));
+      expect(jobs).toHaveLength(1201);
+      for (const [k, job] of jobs.entries()) {
+        expect(job).toMatchObject({ status: 'queued', libraryId: `lib${k % 3}`, type: k % 2 ? 'noop' : 'trash', params: { k, name: `é${k}` }, priority: k % 5, createdAt: 700, planned: false });
+        if (k > 0) expect(job.id).toBeGreaterThan(jobs[k - 1]!.id);
+      }
+      expect(await store.jobGetById(jobs[1200]!.id)).toEqual(jobs[1200]);
+      expect(await store.jobInsertMany([])).toEqual([]);
+    });
+
     it('jobSetStatus changes only from the allowed statuses, stamps start once, finish and activity, and sets or clears the error', async () => {
       const { store } = db;
       const job = await seedJob(store, { now: 100 });

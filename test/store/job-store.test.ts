@@ -86,6 +86,37 @@ for (const factory of factories) {
       expect((await db.store.jobListClaimable({ now: 30, limit: 10 })).map((j) => j.id)).toEqual([b.id, a.id, low.id]);
     });
 
+    it('claims across priority levels and domains: domains in turn order (ties as one list), jobs without a ready task passed over', async () => {
+      const store = db.store;
+      const [d1, d2, d3] = await Promise.all(['one', 'two', 'three'].map(async (n) => (await store.domainCreate({ name: `${n}.example`, now: 1 })).id));
+      const ready = async (job: { id: number }, runAfter = 0) => store.taskInsertMany([{ jobId: job.id, phase: 1, kind: 'items', payload: '{}', itemCount: 1, runAfter }]);
+      // Priority 9: only a job whose task is not due yet, and an ended one: the walk goes on to priority 3.
+      const later = await seedJob(store, { domainId: d1, priority: 9 });
+      await ready(later, 500);
+      const ended = await seedJob(store, { domainId: d1, priority: 9 });
+      await ready(ended);
+      await store.jobSetStatus({ id: ended.id, status: 'completed', now: 5, finished: true });
+      const a1 = await seedJob(store, { domainId: d1, priority: 3 });
+      const idle = await seedJob(store, { domainId: d1, priority: 3 }); // no task at all
+      const a2 = await seedJob(store, { domainId: d1, priority: 3 });
+      const b1 = await seedJob(store, { domainId: d2, priority: 3 });
+      const c1 = await seedJob(store, { domainId: d3, priority: 3 });
+      const low = await seedJob(store, { domainId: d2, priority: -1 });
+      for (const job of [a1, a2, b1, c1, low]) await ready(job);
+      expect(idle.id).toBeGreaterThan(a1.id);
+      // No domain served yet: one list by (job turn, id).
+      expect((await store.jobListClaimable({ now: 10, limit: 10 })).map((j) => j.id)).toEqual([a1.id, a2.id, b1.id, c1.id, low.id]);
+      // d1 served at 20, d3 at 15: d2 (never) first, then d3, then d1; a1's own turn puts it behind a2.
+      await store.jobTouchClaim({ id: a1.id, domainId: d1, now: 20 });
+      await store.jobTouchClaim({ id: c1.id, domainId: d3, now: 15 });
+      expect(await store.jobListClaimable({ now: 30, limit: 10 })).toEqual([
+        { id: b1.id, domainId: d2 }, { id: c1.id, domainId: d3 }, { id: a2.id, domainId: d1 }, { id: a1.id, domainId: d1 }, { id: low.id, domainId: d2 },
+      ]);
+      expect((await store.jobListClaimable({ now: 30, limit: 2 })).map((j) => j.id)).toEqual([b1.id, c1.id]);
+      // Once due, the priority-9 job leads.
+      expect((await store.jobListClaimable({ now: 600, limit: 1 })).map((j) => j.id)).toEqual([later.id]);
+    });
+
     it("lists by the appType of a job's library, only among the visibility domain's libraries", async () => {
       const store = db.store;
       const d = await store.domainCreate({ name: 'apps.example', now: 1 });

@@ -4,10 +4,14 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { ApiContext } from '../context.js';
 import { principalOf } from '../auth-hook.js';
 import { errorResponses, PageQuery } from '../schemas/common.js';
-import { documentedJobInput, FailurePage, JobActionInput, JobActionResultBody, JobBody, JobIdParams, JobInput, JobPage, ListJobsQuery } from '../schemas/jobs.js';
+import { documentedJobBatchInput, documentedJobInput, FailurePage, JobBatchBody, JobBatchInput, JobActionInput, JobActionResultBody, JobBody, JobIdParams, JobInput, JobPage, ListJobsQuery } from '../schemas/jobs.js';
 import { jobView } from '../views.js';
 import { InvalidArgumentError } from '../../domain/errors.js';
 import type { JobWithRequestor } from '../../services/job-service.js';
+import { MAX_BATCH_JOBS } from '../../services/job-batch.js';
+
+/** The body limit of a batch submission: 1,000 jobs with params of up to 16 KiB each. */
+const BATCH_BODY_LIMIT = 16 * 1024 * 1024;
 
 /** RFC 3339 date-time with an explicit zone: a zoneless time would depend on the server's clock settings. */
 const INSTANT = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})$/;
@@ -37,6 +41,30 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (
       const { type, libraryId, params, priority } = request.body;
       const created = await ctx.jobs.submit(principalOf(request), { type, libraryId, params: params as Record<string, unknown> | undefined, priority });
       return reply.status(202).send(view(created));
+    },
+  );
+
+  app.post(
+    '/jobs/batch',
+    {
+      // 1,000 submissions with their params: more than the server's default body limit.
+      bodyLimit: BATCH_BODY_LIMIT,
+      schema: {
+        tags: ['jobs'],
+        summary: `Submit up to ${MAX_BATCH_JOBS} jobs in one transaction: all or none`,
+        description:
+          'Each entry is checked as POST /jobs checks one (its type, params and your rights); the first wrong entry fails the whole batch, ' +
+          'its error naming the entry (`jobs[17].params.paths: …`) with the status POST /jobs would give. More than ' +
+          `${MAX_BATCH_JOBS} entries is a 400. Each job then runs on its own, with its own events and webhook messages.`,
+        body: JobBatchInput,
+        response: { 202: JobBatchBody, ...errorResponses },
+      },
+      config: { swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, body: documentedJobBatchInput(ctx.jobs.paramSchemas()) }, url }) },
+    },
+    async (request, reply) => {
+      const bodies = request.body.jobs.map(({ type, libraryId, params, priority }) => ({ type, libraryId, params: params as Record<string, unknown> | undefined, priority }));
+      const created = await ctx.jobs.submitMany(principalOf(request), bodies);
+      return reply.status(202).send({ jobs: created.map(view) });
     },
   );
 

@@ -3,6 +3,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { JOB_ORDERS, JOB_STATUSES, type JobOrigin, type JobStatus } from '../../domain/jobs.js';
 import { MAX_PRIORITY, MIN_PRIORITY } from '../../services/job-service.js';
 import { JOB_ACTIONS, MAX_ACTION_IDS, MAX_SKIPPED_LISTED, type JobAction } from '../../services/job-actions.js';
+import { MAX_BATCH_JOBS } from '../../services/job-batch.js';
 import { LibraryIdParams, NextCursor } from './common.js';
 
 /**
@@ -72,6 +73,25 @@ export const JobInput = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** `POST /jobs/batch`: up to MAX_BATCH_JOBS submissions, each as `POST /jobs` takes one. */
+export const JobBatchInput = Type.Object(
+  {
+    jobs: Type.Array(JobInput, {
+      minItems: 1,
+      maxItems: MAX_BATCH_JOBS,
+      description: `1 to ${MAX_BATCH_JOBS} jobs, each as POST /jobs takes one; created in one transaction, all or none.`,
+    }),
+  },
+  { additionalProperties: false },
+);
+
+/** The batch body as the OpenAPI document shows it: each entry one branch per job type. */
+export function documentedJobBatchInput(types: readonly JobTypeParams[]) {
+  return { ...JobBatchInput, properties: { jobs: { ...JobBatchInput.properties.jobs, items: documentedJobInput(types) } } };
+}
+
+export const JobBatchBody = Type.Object({ jobs: Type.Array(Type.Ref(JobBody), { description: 'The jobs created, in the order submitted.' }) });
 
 export interface JobTypeParams {
   type: string;

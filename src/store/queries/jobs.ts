@@ -44,6 +44,46 @@ export async function jobInsert(db: Kysely<Database>, p: JobInsertParams): Promi
   return toJob(row);
 }
 
+/** Rows per INSERT of jobInsertMany: 15 columns each, well under SQLite's 32,766 bound parameters. */
+const INSERT_CHUNK = 500;
+
+/**
+ * Inserts many jobs (queued) in the caller's transaction, in the order given; returns them in that
+ * order. One INSERT per 500 rows: a sequence (or SQLite's rowid) hands out ids in VALUES order.
+ */
+export async function jobInsertMany(db: Kysely<Database>, jobs: readonly JobInsertParams[]): Promise<Job[]> {
+  const out: Job[] = [];
+  for (let start = 0; start < jobs.length; start += INSERT_CHUNK) {
+    const chunk = jobs.slice(start, start + INSERT_CHUNK);
+    const rows = await db
+      .insertInto('jobs')
+      .values(
+        chunk.map((p) => ({
+          domain_id: p.domainId,
+          library_id: p.libraryId,
+          target_library_id: p.targetLibraryId,
+          type: p.type,
+          status: 'queued' as const,
+          requestor_id: p.requestorId,
+          origin: p.origin,
+          params: JSON.stringify(p.params),
+          priority: p.priority,
+          retry_of: p.retryOf,
+          error: null,
+          result: null,
+          created_at: p.now,
+          last_activity_at: p.now,
+          finished_at: null,
+        })),
+      )
+      .returningAll()
+      .execute();
+    // RETURNING's row order is not promised: the ids are, so order by them.
+    out.push(...rows.map(toJob).sort((a, b) => a.id - b.id));
+  }
+  return out;
+}
+
 const byId = prepared(['id'], (db, p: { id: number }) => db.selectFrom('jobs').selectAll().where('id', '=', p.id));
 
 export async function jobGetById(db: Kysely<Database>, id: number): Promise<Job | undefined> {
@@ -364,13 +404,75 @@ export async function jobSetResult(db: Kysely<Database>, p: { id: number; result
  */
 const isActive = sql<boolean>`j.status in (${sql.join(ACTIVE_STATUSES.map((s) => sql.lit(s)))})`;
 
-/** Active jobs (few) in the order workers should serve them: priority, then the domain's and the job's last turn. */
+const ACTIVE = sql.join(ACTIVE_STATUSES.map((s) => sql.lit(s)));
+
+/**
+ * Active jobs with a task ready by `now`, in the order workers should serve them: priority
+ * (highest first), then the domain's last turn, then the job's last turn, then id; up to
+ * `limit`. Walked along `jobs_claim` (priority, domain, last turn, id) one priority level and
+ * one domain at a time, domains in turn order, so a claim reads the few jobs it may take and the
+ * jobs it skips (none of their tasks ready), never every active job: with 100,000 queued jobs a
+ * single sort of them all made each claim cost as much as the job.
+ */
 export async function jobListClaimable(db: Kysely<Database>, p: { now: number; limit: number }): Promise<Array<{ id: number; domainId: number }>> {
+  const out: Array<{ id: number; domainId: number }> = [];
+  let below: number | undefined;
+  while (out.length < p.limit) {
+    // The next priority level with an active job (an index probe).
+    let level = db.selectFrom('jobs as j').select('j.priority').where(sql<boolean>`j.status IN (${ACTIVE})`);
+    if (below !== undefined) level = level.where('j.priority', '<', below);
+    const top = await level.orderBy('j.priority', 'desc').limit(1).executeTakeFirst();
+    if (!top) break;
+    const priority = Number(top.priority);
+    below = priority;
+    for (const group of await domainsInTurnOrder(db, priority)) {
+      const rows = (await Promise.all(group.map((domainId) => claimableOfDomain(db, { priority, domainId, now: p.now, limit: p.limit - out.length })))).flat();
+      // Domains whose turns tie: their jobs by (last turn, id), as one list.
+      rows.sort((a, b) => a.lastClaimAt - b.lastClaimAt || a.id - b.id);
+      for (const row of rows.slice(0, p.limit - out.length)) out.push({ id: row.id, domainId: row.domainId });
+      if (out.length >= p.limit) break;
+    }
+  }
+  return out;
+}
+
+/** The domains with an active job of `priority`, grouped by their last turn (never served first, ties together), in turn order. */
+async function domainsInTurnOrder(db: Kysely<Database>, priority: number): Promise<number[][]> {
+  const domains: number[] = [];
+  // A skip scan: the next domain id at this priority, one index probe each (domains are few).
+  for (let after = -1; ; ) {
+    const next = await db
+      .selectFrom('jobs as j')
+      .select('j.domain_id')
+      .where(sql<boolean>`j.status IN (${ACTIVE})`)
+      .where('j.priority', '=', priority)
+      .where('j.domain_id', '>', after)
+      .orderBy('j.domain_id')
+      .limit(1)
+      .executeTakeFirst();
+    if (!next) break;
+    after = Number(next.domain_id);
+    domains.push(after);
+  }
+  if (domains.length <= 1) return domains.map((d) => [d]);
+  const turns = await db.selectFrom('engine_domain_turns').select(['domain_id', 'last_claim_at']).where('domain_id', 'in', domains).execute();
+  const turnOf = new Map(turns.map((t) => [Number(t.domain_id), Number(t.last_claim_at)]));
+  const groups = new Map<number, number[]>();
+  for (const d of domains) {
+    const turn = turnOf.get(d) ?? 0;
+    groups.set(turn, [...(groups.get(turn) ?? []), d]);
+  }
+  return [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([, ds]) => ds);
+}
+
+/** One domain's active jobs of `priority` with a task ready by `now`, by (last turn, id), up to `limit`. */
+async function claimableOfDomain(db: Kysely<Database>, p: { priority: number; domainId: number; now: number; limit: number }) {
   const rows = await db
     .selectFrom('jobs as j')
-    .leftJoin('engine_domain_turns as d', 'd.domain_id', 'j.domain_id')
-    .select(['j.id', 'j.domain_id'])
-    .where(isActive)
+    .select(['j.id', 'j.domain_id', 'j.last_claim_at'])
+    .where(sql<boolean>`j.status IN (${ACTIVE})`)
+    .where('j.priority', '=', p.priority)
+    .where('j.domain_id', '=', p.domainId)
     .where((eb) =>
       eb.exists(
         eb
@@ -381,13 +483,11 @@ export async function jobListClaimable(db: Kysely<Database>, p: { now: number; l
           .where('t.run_after', '<=', p.now),
       ),
     )
-    .orderBy('j.priority', 'desc')
-    .orderBy(sql`coalesce(d.last_claim_at, 0)`)
     .orderBy('j.last_claim_at')
     .orderBy('j.id')
     .limit(p.limit)
     .execute();
-  return rows.map((r) => ({ id: Number(r.id), domainId: Number(r.domain_id) }));
+  return rows.map((r) => ({ id: Number(r.id), domainId: Number(r.domain_id), lastClaimAt: Number(r.last_claim_at) }));
 }
 
 export async function jobTouchClaim(db: Kysely<Database>, p: { id: number; domainId: number; now: number }): Promise<void> {
