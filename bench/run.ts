@@ -18,6 +18,7 @@ import { bigfileTable, runBigfileBench } from './bigfile-bench.js';
 import { dashboardTable, runDashboardBench } from './dashboard-bench.js';
 import { backupTable, runBackupBench } from './backup-bench.js';
 import { runWebhooksBench, webhooksTable } from './webhooks-bench.js';
+import { jobsTable, runJobsBench } from './jobs-bench.js';
 
 const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bench/results');
 
@@ -232,6 +233,31 @@ async function backup(args: string[]) {
   process.stdout.write(`${JSON.stringify(result.machine)}\n${backupTable(results).join('\n')}\n(wrote ${path.relative(process.cwd(), file)})\n`);
 }
 
+/** Issue 13's many small jobs: `npm run bench -- jobs [sqlite] [postgres]` (BENCH_SMALL_JOBS, default 100,000; BENCH_PEERS as for peers). */
+async function jobs(args: string[]) {
+  const dbs = args.filter((a): a is 'sqlite' | 'postgres' => a === 'sqlite' || a === 'postgres');
+  const unknown = args.filter((a) => a !== 'sqlite' && a !== 'postgres');
+  if (unknown.length > 0) throw new Error(`jobs: unknown argument(s) ${unknown.join(', ')} (databases: sqlite, postgres)`);
+  const env = Object.entries(process.env)
+    .filter(([k]) => k === 'BENCH_SMALL_JOBS' || k === 'BENCH_PEERS')
+    .map(([k, v]) => `${k}=${v} `)
+    .join('');
+  const results = await runJobsBench(dbs.length ? dbs : ['sqlite', 'postgres']);
+  const build = serverBuild();
+  const result = {
+    benchmark: 'jobs',
+    date: new Date().toISOString(),
+    command: `${env}npm run bench -- jobs${args.length ? ' ' + args.join(' ') : ''}`,
+    server: `batchyard ${build.commit}${build.dirtySrc ? ' + uncommitted src changes' : ''}`,
+    machine: describeMachine(),
+    ...results,
+  };
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, 'jobs.json');
+  fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  process.stdout.write(`${JSON.stringify(result.machine)}\n${jobsTable(results).join('\n')}\n(wrote ${path.relative(process.cwd(), file)})\n`);
+}
+
 async function main() {
   const which = process.argv[2] ?? 'platform';
   if (which === 'peers') return peers();
@@ -243,7 +269,8 @@ async function main() {
   if (which === 'dashboard') return dashboard(process.argv.slice(3));
   if (which === 'backup') return backup(process.argv.slice(3));
   if (which === 'webhooks') return webhooks(process.argv.slice(3));
-  if (which !== 'platform') throw new Error(`unknown benchmark '${which}' (known: platform, peers, engine, replicate, export, import, bigfile, dashboard, webhooks)`);
+  if (which === 'jobs') return jobs(process.argv.slice(3));
+  if (which !== 'platform') throw new Error(`unknown benchmark '${which}' (known: platform, peers, engine, replicate, export, import, bigfile, dashboard, webhooks, jobs)`);
   // `platform [sqlite] [postgres]`: the databases to run (default both).
   const named = process.argv.slice(3);
   const unknown = named.filter((a) => a !== 'sqlite' && a !== 'postgres');
