@@ -196,7 +196,7 @@ describe('the built CLI without a server', { timeout: 120_000 }, () => {
       [], ['serve'], ['worker'], ['migrate'], ['user', 'add'], ['token', 'create'], ['library', 'create'], ['library', 'list'], ['ls'], ['put'], ['get'],
       ['job'], ['job', 'submit'], ['job', 'list'], ['job', 'show'], ['job', 'watch'], ['job', 'cancel'], ['job', 'retry'], ['job', 'failures'],
       ['user', 'list'], ['token', 'list'], ['token', 'revoke'], ['library', 'show'], ['library', 'rename'], ['library', 'delete'], ['library', 'permissions'],
-      ['rm'], ['mv'], ['trash'], ['admin-token'],
+      ['rm'], ['mv'], ['trash'], ['admin-token'], ['doctor'],
     ];
     const helps = await Promise.all(commands.map((command) => cli([...command, '--help'])));
     for (const [i, help] of helps.entries()) {
