@@ -6,6 +6,8 @@
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { BlobStore } from '../blobs/blob-store.js';
+import { fileRangeSource, PullReadable } from '../blobs/pull-source.js';
+import { ArchiveError } from './archive-error.js';
 
 export interface ByteSource {
   /** Total size in bytes. */
@@ -23,13 +25,23 @@ export interface ByteSource {
  */
 const FILE_READ_CHUNK = 1024 * 1024;
 
-/** A local file; its size is read now (it must not change while being read). */
+/**
+ * A local file; its size is read now (it must not change while being read).
+ * A range of up to FILE_READ_CHUNK bytes is a plain stream; a longer one a
+ * PullReadable (exactly its bytes: a file cut shorter meanwhile is a
+ * CORRUPT_ARCHIVE of the entry), which a blob write pulls into its own
+ * buffers instead of streaming.
+ */
 export async function fileSource(path: string, label = path): Promise<ByteSource> {
   const { size } = await fs.promises.stat(path);
   return {
     size,
     label,
-    openRange: async (start, end) => fs.createReadStream(path, { start, end: end - 1, highWaterMark: Math.min(FILE_READ_CHUNK, Math.max(end - start, 1)) }),
+    openRange: async (start, end) => {
+      if (end - start <= FILE_READ_CHUNK) return fs.createReadStream(path, { start, end: end - 1, highWaterMark: Math.max(end - start, 1) });
+      const short = (got: number) => new ArchiveError('CORRUPT_ARCHIVE', `${label}: the bytes ${start}-${end} end after ${got} (the file was cut short)`, 'entry');
+      return new PullReadable(fileRangeSource({ path }, start, end, short), FILE_READ_CHUNK);
+    },
   };
 }
 

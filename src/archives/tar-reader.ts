@@ -13,6 +13,7 @@ import zlib from 'node:zlib';
 import tar from 'tar-stream';
 import type { ArchiveLimits } from '../domain/archive-limits.js';
 import type { ByteSource } from './byte-source.js';
+import { PullReadable } from '../blobs/pull-source.js';
 import { ArchiveError, asArchiveError } from './archive-error.js';
 import { ByteCounter, ExactSizeGuard, RatioGuard, chain } from './stream-guards.js';
 import type { ArchiveEntry, EntryKind, TarLocator } from './types.js';
@@ -108,6 +109,8 @@ export async function openTarEntry(source: ByteSource, locator: TarLocator, name
   if (locator.offset + locator.size > source.size) throw new ArchiveError('CORRUPT_ARCHIVE', `${what}: the archive ends before its data`, 'entry');
   if (locator.size === 0) return emptyStream();
   const raw = await source.openRange(locator.offset, locator.offset + locator.size);
+  // A PullReadable holds exactly its range (or fails): a guard would only turn it back into a plain stream.
+  if (raw instanceof PullReadable) return raw;
   return chain([raw, new ExactSizeGuard(locator.size, null, what)], 'entry', what);
 }
 

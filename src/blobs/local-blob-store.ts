@@ -39,7 +39,9 @@ import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
 import { SMALL_BLOB_BYTES, type BlobPin, type BlobStore, type BlobWriteResult, type ByteRange, type StoredObject } from './blob-store.js';
 import { GroupFlush } from './group-flush.js';
-import { READ_CHUNK_BYTES, receive, SpillSink, writeFully } from './receive.js';
+import { receive, SpillSink, writeFully } from './receive.js';
+import { fileRangeSource, PullReadable, type PullSource } from './pull-source.js';
+import { pullInto, type PulledContent } from './pull-copy.js';
 import { walkObjects } from './object-walk.js';
 import { checkDirectory } from './directory-check.js';
 import { Packs } from './packs.js';
@@ -122,6 +124,14 @@ export class LocalBlobStore implements BlobStore {
     const { maxBytes } = options;
     if (!(maxBytes >= 0)) throw new InvalidArgumentError(`maxBytes must be a non-negative number, not ${maxBytes}`);
     const mode = modeOf(options);
+    const pullable = source instanceof PullReadable ? source.takeSource() : undefined;
+    if (pullable) {
+      try {
+        return await this.writePulled(pullable, maxBytes, mode);
+      } finally {
+        source.destroy();
+      }
+    }
     let tmpPath = '';
     const sink = new SpillSink(
       SMALL_BLOB_BYTES,
@@ -150,6 +160,31 @@ export class LocalBlobStore implements BlobStore {
     if (sink.fd === undefined) return this.writeSmall(sink.content(), received.sha256, mode);
     const fd = sink.fd;
     return this.viaTemp(tmpPath, fd, async () => received, true, mode);
+  }
+
+  /** `write` of a PullReadable's source: pulled through reused buffers (pull-copy.ts) instead of streamed. */
+  private async writePulled(source: PullSource, maxBytes: number, mode: WriteMode): Promise<BlobWriteResult> {
+    let tmpPath = '';
+    const file: { fd?: number } = {};
+    const spill = () => {
+      tmpPath = this.loose.tempPath();
+      const fd = this.loose.openTempSync(tmpPath);
+      this.activeTemps.add(tmpPath);
+      return fd;
+    };
+    let pulled: PulledContent;
+    try {
+      pulled = await pullInto(source, { maxBytes, limit: SMALL_BLOB_BYTES, spill, syncEveryBytes: EARLY_SYNC_BYTES, file });
+    } catch (error) {
+      if (file.fd !== undefined) {
+        fs.closeSync(file.fd);
+        fs.rmSync(tmpPath, { force: true });
+        this.activeTemps.delete(tmpPath);
+      }
+      throw error;
+    }
+    if (file.fd === undefined) return this.writeSmall(pulled.content!, pulled.sha256, mode);
+    return this.viaTemp(tmpPath, file.fd, async () => pulled, true, mode);
   }
 
   async writeBuffer(content: Buffer, options: { pin?: boolean; defer?: boolean } = {}): Promise<BlobWriteResult> {
@@ -216,7 +251,17 @@ export class LocalBlobStore implements BlobStore {
       if (isEnoent(error)) throw new NotFoundError(`blob ${sha256} is not stored in '${this.name}'`);
       throw error;
     }
-    return fs.createReadStream(file, { fd, highWaterMark: READ_CHUNK_BYTES, ...(range ? { start, end } : {}) });
+    // Pulled by a writer that knows PullReadable (a copy, an export's zip), streamed for anyone else.
+    let size: number;
+    try {
+      size = fs.fstatSync(fd).size;
+    } catch (error) {
+      fs.closeSync(fd);
+      throw error;
+    }
+    const stop = Math.min(end + 1, size);
+    const short = (got: number) => new TransientError(`blob ${sha256.slice(0, 12)}… ended after ${got} of ${stop - start} bytes while being read`);
+    return new PullReadable(fileRangeSource({ fd }, Math.min(start, stop), stop, short));
   }
 
   /** Synchronous, like the writes' page-cache work: a small blob's one read costs less than a thread-pool round trip. */

@@ -13,6 +13,7 @@ import zlib from 'node:zlib';
 import { Buffer } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import type { BlobStore } from '../blobs/blob-store.js';
+import { concatSource, PullReadable, tapSource, type PullSource } from '../blobs/pull-source.js';
 import { STORE, ZIP64_ENTRY_THRESHOLD, centralRecord, dataDescriptor, endOfArchive, localHeader, type ZipEntry } from './export-zip-format.js';
 import { TRAILER_BYTES } from './export-segment.js';
 
@@ -77,17 +78,31 @@ export interface Assembled {
   zip64: boolean;
 }
 
-/** A large file's local header, bytes and data descriptor; `entry` gets its CRC and sizes once they have passed. */
-async function* externalBytes(blobs: BlobStore, file: ExternalFile, entry: ZipEntry, signal?: AbortSignal): AsyncGenerator<Buffer> {
+/**
+ * A large file's local header, bytes and data descriptor; `entry` gets its
+ * CRC and sizes once they have passed. The bytes are a part to pull where
+ * the store reads a blob that way (a local file, pulled straight into the
+ * writer's buffers), else its stream's chunks.
+ */
+async function* externalBytes(blobs: BlobStore, file: ExternalFile, entry: ZipEntry, signal?: AbortSignal): AsyncGenerator<Buffer | PullSource> {
   yield localHeader(entry);
   let crc = 0;
   let size = 0;
-  for await (const chunk of await blobs.openRead(file.sha256)) {
+  const see = (bytes: Buffer) => {
     signal?.throwIfAborted();
-    const bytes = chunk as Buffer;
     crc = zlib.crc32(bytes, crc);
     size += bytes.length;
-    yield bytes;
+  };
+  const stream = await blobs.openRead(file.sha256);
+  const source = stream instanceof PullReadable ? stream.takeSource() : undefined;
+  if (source) {
+    // The next part is asked for once this one has ended: `size` is complete by then.
+    yield tapSource(source, see, () => {});
+  } else {
+    for await (const chunk of stream) {
+      see(chunk as Buffer);
+      yield chunk as Buffer;
+    }
   }
   // A short or long read would leave a broken entry: the assembly fails and runs again.
   if (size !== file.size) throw new Error(`the content of '${file.name}' (blob ${file.sha256.slice(0, 12)}…) is ${size} bytes in storage, ${file.size} in the catalog`);
@@ -95,8 +110,24 @@ async function* externalBytes(blobs: BlobStore, file: ExternalFile, entry: ZipEn
   yield dataDescriptor(entry);
 }
 
-/** The archive's bytes, pulled by the blob write that stores it. */
-export async function* assembleZip(blobs: BlobStore, segments: readonly SegmentLayout[], result: Assembled, options: AssembleOptions = {}): AsyncGenerator<Buffer> {
+/** A blob's bytes [start, end] as parts: its source to pull, when the store reads it that way, else its chunks. */
+async function* blobBytes(blobs: BlobStore, sha256: string, start: number, end: number): AsyncGenerator<Buffer | PullSource> {
+  const stream = await blobs.openRead(sha256, { start, end });
+  const source = stream instanceof PullReadable ? stream.takeSource() : undefined;
+  if (source) yield source;
+  else for await (const chunk of stream) yield chunk as Buffer;
+}
+
+/**
+ * The archive as a stream for a blob write: a PullReadable over its parts,
+ * which a store that pulls (LocalBlobStore) copies through its own buffers.
+ */
+export function assembleZip(blobs: BlobStore, segments: readonly SegmentLayout[], result: Assembled, options: AssembleOptions = {}): Readable {
+  return new PullReadable(concatSource(zipParts(blobs, segments, result, options)));
+}
+
+/** The archive's bytes, in parts: buffers (headers, the central directory) and sources (files, segments' data) to pull. */
+async function* zipParts(blobs: BlobStore, segments: readonly SegmentLayout[], result: Assembled, options: AssembleOptions = {}): AsyncGenerator<Buffer | PullSource> {
   let offset = 0;
   /** Where each segment's data landed, and its large files' entries. */
   const starts: number[] = [];
@@ -104,16 +135,15 @@ export async function* assembleZip(blobs: BlobStore, segments: readonly SegmentL
   for (const segment of segments) {
     options.signal?.throwIfAborted();
     starts.push(offset);
-    if (segment.dataSize > 0) {
-      for await (const chunk of await blobs.openRead(segment.sha256, { start: 0, end: segment.dataSize - 1 })) yield chunk as Buffer;
-    }
+    if (segment.dataSize > 0) yield* blobBytes(blobs, segment.sha256, 0, segment.dataSize - 1);
     offset += segment.dataSize;
     const entries: ZipEntry[] = [];
     for (const file of segment.external) {
       const entry: ZipEntry = { name: file.name, mtime: file.mtime, method: STORE, crc: 0, compressedSize: 0, size: 0, directory: false, descriptor: true, zip64: file.size > ZIP64_ENTRY_THRESHOLD, offset };
-      for await (const bytes of externalBytes(blobs, file, entry, options.signal)) {
-        offset += bytes.length;
-        yield bytes;
+      for await (const part of externalBytes(blobs, file, entry, options.signal)) {
+        // A part to pull is the file's bytes: file.size of them, or externalBytes fails once they have passed.
+        offset += Buffer.isBuffer(part) ? part.length : file.size;
+        yield part;
       }
       entries.push(entry);
     }

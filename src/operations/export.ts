@@ -199,7 +199,7 @@ async function assemble(ctx: OperationContext, job: Job & { params: Params }): P
   const layouts = [];
   for (const part of parts) if (part.mediaType === SEGMENT_MEDIA_TYPE) layouts.push(await segmentLayout(blobs, part));
   const result: Assembled = { entries: 0, zip64: false };
-  const bytes = Readable.from(assembleZip(blobs, layouts, result, { signal: ctx.signal }), { objectMode: false });
+  const bytes = assembleZip(blobs, layouts, result, { signal: ctx.signal });
   const artifact = await ctx.artifacts.write(job, { name: archiveName(library, job.params), mediaType: ZIP_MEDIA_TYPE }, bytes);
   return { artifact, parts, entries: result.entries, zip64: result.zip64 };
 }

@@ -48,7 +48,7 @@ describe('export zip segments and assembly', { timeout: 180_000 }, () => {
 
   async function assemble(segments: SegmentLayout[], forceZip64 = false): Promise<{ file: string; result: Assembled }> {
     const result: Assembled = { entries: 0, zip64: false };
-    const written = await blobs.write(Readable.from(assembleZip(blobs, segments, result, { forceZip64 }), { objectMode: false }), { maxBytes: Number.MAX_SAFE_INTEGER });
+    const written = await blobs.write(assembleZip(blobs, segments, result, { forceZip64 }), { maxBytes: Number.MAX_SAFE_INTEGER });
     const out = path.join(dir, `${written.sha256}.zip`);
     fs.writeFileSync(out, await blobs.read(written.sha256)); // a small archive is packed: no file of its own
     return { file: out, result };
@@ -95,10 +95,24 @@ describe('export zip segments and assembly', { timeout: 180_000 }, () => {
     }
   });
 
+  it('a file of several MiB (a loose blob, pulled into the archive through reused buffers) keeps its bytes and CRC, between other entries', async () => {
+    const big = crypto.randomBytes(5 * 1024 * 1024 + 777);
+    const note = Buffer.from('note '.repeat(40));
+    const want: Tree = new Map<string, Buffer | null>([['x/', null], ['x/note.txt', note], ['x/big.bin', big], ['x/small.bin', note]]);
+    const only = await segment([folder('x'), await file('x/note.txt', note)], [await external('x/big.bin', big), await external('x/small.bin', note)]);
+    const { file: zip, result } = await assemble([only]);
+    expect(result).toEqual({ entries: 4, zip64: false });
+    expect(treeDigest(await readZip(zip))).toEqual(treeDigest(want));
+    if (HAS_UNZIP) execFileSync('unzip', ['-tq', zip]);
+  });
+
   it('a large file whose blob holds other than its catalog size fails the assembly (a broken entry is never written)', async () => {
     const listed = { ...(await external('x/a.bin', crypto.randomBytes(1000))), size: 999 };
     const only = await segment([folder('x')], [listed]);
     await expect(assemble([only])).rejects.toThrow(/1000 bytes in storage, 999 in the catalog/);
+    // A loose blob too (its bytes pulled, the size checked once they have passed).
+    const loose = { ...(await external('x/b.bin', crypto.randomBytes(2_000_000))), size: 2_000_001 };
+    await expect(assemble([await segment([folder('x')], [loose])])).rejects.toThrow(/2000000 bytes in storage, 2000001 in the catalog/);
   });
 
   it('past 65,535 entries the end of the archive is ZIP64 on its own, and every entry is there', async () => {

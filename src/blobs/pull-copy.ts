@@ -1,0 +1,134 @@
+/**
+ * A blob's bytes pulled from a PullSource through a few reused buffers: the
+ * next chunk is read (thread pool) while this one is hashed (the calling
+ * thread) and the ones before it are written at their offsets (thread
+ * pool), so reading, hashing and writing overlap and nothing is allocated
+ * per chunk. Content up to `limit` bytes stays in memory (a small blob);
+ * past it, it goes to the file `spill` opens then, with an early fdatasync
+ * every `syncEveryBytes` as SpillSink does (receive.ts).
+ */
+import fs from 'node:fs';
+import crypto from 'node:crypto';
+import { promisify } from 'node:util';
+import { BatchyardError, PayloadTooLargeError, TransientError } from '../domain/errors.js';
+import { PULL_CHUNK_BYTES, type PullSource } from './pull-source.js';
+import { writevFully } from './receive.js';
+
+const fdatasync = promisify(fs.fdatasync);
+
+/** Buffers per copy: one being read, one hashed, the others being written (4 MiB per copy in all). */
+const RING = 4;
+
+export interface PulledContent {
+  sha256: string;
+  size: number;
+  /** The content, when it stayed within `limit` (no file was opened). */
+  content?: Buffer;
+}
+
+export interface PullOptions {
+  maxBytes: number;
+  limit: number;
+  /** Opens the file the content goes to once it outgrows `limit`. */
+  spill: () => number;
+  /** Early fdatasync every this many bytes written (absent: none). */
+  syncEveryBytes?: number;
+  /** Receives the spilled file's descriptor as soon as it is open (the caller closes it, on failure too). */
+  file: { fd?: number };
+}
+
+const asSourceError = (error: unknown): unknown =>
+  error instanceof BatchyardError ? error : new TransientError(`reading the content failed: ${error instanceof Error ? error.message : String(error)}`);
+
+/**
+ * Copies `source` to the end, hashing and counting; closes the source.
+ * Rejects with PayloadTooLargeError past `maxBytes`, with the source's own
+ * BatchyardError (or a TransientError for any other read failure), or with
+ * a write's error; in every case only after the writes and syncs in flight
+ * have settled (the caller may then close and remove the file).
+ */
+export async function pullInto(source: PullSource, options: PullOptions): Promise<PulledContent> {
+  const { maxBytes, limit, file } = options;
+  const ring = Array.from({ length: RING }, () => Buffer.allocUnsafeSlow(PULL_CHUNK_BYTES));
+  /** Each buffer's write in flight (never rejects: a failure is kept in `state`). */
+  const writing: Array<Promise<void> | undefined> = new Array(RING);
+  const state: { failure?: { error: unknown } } = {};
+  const throwIfFailed = () => {
+    if (state.failure) throw state.failure.error;
+  };
+  let syncing: Promise<void> | undefined;
+  let synced = 0;
+  let written = 0;
+  const hash = crypto.createHash('sha256');
+  let kept: Buffer[] = [];
+  let size = 0;
+
+  const syncEarly = (fd: number) => {
+    const every = options.syncEveryBytes;
+    if (every === undefined || syncing !== undefined || written - synced < every) return;
+    synced = written;
+    // Only a head start: the fsync that makes the blob durable reports what fails.
+    const done = () => {
+      syncing = undefined;
+    };
+    syncing = fdatasync(fd).then(done, done);
+  };
+  const write = (fd: number, chunks: Buffer[], at: number, bytes: number): Promise<void> =>
+    writevFully(fd, chunks, at).then(
+      () => {
+        written += bytes;
+        syncEarly(fd);
+      },
+      (error: unknown) => {
+        state.failure ??= { error };
+      },
+    );
+  const pullInto = async (k: number): Promise<number> => {
+    await writing[k];
+    if (state.failure) return 0;
+    try {
+      return await source.pull(ring[k]!);
+    } catch (error) {
+      throw asSourceError(error);
+    }
+  };
+
+  let pending: Promise<number> = pullInto(0);
+  try {
+    for (let k = 0; ; k = (k + 1) % RING) {
+      const n = await pending;
+      throwIfFailed();
+      if (n === 0) break;
+      const chunk = ring[k]!.subarray(0, n);
+      const at = size;
+      size += n;
+      if (size > maxBytes) throw new PayloadTooLargeError(`the content exceeds the ${maxBytes}-byte limit`, { limit: maxBytes });
+      // The next chunk is read while this one is hashed and written.
+      pending = pullInto((k + 1) % RING);
+      hash.update(chunk);
+      if (file.fd === undefined && size <= limit) {
+        kept.push(Buffer.from(chunk));
+        continue;
+      }
+      if (file.fd === undefined) {
+        file.fd = options.spill();
+        const before = kept;
+        kept = [];
+        if (before.length > 0) await write(file.fd, before, 0, at);
+        throwIfFailed();
+      }
+      writing[k] = write(file.fd, [chunk], at, n);
+    }
+    await Promise.all(writing);
+    throwIfFailed();
+  } catch (error) {
+    await pending.catch(() => 0);
+    throw error;
+  } finally {
+    await Promise.all(writing);
+    await syncing;
+    await source.close().catch(() => {});
+  }
+  const sha256 = hash.digest('hex');
+  return file.fd === undefined ? { sha256, size, content: kept.length === 1 ? kept[0]! : Buffer.concat(kept, size) } : { sha256, size };
+}
