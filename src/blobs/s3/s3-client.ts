@@ -23,7 +23,7 @@ const MAX_SOCKETS = 64;
 export interface S3ClientOptions {
   /** Attempts per request, the SDK's retries included (default 3). */
   maxAttempts?: number;
-  /** No connection within this long is a transient failure (default 5 s). */
+  /** No connection within this long is a transient failure (default 10 s: a loaded server accepts late). */
   connectionTimeoutMs?: number;
   /**
    * No answer (its headers) this long after a request began, or a socket idle
@@ -49,7 +49,7 @@ export function createS3Client(location: S3Location, options: S3ClientOptions = 
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: options.maxAttempts ?? 3,
     requestHandler: {
-      connectionTimeout: options.connectionTimeoutMs ?? 5_000,
+      connectionTimeout: options.connectionTimeoutMs ?? 10_000,
       requestTimeout: options.requestTimeoutMs ?? 120_000,
       throwOnRequestTimeout: true,
       socketTimeout: options.requestTimeoutMs ?? 120_000,
