@@ -12,7 +12,9 @@
 # by S3_BUCKET (default `batchyard`) is created. Prints `endpoint=http://127.0.0.1:PORT`
 # once an S3 call has worked (and writes the endpoint to DIR/run/ready; a failure's
 # logs to DIR/run/failed); exits non-zero (with the servers' logs) if none does in
-# S3_START_TIMEOUT seconds (90). Stop with scripts/s3-server/stop.sh DIR.
+# S3_START_TIMEOUT seconds (90). S3_WORKERS (default 0: one process per server, enough
+# for tests) sets each server's worker processes, for benchmarks. Stop with
+# scripts/s3-server/stop.sh DIR.
 set -euo pipefail
 DIR="${1:?usage: start.sh DIR [PROXY_PORT]}"
 PROXY_PORT="${2:-8380}"
@@ -58,7 +60,7 @@ mount_check = false
 disable_fallocate = true
 bind_ip = 127.0.0.1
 bind_port = $1
-workers = 0
+workers = ${S3_WORKERS:-0}
 log_name = $2
 log_level = WARNING
 log_address = /nonexistent
