@@ -7,7 +7,12 @@
  *    the API) and backed up again; then the second snapshot restored whole into
  *    an empty library. Each job timed as the engine benchmark times jobs (its
  *    own startedAt → finishedAt, and wall from the POST), the server's peak
- *    RSS, and the snapshot catalog rows each backup added.
+ *    RSS, the snapshot catalog rows each backup added, and how it walked
+ *    (whole, or incremental from the previous snapshot through the item change
+ *    log). Between the second backup and the restore, the same number of files
+ *    changed again but all in the first 1% of the folders, and a third backup
+ *    (an incremental backup's cost follows the folders changed: every folder
+ *    for the spread change, 1% of them for this one).
  * 2. Beside it in the same run, a 100,000-item tree of the same shape (100
  *    folders) through the same three steps, and Debian's restic on the same
  *    files as a directory (repository on the same disk): `restic backup`,
@@ -38,6 +43,11 @@ function changedPath(k: number): string {
   const folder = Math.floor(n / FILES_PER_FOLDER);
   const file = n % FILES_PER_FOLDER;
   return `big/d${String(folder).padStart(4, '0')}/f${String(file).padStart(5, '0')}.bin`;
+}
+
+/** The k-th file of the clustered change: as many files as `changedPath` names, all in the first folders (1% of the folders), each wholly rewritten. */
+function clusteredPath(k: number): string {
+  return `big/d${String(Math.floor(k / FILES_PER_FOLDER)).padStart(4, '0')}/f${String(k % FILES_PER_FOLDER).padStart(5, '0')}.bin`;
 }
 
 function changedCount(folders: number): number {
@@ -85,6 +95,10 @@ async function batchyardRound(db: DbKind, folders: number) {
     await uploadFiles(t, lib, contents, changedPath, 16, 200); // 200: each replaces a file of the tree
     log(`${db}: changed ${changed} files in ${round(secondsSince(uploadStart), 1)} s`);
     const second = await backupStep(t, lib, 'second');
+    // The same number of files changed again, but all in the first 1% of the folders: an incremental backup reads and rewrites only those folders' manifests.
+    const clusteredContents = Array.from({ length: changed }, () => crypto.randomBytes(1024));
+    await uploadFiles(t, lib, clusteredContents, clusteredPath, 16, 200);
+    const third = await backupStep(t, lib, 'third (1% of the files, in 1% of the folders)');
     const snapshots = expectStatus(await t.api<{ snapshots: Array<{ id: number; label: string | null }> }>('GET', `/api/v1/libraries/${lib}/snapshots?limit=5`), 200, 'list snapshots');
     const latest = snapshots.snapshots[0]!;
     const target = await createLibrary(t, `restored-${folders}`);
@@ -100,6 +114,8 @@ async function batchyardRound(db: DbKind, folders: number) {
         time: first.job.runSeconds && second.job.runSeconds ? round(second.job.runSeconds / first.job.runSeconds, 3) : null,
         catalogRows: first.catalogRowsAdded > 0 ? round(second.catalogRowsAdded / first.catalogRowsAdded, 3) : null,
       },
+      third,
+      thirdOfFirst: { time: first.job.runSeconds && third.job.runSeconds ? round(third.job.runSeconds / first.job.runSeconds, 3) : null },
       restore,
     };
   } finally {
@@ -165,14 +181,14 @@ type Results = Awaited<ReturnType<typeof runBackupBench>>;
 export function backupTable(results: Results): string[] {
   const name = (db: DbKind) => (db === 'sqlite' ? 'SQLite' : 'PostgreSQL');
   const lines = [
-    '| db | items | first backup run s (items/s), peak RSS MiB, catalog rows | second backup (1% changed) run s, catalog rows: % of first | restore run s (items/s) |',
-    '|---|---|---|---|---|',
+    '| db | items | first backup run s (items/s), peak RSS MiB, catalog rows | second backup (1% changed) run s, catalog rows: % of first | third backup (1% changed, in 1% of the folders) run s: % of first | restore run s (items/s) |',
+    '|---|---|---|---|---|---|',
   ];
   for (const r of [...results.big, ...results.small]) {
     const f = r.first.job;
     const s = r.second.job;
     lines.push(
-      `| ${name(r.db)} | ${r.items.toLocaleString('en-US')} | ${f.runSeconds} (${(f.itemsPerSecondRun ?? 0).toLocaleString('en-US')}), ${f.memory.vmHwmMiB ?? f.memory.peakSampledRssMiB}, ${r.first.catalogRowsAdded.toLocaleString('en-US')} | ${s.runSeconds}, ${r.second.catalogRowsAdded.toLocaleString('en-US')}: ${r.secondOfFirst.time === null ? '?' : Math.round(r.secondOfFirst.time * 100)}% / ${r.secondOfFirst.catalogRows === null ? '?' : Math.round(r.secondOfFirst.catalogRows * 100)}% | ${r.restore.runSeconds} (${(r.restore.itemsPerSecondRun ?? 0).toLocaleString('en-US')}) |`,
+      `| ${name(r.db)} | ${r.items.toLocaleString('en-US')} | ${f.runSeconds} (${(f.itemsPerSecondRun ?? 0).toLocaleString('en-US')}), ${f.memory.vmHwmMiB ?? f.memory.peakSampledRssMiB}, ${r.first.catalogRowsAdded.toLocaleString('en-US')} | ${s.runSeconds}, ${r.second.catalogRowsAdded.toLocaleString('en-US')}: ${r.secondOfFirst.time === null ? '?' : Math.round(r.secondOfFirst.time * 100)}% / ${r.secondOfFirst.catalogRows === null ? '?' : Math.round(r.secondOfFirst.catalogRows * 100)}% | ${r.third.job.runSeconds}: ${r.thirdOfFirst.time === null ? '?' : Math.round(r.thirdOfFirst.time * 100)}% | ${r.restore.runSeconds} (${(r.restore.itemsPerSecondRun ?? 0).toLocaleString('en-US')}) |`,
     );
   }
   const x = results.restic;
