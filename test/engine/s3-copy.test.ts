@@ -1,10 +1,11 @@
 /**
- * Copy jobs between a local storage location and an S3 one (the run's real
- * Swift + s3api server), both ways: a library on the local `default`, one on
+ * Copy and backup jobs between a local storage location and an S3 one (the
+ * run's real Swift + s3api server), both ways: a library on the local `default`, one on
  * `s3`, one on a second local location. Small and large files (a large one
  * goes through a spool file and a multipart upload) are copied local → S3,
  * then S3 → local; each library's files download with their bytes from
- * their own location.
+ * their own location. A backup of a local library into the S3 location is
+ * restored into a library on a local one.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -70,5 +71,24 @@ describe.runIf(runS3)('copy jobs between a local and an S3 storage location', ()
     const distinct = new Set((await f.app.driver.db.selectFrom('items').select('sha256').where('library_id', '=', onS3).where('kind', '=', 'file').execute()).map((r) => r.sha256));
     const stored = await f.app.blobStores.get('s3').listObjects({ limit: 1000 });
     expect(stored.map((o) => o.sha256).sort()).toEqual([...distinct].sort());
+  });
+
+  it('backs a local library up into the S3 location, and restores that snapshot into a local one', async () => {
+    const local = await f.library('Local');
+    const back = await f.library('Restored', { objectStorageLocation: 'second' });
+    await f.tree(local, '/docs', 2, 5);
+    const big = crypto.randomBytes(300_000);
+    await f.app.items.putFile(f.admin, local, '/docs/big.bin', Readable.from([big]));
+    const backup = await f.waitFor((await f.submit('backup', local, { storage: 's3' })).id);
+    expect(backup.status).toBe('completed');
+    const snapshot = (await f.app.store.snapshotGetById({ id: (backup.result as { snapshot: { id: number } }).snapshot.id }))!;
+    expect(snapshot.storage).toBe('s3');
+    const restore = await f.waitFor((await f.submit('restore_backup', local, { snapshotId: snapshot.id, targetLibraryId: back, destination: '/restored' })).id);
+    expect(restore.status).toBe('completed');
+    const restored = await f.app.items.openDownload(f.admin, back, { path: '/restored/docs/big.bin' });
+    expect(restored.blobStore.name).toBe('second');
+    expect((await restored.blobStore.read(restored.item.sha256!)).equals(big)).toBe(true);
+    const paths = (await f.livePaths(back)).filter((p) => p.startsWith('/restored/')).map((p) => p.slice('/restored'.length));
+    expect(paths).toEqual((await f.livePaths(local)).filter((p) => p !== '/'));
   });
 });
