@@ -1,7 +1,7 @@
 /**
  * `batchyard doctor` through the built CLI (npm run build first), on SQLite
  * and PostgreSQL: a new install (warnings only, exit 0), a migrated database
- * (passes), what fails (a storage location that takes no file, an import
+ * (passes), settings that look like mistakes (warnings), what fails (a storage location that takes no file, an import
  * root that is not there, migrations from a newer batchyard, a database that
  * does not answer: exit 1, the rest skipped), --json; and on PostgreSQL the
  * clock check against real engines, one of them with a clock 5 s ahead.
@@ -85,6 +85,17 @@ for (const backend of await backends()) {
       });
       if (backend === 'sqlite') expect(report.checks.find((c) => c.name === 'clock')!.detail).toContain('one host');
       expect(fs.readdirSync(path.join(data, 'blobs', 'tmp')), 'no probe left').toEqual([]);
+    });
+
+    it('warns of settings that load but look like mistakes, and still exits 0', async () => {
+      const { status, report } = await doctor([], { BATCHYARD_ARTIFACT_TTL: '10m', BATCHYARD_LEASE_SECONDS: '3', BATCHYARD_IMPORT_ROOTS: dir });
+      expect(status).toBe(0);
+      const settings = report.checks.find((c) => c.name === 'settings')!;
+      expect(settings.status).toBe('warn');
+      expect(settings.detail).toContain('BATCHYARD_ARTIFACT_TTL is 0.17 h');
+      expect(settings.detail).toContain('BATCHYARD_LEASE_SECONDS is 3');
+      expect(settings.detail).toContain(`the import root ${dir} holds batchyard's own files (${data}, ${path.join(data, 'blobs')})`);
+      expect(statuses(await doctor().then((r) => r.report)).settings).toBe('pass');
     });
 
     it('fails, exit 1, on a location that takes no file, a missing import root and migrations of a newer batchyard', async () => {

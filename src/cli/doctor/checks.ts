@@ -64,6 +64,7 @@ export async function runDoctor(flags: ConfigFlags, options: DoctorOptions, repo
   }
   const config = opened.config;
   report({ name: 'config', status: 'pass', detail: `settings read; data directory ${config.dataDir}, storage locations ${Object.keys(config.storages).sort().join(', ')}` });
+  report(settingsCheck(config));
   report(await dataDirectory(config));
   for (const check of importRoots(config)) report(check);
 
@@ -137,6 +138,25 @@ export async function runDoctor(flags: ConfigFlags, options: DoctorOptions, repo
     report(enginesCheck(engines));
   }
   return { hung, close };
+}
+
+const HOUR_MS = 3_600_000;
+
+/** Settings that load but are likely mistakes: each a reason, for one warning. */
+function settingsCheck(config: Config): DoctorCheck {
+  const odd: string[] = [];
+  const hours = (ms: number) => `${(ms / HOUR_MS).toFixed(2)} h`;
+  if (config.artifactTtlMs < HOUR_MS) odd.push(`BATCHYARD_ARTIFACT_TTL is ${hours(config.artifactTtlMs)}: a job's result is deleted within the hour after its job ends, perhaps before anyone downloads it`);
+  if (config.uploadTtlMs < HOUR_MS) odd.push(`BATCHYARD_UPLOAD_TTL is ${hours(config.uploadTtlMs)}: an upload not finished and imported within it is dropped (a large archive on a slow link takes longer)`);
+  if (config.leaseSeconds < 10) odd.push(`BATCHYARD_LEASE_SECONDS is ${config.leaseSeconds}: an engine that stalls for a third of it (a long pause, a slow commit) loses its tasks to another engine, which runs them again`);
+  const own = [config.dataDir, ...Object.values(config.storages).filter((where) => path.isAbsolute(where))];
+  for (const root of config.importRoots) {
+    const inside = own.filter((dir) => dir === root || dir.startsWith(root.endsWith(path.sep) ? root : root + path.sep));
+    if (inside.length > 0) odd.push(`the import root ${root} holds batchyard's own files (${inside.join(', ')}): an import could read the database or stored content`);
+  }
+  const data = { artifactTtlMs: config.artifactTtlMs, uploadTtlMs: config.uploadTtlMs, leaseSeconds: config.leaseSeconds, importRoots: config.importRoots };
+  if (odd.length === 0) return { name: 'settings', status: 'pass', detail: 'no setting looks like a mistake', data };
+  return { name: 'settings', status: 'warn', detail: odd.join('; '), data };
 }
 
 /** A network filesystem fails; a FUSE one (sshfs, s3fs, but also local encrypting ones) is worth a warning. */
