@@ -73,6 +73,12 @@ for (const factory of factories) {
       await store.itemTrashMany({ ids: [sub.id], rootId: sub.id, now: 9 });
       expect(sorted((await since(store, library.id, beforeDelete, root))!.entries)).toEqual(['/papers|sub']);
       expect(await store.itemChangesLibraries({ limit: 10 })).toEqual([library.id]);
+
+      // Many log rows for few entries (a file rewritten again and again): past 4 × limit rows the backup walks whole.
+      const beforeMany = await store.itemChangesPosition();
+      for (let i = 0; i < 9; i++) await store.itemUpdateContent({ id: a.id, sha256: i % 2 ? SHA_A : SHA_B, size: 30 + i, contentType: 'text/plain', now: 10 + i });
+      expect(await store.itemChangesSince({ libraryId: library.id, since: beforeMany, root, limit: 2 })).toBeUndefined();
+      expect((await store.itemChangesSince({ libraryId: library.id, since: beforeMany, root, limit: 3 }))?.entries).toEqual([{ folder: '/papers', name: 'a.txt' }]);
     });
 
     it('itemChangeBase: no snapshot, no position, a usable base; itemChangesPrune deletes what the oldest base saw and a base older than its horizon is refused', async () => {
