@@ -4,12 +4,13 @@
  * a read's position; the entries a position did not see, under a folder; the
  * base an incremental backup may start from, and why not (no snapshot, no
  * position, pruned past it); the prune keeps what the oldest base has not
- * seen and records its horizon; stored trees' totals without their entries.
+ * seen and records its horizon, and with no base keeps everything while a
+ * backup of the library is under way; stored trees without parsing them.
  */
 import { describe, expect, it } from 'vitest';
 import { driverFactories } from '../support/drivers.js';
 import { useSharedStore } from './shared-store.js';
-import { addFile, addFolder, seedLibrary, SHA_A, SHA_B } from './seed.js';
+import { addFile, addFolder, seedJob, seedLibrary, SHA_A, SHA_B } from './seed.js';
 import { buildTree } from '../../src/domain/snapshot-tree.js';
 import type { Store } from '../../src/store/store.js';
 import type { Item } from '../../src/domain/types.js';
@@ -127,6 +128,12 @@ for (const factory of factories) {
       expect(await store.itemChangesPrune({ libraryId: other.library.id, limit: 1 })).toBe(1);
       expect(await store.itemChangesPrune({ libraryId: other.library.id, limit: 10 })).toBe(1);
       expect(await store.itemChangesLibraries({ limit: 10 })).toEqual([library.id]);
+
+      // No snapshot yet, but a backup under way: its read may predate the prune's, nothing goes.
+      const third = await seedLibrary(store, 'third');
+      await addFile(store, third.root, 'x.txt');
+      await seedJob(store, { type: 'backup', libraryId: third.library.id });
+      expect(await store.itemChangesPrune({ libraryId: third.library.id, limit: 10 })).toBe(0);
     });
 
     it('itemListLiveChildrenNamed reads live children by name; snapshotTreeGetJson and snapshotTreeTotals read a stored tree without parsing it', async () => {

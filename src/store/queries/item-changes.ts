@@ -23,6 +23,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../schema.js';
 import type { Item } from '../../domain/types.js';
+import { ACTIVE_STATUSES } from '../../domain/jobs.js';
 import { toItem } from '../rows.js';
 import { prefixEnd } from './items-bulk.js';
 
@@ -167,19 +168,36 @@ export async function itemChangesLibraries(db: Kysely<Database>, p: { after?: st
  * Deletes up to `limit` of a library's entries that no backup can need any
  * more: those seen by the oldest position among its snapshots a backup may
  * start from (the newest of each path and storage that recorded one); with no
- * such snapshot, those the current read sees (a first backup walks whole).
+ * such snapshot, those the current read sees (a first backup walks whole),
+ * unless a backup job of the library is under way (its snapshot will be a
+ * base whose read may predate the current one).
  * Records the position in `item_change_horizons` (kept at the newest). Run
  * inside a transaction. Returns how many entries it deleted.
  */
 export async function itemChangesPrune(db: Kysely<Database>, d: Driver & { libraryId: string; limit: number }): Promise<number> {
+  // In this order, each statement seeing what committed before it: the current position, then whether a
+  // backup is under way, then the bases. A backup that commits its snapshot (with its job's end) after the
+  // bases are read was still active when the jobs were; one not yet active reads after the position.
+  const now = await itemChangesPosition(db, d);
+  const backing = await db
+    .selectFrom('jobs')
+    .select('id')
+    .where('library_id', '=', d.libraryId)
+    .where('type', '=', 'backup')
+    .where('status', 'in', [...ACTIVE_STATUSES])
+    .limit(1)
+    .executeTakeFirst();
   const bases = await sql<{ at: string }>`
     SELECT s.changes_as_of AS at FROM snapshots s
     WHERE s.library_id = ${d.libraryId} AND s.changes_as_of IS NOT NULL
       AND NOT EXISTS (SELECT 1 FROM snapshots n WHERE n.library_id = s.library_id AND n.path = s.path AND n.storage = s.storage
         AND (n.created_at > s.created_at OR (n.created_at = s.created_at AND n.id > s.id)))`.execute(db);
   let horizon: string;
-  if (bases.rows.length === 0) horizon = await itemChangesPosition(db, d);
-  else {
+  if (bases.rows.length === 0) {
+    // No base: nothing logged so far is needed, unless a backup is under way (its read may predate `now`).
+    if (backing) return 0;
+    horizon = now;
+  } else {
     // The oldest: the one every other covers (positions are ordered by when they were read).
     horizon = bases.rows[0]!.at;
     for (const { at } of bases.rows.slice(1)) {
