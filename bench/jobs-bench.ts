@@ -102,7 +102,7 @@ export async function runJobsBench(dbs: DbKind[]) {
     ours,
     peers,
     bestPeer: best?.system ?? null,
-    ratioToBestPeer: Object.fromEntries(ours.map((o) => [o.db, best ? round(o.jobsPerSecond / best.jobsPerSecond, 2) : null])),
+    ratioToBestPeer: Object.fromEntries(ours.map((o) => [o.db, best ? round(o.jobsPerSecond / best.jobsPerSecond, 3) : null])),
     target: '≥ 2× the best peer’s jobs/s on both drivers',
   };
 }
