@@ -41,7 +41,8 @@ export class PullReadable extends Readable {
     private readonly source: PullSource,
     private readonly chunkBytes = PULL_CHUNK_BYTES,
   ) {
-    super();
+    // Read as a stream, it keeps up to two chunks ahead (a socket drains one while the next is read).
+    super({ highWaterMark: 2 * chunkBytes });
   }
 
   /** The source, for a writer that pulls it directly; undefined once the stream has been read (or taken). */

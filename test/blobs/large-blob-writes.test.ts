@@ -5,6 +5,9 @@
  * written in many uneven chunks hashes and reads back exactly; a write that
  * fails midway (source error, size limit) with a batch in flight leaves no
  * temp file and stores nothing; receive holds its source while the sink asks.
+ * Pulled writes (pull-source.ts, pull-copy.ts): a PullReadable's source is
+ * copied through reused buffers, the same bytes and hash as streamed; a
+ * file cut short fails the write with the source's error, leaving nothing.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import crypto from 'node:crypto';
@@ -14,6 +17,7 @@ import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { LocalBlobStore } from '../../src/blobs/local-blob-store.js';
 import { receive, SpillSink, WRITE_BATCH_BYTES } from '../../src/blobs/receive.js';
+import { concatSource, fileRangeSource, PullReadable, tapSource, type PullSource } from '../../src/blobs/pull-source.js';
 import { PayloadTooLargeError, TransientError } from '../../src/domain/errors.js';
 
 const sha256 = (data: Buffer) => crypto.createHash('sha256').update(data).digest('hex');
@@ -169,5 +173,94 @@ describe('receive', () => {
     source.end('more');
     await new Promise((resolve) => source.once('end', resolve));
     expect(source.readableEnded).toBe(true);
+  });
+});
+
+describe('pulled writes (PullReadable)', () => {
+  const big = content(5 * 1024 * 1024 + 4321, 9);
+  const fileOf = (data: Buffer) => {
+    const file = path.join(root, `src-${crypto.randomUUID()}.bin`);
+    fs.writeFileSync(file, data);
+    return file;
+  };
+  const shortError = (got: number) => new TransientError(`cut short after ${got}`);
+
+  it('a file range is pulled into the store: the same address, size and bytes as streamed', async () => {
+    const file = fileOf(big);
+    const range = new PullReadable(fileRangeSource({ path: file }, 1000, big.length, shortError));
+    const written = await store.write(range, { maxBytes: big.length });
+    const expected = big.subarray(1000);
+    expect(written).toEqual({ sha256: sha256(expected), size: expected.length, created: true });
+    expect((await readAll(await store.openRead(written.sha256))).equals(expected)).toBe(true);
+    // The same range read as a plain stream gives the same bytes.
+    expect((await readAll(new PullReadable(fileRangeSource({ path: file }, 1000, big.length, shortError)))).equals(expected)).toBe(true);
+    expect(tmpFiles()).toEqual([]);
+  });
+
+  it('a small pulled range stays a small blob (no temp file), deferred until persist', async () => {
+    const file = fileOf(big);
+    const written = await store.write(new PullReadable(fileRangeSource({ path: file }, 10, 1010, shortError)), { maxBytes: 1000, defer: true });
+    expect(written.sha256).toBe(sha256(big.subarray(10, 1010)));
+    await store.persist([written]);
+    await written.pin!.release();
+    expect((await store.read(written.sha256)).equals(big.subarray(10, 1010))).toBe(true);
+  });
+
+  it('a loose blob copied from openRead to another store is pulled, and identical', async () => {
+    const first = await store.write(Readable.from(unevenChunks(big)), { maxBytes: big.length });
+    const stream = await store.openRead(first.sha256);
+    expect(stream).toBeInstanceOf(PullReadable);
+    const otherRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'by-large-blob-2-'));
+    const other = new LocalBlobStore('other', otherRoot);
+    try {
+      const copied = await other.write(stream, { maxBytes: big.length });
+      expect(copied.sha256).toBe(first.sha256);
+      expect((await readAll(await other.openRead(copied.sha256))).equals(big)).toBe(true);
+    } finally {
+      other.close();
+      fs.rmSync(otherRoot, { recursive: true, force: true });
+    }
+  });
+
+  it('a file cut short fails the write with the range\'s error and leaves nothing behind', async () => {
+    const file = fileOf(big);
+    // The range claims more bytes than the file holds (a file truncated after it was listed).
+    const error = await store.write(new PullReadable(fileRangeSource({ path: file }, 0, big.length + 100, shortError)), { maxBytes: big.length + 100 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransientError);
+    expect((error as Error).message).toBe(`cut short after ${big.length}`);
+    expect(tmpFiles()).toEqual([]);
+    expect(await store.listObjects({ limit: 10 })).toEqual([]);
+  });
+
+  it('past maxBytes a pulled write is refused, leaving nothing behind', async () => {
+    const file = fileOf(big);
+    const error = await store.write(new PullReadable(fileRangeSource({ path: file }, 0, big.length, shortError)), { maxBytes: big.length - 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PayloadTooLargeError);
+    expect(tmpFiles()).toEqual([]);
+  });
+
+  it('concatSource joins buffers and sources in order; tapSource sees every byte and the total', async () => {
+    const file = fileOf(big);
+    const seen: Buffer[] = [];
+    let total = -1;
+    async function* parts(): AsyncGenerator<Buffer | PullSource> {
+      yield Buffer.from('head:');
+      yield tapSource(fileRangeSource({ path: file }, 0, big.length, shortError), (bytes) => seen.push(Buffer.from(bytes)), (n) => (total = n));
+      yield Buffer.from(':tail');
+      yield Buffer.alloc(0);
+    }
+    const written = await store.write(new PullReadable(concatSource(parts())), { maxBytes: Number.MAX_SAFE_INTEGER });
+    const expected = Buffer.concat([Buffer.from('head:'), big, Buffer.from(':tail')]);
+    expect(written.sha256).toBe(sha256(expected));
+    expect(Buffer.concat(seen).equals(big)).toBe(true);
+    expect(total).toBe(big.length);
+  });
+
+  it('a PullReadable that has been read as a stream is no longer handed out as a source', async () => {
+    const file = fileOf(big);
+    const stream = new PullReadable(fileRangeSource({ path: file }, 0, big.length, shortError));
+    stream.pause();
+    stream.read(0);
+    expect(stream.takeSource()).toBeUndefined();
   });
 });
