@@ -73,7 +73,7 @@ export async function reapStaleS3Servers(): Promise<void> {
     const dir = path.join(os.tmpdir(), name);
     let owner: number;
     try {
-      owner = Number(fs.readFileSync(path.join(dir, 'run', 'owner'), 'utf8'));
+      owner = Number(fs.readFileSync(path.join(dir, 'owner'), 'utf8'));
     } catch {
       continue; // not a server's directory (or one being made)
     }
@@ -93,7 +93,7 @@ export async function startS3Server(dir = fs.mkdtempSync(path.join(os.tmpdir(), 
   const endpoint = `http://127.0.0.1:${port}`;
   const runDir = path.join(dir, 'run');
   fs.mkdirSync(runDir, { recursive: true });
-  fs.writeFileSync(path.join(runDir, 'owner'), String(process.pid));
+  fs.writeFileSync(path.join(dir, 'owner'), String(process.pid)); // beside run/, which start.sh makes afresh
   const starter = spawn('bash', [path.join(SCRIPTS, 'start.sh'), dir, String(port)], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, S3_BUCKET } });
   let stderr = '';
   starter.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
