@@ -80,10 +80,19 @@ interface Stage {
   peakRssMiB: number | null;
   /** The server's RSS when the stage began. */
   startRssMiB: number;
+  /** CPU seconds the server used in the stage (all threads): steadier than the wall time on a shared machine. */
+  serverCpuSeconds: number | null;
 }
 
-function stage(bytes: number, seconds: number, cpSeconds: number, memory: { vmHwmMiB: number | null; startRssMiB: number }): Stage {
-  return { seconds: round(seconds, 3), mibPerSecond: round(bytes / MIB / seconds, 1), fractionOfCp: round(cpSeconds / seconds, 2), peakRssMiB: memory.vmHwmMiB, startRssMiB: memory.startRssMiB };
+function stage(bytes: number, seconds: number, cpSeconds: number, memory: { vmHwmMiB: number | null; startRssMiB: number; cpuSeconds: number | null }): Stage {
+  return {
+    seconds: round(seconds, 3),
+    mibPerSecond: round(bytes / MIB / seconds, 1),
+    fractionOfCp: round(cpSeconds / seconds, 2),
+    peakRssMiB: memory.vmHwmMiB,
+    startRssMiB: memory.startRssMiB,
+    serverCpuSeconds: memory.cpuSeconds,
+  };
 }
 
 /** The tar uploaded with tus as `batchyard import` does; the upload's id. */
@@ -128,17 +137,19 @@ export async function runBigfileBench(dbs: DbKind[]) {
 
         execFileSync('sync');
         const uploadMemory = watchMemory(t.pid);
+        const clientCpu = process.cpuUsage();
         const uploadStart = now();
         const uploadId = await upload(t, lib, tarFile, scratch);
         execFileSync('sync');
         const uploadSeconds = secondsSince(uploadStart);
-        const uploadStage = stage(size, uploadSeconds, cp.seconds, uploadMemory.stop());
-        log(`${db}: tus upload + sync ${uploadStage.seconds} s (${uploadStage.mibPerSecond} MiB/s)`);
+        const clientUsage = process.cpuUsage(clientCpu);
+        const uploadStage = { ...stage(size, uploadSeconds, cp.seconds, uploadMemory.stop()), clientCpuSeconds: round((clientUsage.user + clientUsage.system) / 1e6, 2) };
+        log(`${db}: tus upload + sync ${uploadStage.seconds} s (${uploadStage.mibPerSecond} MiB/s; CPU: server ${uploadStage.serverCpuSeconds} s, client ${uploadStage.clientCpuSeconds} s)`);
 
         execFileSync('sync');
         const imported = await runJob(t, { type: 'import', libraryId: lib, params: { source: { type: 'upload', uploadId }, destination: '/big' } });
         const importStage = stage(size, imported.wallSeconds, cp.seconds, imported.memory);
-        log(`${db}: import ${importStage.seconds} s (${importStage.mibPerSecond} MiB/s, ${imported.status})`);
+        log(`${db}: import ${importStage.seconds} s (${importStage.mibPerSecond} MiB/s, ${imported.status}; server CPU ${importStage.serverCpuSeconds} s)`);
         const listed = expectStatus(await t.api<{ items: Array<{ name: string; size: number; sha256: string | null }> }>('GET', `/api/v1/libraries/${lib}/items?path=/big`), 200, 'list /big');
         const item = listed.items.find((i) => i.name === FILE_NAME);
         if (item?.sha256 !== sha256 || item.size !== size) throw new Error(`import: /big/${FILE_NAME} is ${JSON.stringify(item)}, expected ${size} bytes with sha256 ${sha256}`);
@@ -146,7 +157,7 @@ export async function runBigfileBench(dbs: DbKind[]) {
         execFileSync('sync');
         const exported = await runJob(t, { type: 'export', libraryId: lib, params: { paths: [`/big/${FILE_NAME}`] } });
         const exportStage = stage(size, exported.wallSeconds, cp.seconds, exported.memory);
-        log(`${db}: export ${exportStage.seconds} s (${exportStage.mibPerSecond} MiB/s, ${exported.status})`);
+        log(`${db}: export ${exportStage.seconds} s (${exportStage.mibPerSecond} MiB/s, ${exported.status}; server CPU ${exportStage.serverCpuSeconds} s)`);
         const job = expectStatus(await t.jobsApi<{ result: { artifact: { size: number; sha256: string }; zip64: boolean } }>('GET', `/api/v1/jobs/${exported.jobId}`), 200, 'get export');
 
         const downloadMemory = watchMemory(t.pid);

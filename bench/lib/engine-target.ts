@@ -33,10 +33,13 @@ export function serverBuild(): { entry: string; commit: string; dirtySrc: boolea
   if (snapshot) return snapshot;
   const root = path.join(repoDir, 'dist-bench/engine-server');
   fs.rmSync(root, { recursive: true, force: true });
-  fs.cpSync(path.join(repoDir, 'dist-bench/src'), path.join(root, 'src'), { recursive: true });
+  // BENCH_SERVER_SRC: another compiled src/ to run (an A/B against a baseline build kept aside); the commit then says so.
+  const source = process.env.BENCH_SERVER_SRC ?? path.join(repoDir, 'dist-bench/src');
+  fs.cpSync(source, path.join(root, 'src'), { recursive: true });
   fs.copyFileSync(path.join(repoDir, 'package.json'), path.join(root, 'package.json'));
   const git = (...args: string[]) => execFileSync('git', args, { cwd: repoDir, encoding: 'utf8' }).trim();
-  snapshot = { entry: path.join(root, 'src/cli/main.js'), commit: git('rev-parse', '--short', 'HEAD'), dirtySrc: git('status', '--porcelain', '--', 'src').length > 0 };
+  const commit = process.env.BENCH_SERVER_SRC ? `the build in ${process.env.BENCH_SERVER_SRC}` : git('rev-parse', '--short', 'HEAD');
+  snapshot = { entry: path.join(root, 'src/cli/main.js'), commit, dirtySrc: !process.env.BENCH_SERVER_SRC && git('status', '--porcelain', '--', 'src').length > 0 };
   return snapshot;
 }
 
@@ -194,9 +197,26 @@ export function procMemory(pid: number): { rssMiB: number; hwmMiB: number } | un
 }
 
 /**
+ * CPU seconds a process has used (user + system, all its threads), from
+ * /proc/<pid>/stat (clock ticks of 1/100 s); undefined when unreadable.
+ * On a shared machine the CPU a stage costs is steadier than its wall time.
+ */
+export function procCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces), from field 3: utime is field 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Samples a process's RSS every `intervalMs` and resets its VmHWM at start
  * (writing 5 to /proc/<pid>/clear_refs), so `stop()` gives the peak during
- * the window both ways: the highest sample and the kernel's high-water mark.
+ * the window both ways: the highest sample and the kernel's high-water mark;
+ * and the CPU seconds the process used meanwhile.
  */
 export function watchMemory(pid: number, intervalMs = 100) {
   let hwmReset = false;
@@ -207,6 +227,7 @@ export function watchMemory(pid: number, intervalMs = 100) {
     // not permitted: VmHWM then covers the process's whole life
   }
   const start = procMemory(pid);
+  const cpuStart = procCpuSeconds(pid);
   let peak = start?.rssMiB ?? 0;
   const timer = setInterval(() => {
     const m = procMemory(pid);
@@ -217,7 +238,9 @@ export function watchMemory(pid: number, intervalMs = 100) {
       clearInterval(timer);
       const end = procMemory(pid);
       if (end && end.rssMiB > peak) peak = end.rssMiB;
+      const cpuEnd = procCpuSeconds(pid);
       return {
+        cpuSeconds: cpuStart !== undefined && cpuEnd !== undefined ? Math.round((cpuEnd - cpuStart) * 100) / 100 : null,
         startRssMiB: Math.round(start?.rssMiB ?? 0),
         peakSampledRssMiB: Math.round(peak),
         vmHwmMiB: end ? Math.round(end.hwmMiB) : null,
