@@ -6,8 +6,9 @@
  * flight: a call that hangs is waited on again by the next probe (with a
  * fresh deadline) instead of being started once more, so a dead mount or
  * database cannot pile up calls. Causes go to the log when a component
- * changes state; the answer names only the component and whether it failed
- * or timed out (no paths, hosts or messages for an unauthenticated caller).
+ * changes state, or its cause changes while it is down; the answer names
+ * only the component and whether it failed or timed out (no paths, hosts or
+ * messages for an unauthenticated caller).
  */
 import { componentChecks, settleWithin, type CheckOutcome, type ComponentCheck, type StorageLocations } from './health-checks.js';
 import type { Driver } from '../store/driver.js';
@@ -22,7 +23,7 @@ export interface ReadinessOptions {
   deadlineMs?: number;
   /** How long a result is kept (default 1000 ms). */
   cacheMs?: number;
-  /** Told when a component turns down (with the cause) or up again. */
+  /** Told when a component turns down (with the cause), when its cause changes while down, and when it is up again. */
   onChange?: (change: { name: string; ok: boolean; cause?: string }) => void;
   now?: () => number;
 }
@@ -33,7 +34,8 @@ export const READY_CACHE_MS = 1000;
 export class Readiness {
   private readonly checks: ComponentCheck[];
   private readonly inFlight = new Map<string, { running: Promise<void>; controller: AbortController }>();
-  private readonly lastOk = new Map<string, boolean>();
+  /** Each component's last state as logged: up, or down with its cause. */
+  private readonly last = new Map<string, { ok: boolean; cause?: string }>();
   private cached: { at: number; report: Promise<ReadinessReport> } | undefined;
   private readonly deadlineMs: number;
   private readonly cacheMs: number;
@@ -85,10 +87,12 @@ export class Readiness {
     return settleWithin(entry.running, entry.controller, this.deadlineMs, this.now);
   }
 
+  /** Tells of a component going down or up, and of a new cause while it stays down. */
   private note(name: string, outcome: CheckOutcome): void {
-    const was = this.lastOk.get(name);
-    this.lastOk.set(name, outcome.ok);
-    if (was === outcome.ok || (was === undefined && outcome.ok)) return;
+    const was = this.last.get(name);
+    const now = outcome.ok ? { ok: true } : { ok: false, cause: outcome.cause };
+    this.last.set(name, now);
+    if (was === undefined ? now.ok : was.ok === now.ok && was.cause === now.cause) return;
     this.options.onChange?.(outcome.ok ? { name, ok: true } : { name, ok: false, cause: outcome.cause });
   }
 }
