@@ -117,7 +117,7 @@ describe('dashboard: schedules', () => {
     await form.waitFor();
     expect(await edit.getAttribute('aria-expanded')).toBe('true');
     // The form opens filled in, with the focus on its first field.
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe(await form.getByLabel('Library').getAttribute('id'));
+    expect(await page.evaluate<string | undefined>('document.activeElement?.id')).toBe(await form.getByLabel('Library').getAttribute('id'));
     const cron = form.getByLabel('Cron expression');
     const zone = form.getByLabel('Time zone');
     const params = form.getByLabel('Params (JSON)');
@@ -152,7 +152,7 @@ describe('dashboard: schedules', () => {
     await page.getByRole('status').getByText(`report schedule #${s.id} saved.`).waitFor();
     await form.waitFor({ state: 'detached' });
     // The focus goes back to the button that opened the form.
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(`Edit report schedule #${s.id}`);
+    expect(await page.evaluate<string | null | undefined>("document.activeElement?.getAttribute('aria-label')")).toBe(`Edit report schedule #${s.id}`);
     const changed = await call<ApiSchedule & { cron: string; timeZone: string; params: unknown; overlap: string; catchUp: string }>(dash, 'GET', `/api/v1/schedules/${s.id}`);
     expect(changed.body).toMatchObject({ cron: '30 6 * * 1', timeZone: 'Europe/Paris', params: { format: 'json' }, overlap: 'queue', catchUp: 'none', enabled: true });
     // Its page shows the new times: in words, and the server's next five fires (Mondays).

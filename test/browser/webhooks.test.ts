@@ -174,7 +174,7 @@ describe('dashboard: webhooks', () => {
     const url = form.getByLabel('URL');
     // Filled in, the focus on its URL.
     expect(await url.inputValue()).toBe(receiver.url('/before'));
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe(await url.getAttribute('id'));
+    expect(await page.evaluate<string | undefined>('document.activeElement?.id')).toBe(await url.getAttribute('id'));
     const events = form.getByRole('group', { name: 'Events' });
     expect(await events.getByRole('checkbox', { name: 'schedule.fired', exact: true }).isChecked()).toBe(true);
     expect(await events.getByRole('checkbox', { name: 'job.completed', exact: true }).isChecked()).toBe(false);
@@ -196,7 +196,7 @@ describe('dashboard: webhooks', () => {
     const note = page.getByRole('status').filter({ hasText: `webhook #${w.id} has a new signing secret.` });
     await note.waitFor();
     await form.waitFor({ state: 'detached' });
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(`Edit webhook #${w.id}`);
+    expect(await page.evaluate<string | null | undefined>("document.activeElement?.getAttribute('aria-label')")).toBe(`Edit webhook #${w.id}`);
     const secret = await note.locator('code.secret').innerText();
     expect(secret).toMatch(/^whsec_/);
     expect(secret).not.toBe(w.secret);

@@ -88,7 +88,7 @@ for (const factory of factories) {
 
     it('claims across priority levels and domains: domains in turn order (ties as one list), jobs without a ready task passed over', async () => {
       const store = db.store;
-      const [d1, d2, d3] = await Promise.all(['one', 'two', 'three'].map(async (n) => (await store.domainCreate({ name: `${n}.example`, now: 1 })).id));
+      const [d1, d2, d3] = (await Promise.all(['one', 'two', 'three'].map(async (n) => (await store.domainCreate({ name: `${n}.example`, now: 1 })).id))) as [number, number, number];
       const ready = async (job: { id: number }, runAfter = 0) => store.taskInsertMany([{ jobId: job.id, phase: 1, kind: 'items', payload: '{}', itemCount: 1, runAfter }]);
       // Priority 9: only a job whose task is not due yet, and an ended one: the walk goes on to priority 3.
       const later = await seedJob(store, { domainId: d1, priority: 9 });
@@ -109,7 +109,7 @@ for (const factory of factories) {
       // d1 served at 20, d3 at 15: d2 (never) first, then d3, then d1; a1's own turn puts it behind a2.
       await store.jobTouchClaim({ id: a1.id, domainId: d1, now: 20 });
       await store.jobTouchClaim({ id: c1.id, domainId: d3, now: 15 });
-      expect(await store.jobListClaimable({ now: 30, limit: 10 })).toEqual([
+      expect((await store.jobListClaimable({ now: 30, limit: 10 })).map(({ id, domainId }) => ({ id, domainId }))).toEqual([
         { id: b1.id, domainId: d2 }, { id: c1.id, domainId: d3 }, { id: a2.id, domainId: d1 }, { id: a1.id, domainId: d1 }, { id: low.id, domainId: d2 },
       ]);
       expect((await store.jobListClaimable({ now: 30, limit: 2 })).map((j) => j.id)).toEqual([b1.id, c1.id]);
