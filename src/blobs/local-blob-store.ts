@@ -29,9 +29,11 @@
  * CPU per open+write+close of a 4 KiB file through fs/promises against
  * 129 µs done synchronously, on the 2-core VM of BENCHMARKS.md). A large
  * write's bytes go to its temp file 4 MiB at a time on the thread pool while
- * the next 4 MiB are hashed (receive.ts: SpillSink), and every 64 MiB an
- * fdatasync starts, so the disk takes the bytes as they come and the fsync
- * before the commit finds little left to write.
+ * the next 4 MiB are hashed (receive.ts: SpillSink), or, pulled from a
+ * PullReadable, through four reused 1 MiB buffers (pull-copy.ts). (An
+ * fdatasync started every 64 MiB while writing, measured on the bigfile
+ * bench, made imports and exports slower, not faster: the fsync before the
+ * commit does it all.)
  */
 import fs from 'node:fs';
 import crypto from 'node:crypto';
@@ -51,12 +53,6 @@ import { InvalidArgumentError, NotFoundError, TransientError } from '../domain/e
 
 const fsync = promisify(fs.fsync);
 const fsp = fs.promises;
-/**
- * A large write starts an fdatasync of its temp file each time this many
- * more bytes are written (SpillSink): the disk takes the bytes while the
- * rest arrive, instead of all of them at the fsync before the commit.
- */
-const EARLY_SYNC_BYTES = 64 * 1024 * 1024;
 const modeOf = (o: { pin?: boolean; defer?: boolean }): WriteMode => (o.defer === true ? 'defer' : o.pin === true ? 'pin' : 'commit');
 
 /** A deferred write waiting for (or past) `persist`, and how its pass went. */
@@ -141,7 +137,6 @@ export class LocalBlobStore implements BlobStore {
         this.activeTemps.add(tmpPath);
         return fd;
       },
-      { syncEveryBytes: EARLY_SYNC_BYTES },
     );
     let received: { sha256: string; size: number };
     try {
@@ -174,7 +169,7 @@ export class LocalBlobStore implements BlobStore {
     };
     let pulled: PulledContent;
     try {
-      pulled = await pullInto(source, { maxBytes, limit: SMALL_BLOB_BYTES, spill, syncEveryBytes: EARLY_SYNC_BYTES, file });
+      pulled = await pullInto(source, { maxBytes, limit: SMALL_BLOB_BYTES, spill, file });
     } catch (error) {
       if (file.fd !== undefined) {
         fs.closeSync(file.fd);

@@ -4,17 +4,12 @@
  * thread) and the ones before it are written at their offsets (thread
  * pool), so reading, hashing and writing overlap and nothing is allocated
  * per chunk. Content up to `limit` bytes stays in memory (a small blob);
- * past it, it goes to the file `spill` opens then, with an early fdatasync
- * every `syncEveryBytes` as SpillSink does (receive.ts).
+ * past it, it goes to the file `spill` opens then.
  */
-import fs from 'node:fs';
 import crypto from 'node:crypto';
-import { promisify } from 'node:util';
 import { BatchyardError, PayloadTooLargeError, TransientError } from '../domain/errors.js';
 import { PULL_CHUNK_BYTES, type PullSource } from './pull-source.js';
 import { writevFully } from './receive.js';
-
-const fdatasync = promisify(fs.fdatasync);
 
 /** Buffers per copy: one being read, one hashed, the others being written (4 MiB per copy in all). */
 const RING = 4;
@@ -31,8 +26,6 @@ export interface PullOptions {
   limit: number;
   /** Opens the file the content goes to once it outgrows `limit`. */
   spill: () => number;
-  /** Early fdatasync every this many bytes written (absent: none). */
-  syncEveryBytes?: number;
   /** Receives the spilled file's descriptor as soon as it is open (the caller closes it, on failure too). */
   file: { fd?: number };
 }
@@ -44,7 +37,7 @@ const asSourceError = (error: unknown): unknown =>
  * Copies `source` to the end, hashing and counting; closes the source.
  * Rejects with PayloadTooLargeError past `maxBytes`, with the source's own
  * BatchyardError (or a TransientError for any other read failure), or with
- * a write's error; in every case only after the writes and syncs in flight
+ * a write's error; in every case only after the writes in flight
  * have settled (the caller may then close and remove the file).
  */
 export async function pullInto(source: PullSource, options: PullOptions): Promise<PulledContent> {
@@ -56,29 +49,13 @@ export async function pullInto(source: PullSource, options: PullOptions): Promis
   const throwIfFailed = () => {
     if (state.failure) throw state.failure.error;
   };
-  let syncing: Promise<void> | undefined;
-  let synced = 0;
-  let written = 0;
   const hash = crypto.createHash('sha256');
   let kept: Buffer[] = [];
   let size = 0;
 
-  const syncEarly = (fd: number) => {
-    const every = options.syncEveryBytes;
-    if (every === undefined || syncing !== undefined || written - synced < every) return;
-    synced = written;
-    // Only a head start: the fsync that makes the blob durable reports what fails.
-    const done = () => {
-      syncing = undefined;
-    };
-    syncing = fdatasync(fd).then(done, done);
-  };
-  const write = (fd: number, chunks: Buffer[], at: number, bytes: number): Promise<void> =>
+  const write = (fd: number, chunks: Buffer[], at: number): Promise<void> =>
     writevFully(fd, chunks, at).then(
-      () => {
-        written += bytes;
-        syncEarly(fd);
-      },
+      () => {},
       (error: unknown) => {
         state.failure ??= { error };
       },
@@ -114,10 +91,10 @@ export async function pullInto(source: PullSource, options: PullOptions): Promis
         file.fd = options.spill();
         const before = kept;
         kept = [];
-        if (before.length > 0) await write(file.fd, before, 0, at);
+        if (before.length > 0) await write(file.fd, before, 0);
         throwIfFailed();
       }
-      writing[k] = write(file.fd, [chunk], at, n);
+      writing[k] = write(file.fd, [chunk], at);
     }
     await Promise.all(writing);
     throwIfFailed();
@@ -126,7 +103,6 @@ export async function pullInto(source: PullSource, options: PullOptions): Promis
     throw error;
   } finally {
     await Promise.all(writing);
-    await syncing;
     await source.close().catch(() => {});
   }
   const sha256 = hash.digest('hex');

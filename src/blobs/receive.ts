@@ -14,7 +14,6 @@ import { BatchyardError, InvalidArgumentError, PayloadTooLargeError, TransientEr
 
 const ignore = () => {};
 const writev = promisify(fs.writev);
-const fdatasync = promisify(fs.fdatasync);
 
 /**
  * How many bytes a spilled write hands the file at once. At most two batches
@@ -145,20 +144,11 @@ export class SpillSink {
   /** The batch being written; never rejects (a failure is kept in `failure`). */
   private inflight: Promise<void> | undefined;
   private failure: unknown;
-  /** An early fdatasync in flight (never rejects), and the bytes it or its predecessors covered. */
-  private syncing: Promise<void> | undefined;
-  private synced = 0;
 
-  /**
-   * `syncEveryBytes`: once that many more bytes are written, an fdatasync
-   * starts on the thread pool (not waited for): the disk writes the blob
-   * while the rest arrives, so the fsync that makes it durable finds little
-   * left to write. Absent: no early sync.
-   */
   constructor(
     private readonly limit: number,
     private readonly spill: () => number,
-    private readonly options: { batchBytes?: number; syncEveryBytes?: number } = {},
+    private readonly options: { batchBytes?: number } = {},
   ) {}
 
   private get batchBytes(): number {
@@ -194,7 +184,6 @@ export class SpillSink {
     const run = writevFully(fd, chunks, at).then(
       () => {
         if (this.inflight === run) this.inflight = undefined;
-        this.syncEarly(fd);
       },
       (error: unknown) => {
         this.failure ??= error;
@@ -202,23 +191,6 @@ export class SpillSink {
       },
     );
     this.inflight = run;
-  }
-
-  /** Starts an early fdatasync when `syncEveryBytes` more bytes were written since the last one began. */
-  private syncEarly(fd: number): void {
-    const every = this.options.syncEveryBytes;
-    if (every === undefined || this.syncing !== undefined || this.position - this.synced < every) return;
-    this.synced = this.position;
-    const run = fdatasync(fd).then(
-      () => {
-        this.syncing = undefined;
-      },
-      // Only a head start: the fsync that makes the blob durable reports what fails.
-      () => {
-        this.syncing = undefined;
-      },
-    );
-    this.syncing = run;
   }
 
   /** Spilled: writes what is still held and waits for it; rejects with the first write's failure. */
@@ -232,9 +204,9 @@ export class SpillSink {
     if (this.failure !== undefined) throw this.failure;
   }
 
-  /** Waits for the write and the early sync in flight, if any (never rejects). */
+  /** Waits for the write in flight, if any (never rejects). */
   async settle(): Promise<void> {
-    while (this.inflight !== undefined || this.syncing !== undefined) await (this.inflight ?? this.syncing);
+    while (this.inflight !== undefined) await this.inflight;
   }
 
   /** The content, when it stayed in memory. */

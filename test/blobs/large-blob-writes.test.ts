@@ -1,7 +1,7 @@
 /**
  * Large writes (past SMALL_BLOB_BYTES): the content goes to its temp file in
  * batches written on the thread pool while the next ones are hashed
- * (receive.ts: SpillSink), with early fdatasyncs along the way. A blob
+ * (receive.ts: SpillSink). A blob
  * written in many uneven chunks hashes and reads back exactly; a write that
  * fails midway (source error, size limit) with a batch in flight leaves no
  * temp file and stores nothing; receive holds its source while the sink asks.
@@ -113,11 +113,11 @@ describe('large blob writes', () => {
     expect(await store.listObjects({ limit: 10 })).toEqual([]);
   });
 
-  it('SpillSink: small batches and early syncs write the content exactly, in order', async () => {
+  it('SpillSink: small batches write the content exactly, in order', async () => {
     const file = path.join(root, 'spilled.bin');
     fs.mkdirSync(root, { recursive: true });
     const data = content(700_000, 3);
-    const sink = new SpillSink(1000, () => fs.openSync(file, 'wx'), { batchBytes: 4096, syncEveryBytes: 16_384 });
+    const sink = new SpillSink(1000, () => fs.openSync(file, 'wx'), { batchBytes: 4096 });
     const received = await receive(Readable.from(unevenChunks(data)), sink.write, data.length);
     await sink.finish();
     fs.closeSync(sink.fd!);
