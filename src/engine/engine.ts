@@ -24,6 +24,8 @@ import type { OperationRegistry } from '../jobs/operation-registry.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 import { isWorking, JobStoppedError, LeaseLostError, runItemsTask, type EngineHooks, type RunnerDeps } from './task-runner.js';
 import { runPlanTask } from './plan-runner.js';
+import { claimRound, type ClaimRound } from './claim-round.js';
+import { runSmallJobs, type SmallJobUnit } from './small-jobs.js';
 import { finishIfDone } from '../jobs/job-lifecycle.js';
 import { jobWebhookData, recordWebhookEvent } from '../jobs/webhook-events.js';
 import { parseWebhookAllowList } from '../domain/webhook-address.js';
@@ -106,6 +108,8 @@ export class Engine {
   /** Per running items task: aborted when its job stops running (a cancel). */
   private readonly signals = new Map<number, AbortController>();
   private running = false;
+  /** Worker slots taken: one per running task, one per group of queued jobs (small-jobs.ts). */
+  private slotsInUse = 0;
   private stopping = false;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
@@ -269,58 +273,69 @@ export class Engine {
         await turnOfTheEventLoop();
         turnedAt = Date.now();
       }
-      const free = this.options.concurrency - this.active.size;
+      const free = this.options.concurrency - this.slotsInUse;
       if (free <= 0) {
         await this.waitForWake(pollMs);
         continue;
       }
       this.pendingWake = false;
-      let claimed: ClaimedTask[] = [];
+      let round: ClaimRound;
       try {
-        claimed = await this.claim(free);
+        round = await claimRound(this.store, { owner: this.workerId, leaseMs: this.options.leaseMs, now: this.deps.now(), free });
       } catch (error) {
         this.options.logger.warn({ err: error }, 'claiming tasks failed; retrying');
         await sleep(pollMs);
         continue;
       }
-      if (claimed.length === 0) {
+      if (round.tasks.length === 0 && round.planners.length === 0) {
         await this.waitForWake(pollMs);
         continue;
       }
-      for (const task of claimed) this.launch(task);
+      for (const task of round.tasks) this.launch([task], (signals) => this.execute(task, signals[0]!));
+      if (round.planners.length > 0) this.launch(round.planners, (signals) => this.executeQueued(round.planners, signals));
     }
   }
 
-  /** One claim round: the fairest job with ready work gives up to `free` tasks. */
-  private async claim(free: number): Promise<ClaimedTask[]> {
-    const now = this.deps.now();
-    const candidates = await this.store.jobListClaimable({ now, limit: 4 });
-    for (const job of candidates) {
-      // Job row first, then its tasks: the order every transaction touching both keeps (a cancel
-      // locks the job and deletes ready tasks), so they cannot deadlock.
-      const tasks = await this.store.transaction(async (tx) => {
-        await tx.jobTouchClaim({ id: job.id, domainId: job.domainId, now });
-        return tx.taskClaim({ jobId: job.id, owner: this.workerId, leaseUntil: now + this.options.leaseMs, now, limit: free });
-      });
-      if (tasks.length > 0) return tasks;
-    }
-    return [];
-  }
-
-  private launch(task: ClaimedTask): void {
-    this.active.set(task.id, task);
-    const controller = new AbortController();
-    this.signals.set(task.id, controller);
-    this.execute(task, controller.signal)
-      .catch((error: unknown) => {
-        if (error instanceof LeaseLostError) this.options.logger.info({ task: task.id, job: task.jobId }, error.message);
-        else this.options.logger.error({ err: error, task: task.id, job: task.jobId }, 'task failed unexpectedly; its lease will expire and it will run again');
-      })
+  /** Runs claimed tasks in one worker slot (one task, or a group of queued jobs' planners), each with a signal its job's cancel aborts. */
+  private launch(tasks: readonly ClaimedTask[], run: (signals: AbortSignal[]) => Promise<void>): void {
+    this.slotsInUse++;
+    const signals = tasks.map((task) => {
+      this.active.set(task.id, task);
+      const controller = new AbortController();
+      this.signals.set(task.id, controller);
+      return controller.signal;
+    });
+    run(signals)
+      .catch((error: unknown) => this.logTaskError(error, tasks.length === 1 ? tasks[0] : undefined))
       .finally(() => {
-        this.active.delete(task.id);
-        this.signals.delete(task.id);
+        for (const task of tasks) {
+          this.active.delete(task.id);
+          this.signals.delete(task.id);
+        }
+        this.slotsInUse--;
         this.wake();
       });
+  }
+
+  private logTaskError(error: unknown, task: ClaimedTask | undefined): void {
+    const where = task ? { task: task.id, job: task.jobId } : {};
+    if (error instanceof LeaseLostError) this.options.logger.info(where, error.message);
+    else this.options.logger.error({ err: error, ...where }, 'task failed unexpectedly; its lease will expire and it will run again');
+  }
+
+  /** A group of queued jobs' planners: the small jobs together (small-jobs.ts), the others planned one step each. */
+  private async executeQueued(planners: readonly ClaimedTask[], signals: readonly AbortSignal[]): Promise<void> {
+    const jobs = new Map((await this.store.jobGetMany({ ids: planners.map((t) => t.jobId) })).map((j) => [j.id, j]));
+    const units: SmallJobUnit[] = [];
+    for (const [k, task] of planners.entries()) {
+      const job = jobs.get(task.jobId);
+      const signal = signals[k]!;
+      if (job?.status === 'queued' && this.options.operations.has(job.type)) units.push({ op: this.options.operations.get(job.type), job, task, signal });
+      else await this.execute(task, signal).catch((error: unknown) => this.logTaskError(error, task));
+    }
+    await runSmallJobs(this.deps, units, (u) =>
+      runPlanTask(this.deps, u.op, u.job, u.task, () => this.stopping, { sliceMs: 0 }).catch((error: unknown) => this.logTaskError(error, u.task)),
+    );
   }
 
   private async execute(task: ClaimedTask, signal: AbortSignal): Promise<void> {

@@ -15,7 +15,15 @@ import { planRetry, type RetryCursor } from './retry-planner.js';
 /** How long a planner keeps its worker slot before re-queuing itself. */
 const PLAN_SLICE_MS = 50;
 
-export async function runPlanTask(deps: RunnerDeps, op: Operation, initial: Job, task: ClaimedTask, stopping: () => boolean): Promise<void> {
+/** `sliceMs`: how long it plans before re-queuing itself (0: one step, for a planner run among a group's). */
+export async function runPlanTask(
+  deps: RunnerDeps,
+  op: Operation,
+  initial: Job,
+  task: ClaimedTask,
+  stopping: () => boolean,
+  { sliceMs = PLAN_SLICE_MS }: { sliceMs?: number } = {},
+): Promise<void> {
   const { store, ctx } = deps;
   let job = initial;
   if (job.status === 'queued') {
@@ -37,7 +45,7 @@ export async function runPlanTask(deps: RunnerDeps, op: Operation, initial: Job,
       }
       // After a time slice the planner gives its slot back: it re-queues itself behind the tasks it
       // just planned, so planning a huge job never holds a worker while its items (or other jobs) wait.
-      const yieldSlot = !done && Date.now() - sliceStart >= PLAN_SLICE_MS;
+      const yieldSlot = !done && Date.now() - sliceStart >= sliceMs;
       const fenced =
         done || yieldSlot
           ? await tx.taskComplete({ id: task.id, fence: task.fence })

@@ -22,6 +22,30 @@ export function newWebhookMessageId(): string {
   return `msg_${out}`;
 }
 
+type EnabledHooks = Awaited<ReturnType<Store['webhookListEnabled']>>;
+/** Transactions that read each domain's webhooks once (cacheWebhookLookups): the reads, by domain. */
+const lookupCaches = new WeakMap<Store, Map<number, Promise<EnabledHooks>>>();
+
+/**
+ * Makes `tx` read each domain's enabled webhooks once for the rest of its transaction (the
+ * engine's small-job groups record several events of many jobs of one domain). Only for a
+ * transaction that does not change webhooks itself.
+ */
+export function cacheWebhookLookups(tx: Store): void {
+  if (!lookupCaches.has(tx)) lookupCaches.set(tx, new Map());
+}
+
+function enabledHooks(tx: Store, domainId: number): Promise<EnabledHooks> {
+  const cache = lookupCaches.get(tx);
+  if (!cache) return tx.webhookListEnabled({ domainId });
+  let hooks = cache.get(domainId);
+  if (!hooks) {
+    hooks = tx.webhookListEnabled({ domainId });
+    cache.set(domainId, hooks);
+  }
+  return hooks;
+}
+
 /** The body every delivery of an event carries: `{type, timestamp, data}` (Standard Webhooks' shape). */
 export function webhookPayload(type: WebhookEventType, data: Record<string, unknown>, now: number): string {
   return JSON.stringify({ type, timestamp: new Date(now).toISOString(), data });
@@ -35,7 +59,7 @@ export async function recordWebhookEvent(
   tx: Store,
   e: { domainId: number; type: WebhookEventType; data: Record<string, unknown>; now: number },
 ): Promise<string[]> {
-  const hooks = await tx.webhookListEnabled({ domainId: e.domainId });
+  const hooks = await enabledHooks(tx, e.domainId);
   const listening = hooks.filter((h) => h.events.includes(e.type));
   if (listening.length === 0) return [];
   const payload = webhookPayload(e.type, e.data, e.now);
@@ -54,7 +78,7 @@ export async function recordWebhookEvents(
   e: { domainId: number; type: WebhookEventType; data: ReadonlyArray<Record<string, unknown>>; now: number },
 ): Promise<string[]> {
   if (e.data.length === 0) return [];
-  const hooks = await tx.webhookListEnabled({ domainId: e.domainId });
+  const hooks = await enabledHooks(tx, e.domainId);
   const listening = hooks.filter((h) => h.events.includes(e.type));
   if (listening.length === 0) return [];
   const deliveries = e.data.flatMap((data) => {

@@ -48,6 +48,7 @@ import * as snapshots from './queries/snapshots.js';
 import * as changes from './queries/item-changes.js';
 import * as webhooks from './queries/webhooks.js';
 import * as webhookDeliveries from './queries/webhook-deliveries.js';
+import * as claims from './queries/job-claims.js';
 
 type Rest<F> = F extends (db: Kysely<Database>, ...rest: infer R) => unknown ? R : never;
 type Ret<F> = F extends (...args: never[]) => infer R ? R : never;
@@ -230,6 +231,16 @@ export class Store {
   readonly jobListClaimable = this.run(jobs.jobListClaimable);
   readonly jobTouchClaim = this.run(jobs.jobTouchClaim);
   readonly jobListFinishable = this.run(jobs.jobListFinishable);
+  /** Many jobs by id (the engine's small-job path). */
+  readonly jobGetMany = this.run(claims.jobGetMany);
+  /** Takes the turn of many queued jobs (their rows locked in id order, skipping held ones where supported); returns those taken. */
+  jobTouchClaimMany(p: Omit<Parameters<typeof claims.jobTouchClaimMany>[1], 'skipLocked'>) {
+    return this.guard(claims.jobTouchClaimMany(this.db, { ...p, skipLocked: this.capabilities.skipLocked }));
+  }
+  /** Claims the ready planners of many jobs in one statement. */
+  taskClaimPlans(p: Omit<Parameters<typeof claims.taskClaimPlans>[1], 'skipLocked'>) {
+    return this.guard(claims.taskClaimPlans(this.db, { ...p, skipLocked: this.capabilities.skipLocked }));
+  }
 
   readonly taskInsertMany = this.run(tasks.taskInsertMany);
   /** Claims a batch of the job's ready tasks (skipping rows other workers hold, where supported). */

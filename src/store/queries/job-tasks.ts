@@ -28,7 +28,7 @@ export interface ClaimedTask {
   fence: number;
 }
 
-function toClaimed(row: Selectable<JobTasksTable>): ClaimedTask {
+export function toClaimed(row: Selectable<JobTasksTable>): ClaimedTask {
   return {
     id: Number(row.id),
     jobId: Number(row.job_id),

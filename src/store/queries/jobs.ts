@@ -404,6 +404,14 @@ export async function jobSetResult(db: Kysely<Database>, p: { id: number; result
  */
 const isActive = sql<boolean>`j.status in (${sql.join(ACTIVE_STATUSES.map((s) => sql.lit(s)))})`;
 
+/** A job a claim may serve: its id, domain and status (a queued job's one task is its planner). */
+export interface ClaimableJob {
+  id: number;
+  domainId: number;
+  status: JobStatus;
+  priority: number;
+}
+
 const ACTIVE = sql.join(ACTIVE_STATUSES.map((s) => sql.lit(s)));
 
 /**
@@ -414,8 +422,8 @@ const ACTIVE = sql.join(ACTIVE_STATUSES.map((s) => sql.lit(s)));
  * jobs it skips (none of their tasks ready), never every active job: with 100,000 queued jobs a
  * single sort of them all made each claim cost as much as the job.
  */
-export async function jobListClaimable(db: Kysely<Database>, p: { now: number; limit: number }): Promise<Array<{ id: number; domainId: number }>> {
-  const out: Array<{ id: number; domainId: number }> = [];
+export async function jobListClaimable(db: Kysely<Database>, p: { now: number; limit: number }): Promise<ClaimableJob[]> {
+  const out: ClaimableJob[] = [];
   let below: number | undefined;
   while (out.length < p.limit) {
     // The next priority level with an active job (an index probe).
@@ -429,7 +437,7 @@ export async function jobListClaimable(db: Kysely<Database>, p: { now: number; l
       const rows = (await Promise.all(group.map((domainId) => claimableOfDomain(db, { priority, domainId, now: p.now, limit: p.limit - out.length })))).flat();
       // Domains whose turns tie: their jobs by (last turn, id), as one list.
       rows.sort((a, b) => a.lastClaimAt - b.lastClaimAt || a.id - b.id);
-      for (const row of rows.slice(0, p.limit - out.length)) out.push({ id: row.id, domainId: row.domainId });
+      for (const row of rows.slice(0, p.limit - out.length)) out.push({ id: row.id, domainId: row.domainId, status: row.status, priority });
       if (out.length >= p.limit) break;
     }
   }
@@ -469,7 +477,7 @@ async function domainsInTurnOrder(db: Kysely<Database>, priority: number): Promi
 async function claimableOfDomain(db: Kysely<Database>, p: { priority: number; domainId: number; now: number; limit: number }) {
   const rows = await db
     .selectFrom('jobs as j')
-    .select(['j.id', 'j.domain_id', 'j.last_claim_at'])
+    .select(['j.id', 'j.domain_id', 'j.last_claim_at', 'j.status'])
     .where(sql<boolean>`j.status IN (${ACTIVE})`)
     .where('j.priority', '=', p.priority)
     .where('j.domain_id', '=', p.domainId)
@@ -487,7 +495,7 @@ async function claimableOfDomain(db: Kysely<Database>, p: { priority: number; do
     .orderBy('j.id')
     .limit(p.limit)
     .execute();
-  return rows.map((r) => ({ id: Number(r.id), domainId: Number(r.domain_id), lastClaimAt: Number(r.last_claim_at) }));
+  return rows.map((r) => ({ id: Number(r.id), domainId: Number(r.domain_id), lastClaimAt: Number(r.last_claim_at), status: r.status as JobStatus }));
 }
 
 export async function jobTouchClaim(db: Kysely<Database>, p: { id: number; domainId: number; now: number }): Promise<void> {
