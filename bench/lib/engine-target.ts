@@ -16,6 +16,15 @@ import { startServerProcess } from './server-process.js';
 import { freshDatabase } from '../peers/common.js';
 
 export const TOKEN = 'bench-bootstrap-token-0123456789abcdef';
+
+/**
+ * The PostgreSQL database a benchmark part uses: named for the part and for
+ * this run's process, so two runs (or parts) on the shared server never drop
+ * each other's database (freshDatabase drops it WITH (FORCE) first).
+ */
+export function benchDatabaseName(part: string): string {
+  return `batchyard_bench_${part.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}_${process.pid}`;
+}
 export type DbKind = 'sqlite' | 'postgres';
 
 const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -137,7 +146,7 @@ export async function startTarget(
   const mode = await detectMode();
   const dataDir = options.reuse?.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `batchyard-bench-engine-${db}-`));
   const database =
-    options.reuse?.database ?? (db === 'postgres' ? await freshDatabase(options.pgName ?? 'batchyard_bench_engine') : path.join(dataDir, 'batchyard.sqlite'));
+    options.reuse?.database ?? (db === 'postgres' ? await freshDatabase(options.pgName ?? benchDatabaseName('engine')) : path.join(dataDir, 'batchyard.sqlite'));
   const env: Record<string, string> = {
     BATCHYARD_ENABLE_BENCH_JOBS: '1',
     BATCHYARD_DATA_DIR: dataDir,
