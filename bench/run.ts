@@ -19,6 +19,7 @@ import { dashboardTable, runDashboardBench } from './dashboard-bench.js';
 import { backupTable, runBackupBench } from './backup-bench.js';
 import { runWebhooksBench, webhooksTable } from './webhooks-bench.js';
 import { jobsTable, runJobsBench } from './jobs-bench.js';
+import { runS3Bench, s3Table } from './s3-bench.js';
 
 const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bench/results');
 
@@ -258,6 +259,29 @@ async function jobs(args: string[]) {
   process.stdout.write(`${JSON.stringify(result.machine)}\n${jobsTable(results).join('\n')}\n(wrote ${path.relative(process.cwd(), file)})\n`);
 }
 
+/** Issue 13's S3 benchmark: `npm run bench -- s3` (BENCH_S3_FILES, default 10,000; BENCH_S3_BIG_MIB, default 2048; BENCH_S3_WORKERS, BENCH_S3_RCLONE_TRANSFERS: see bench/s3-bench.ts), against rclone and aws s3 cp. */
+async function s3(args: string[]) {
+  if (args.length > 0) throw new Error(`s3: unknown argument(s) ${args.join(', ')} (it takes none: SQLite, one Swift + s3api server of its own)`);
+  const env = Object.entries(process.env)
+    .filter(([k]) => k.startsWith('BENCH_S3_'))
+    .map(([k, v]) => `${k}=${v} `)
+    .join('');
+  const results = await runS3Bench();
+  const build = serverBuild();
+  const result = {
+    benchmark: 's3',
+    date: new Date().toISOString(),
+    command: `${env}npm run bench -- s3`,
+    server: `batchyard ${build.commit}${build.dirtySrc ? ' + uncommitted src changes' : ''}`,
+    machine: describeMachine(),
+    ...results,
+  };
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, 's3.json');
+  fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  process.stdout.write(`${JSON.stringify(result.machine)}\n${s3Table(results).join('\n')}\n(wrote ${path.relative(process.cwd(), file)})\n`);
+}
+
 async function main() {
   const which = process.argv[2] ?? 'platform';
   if (which === 'peers') return peers();
@@ -270,7 +294,8 @@ async function main() {
   if (which === 'backup') return backup(process.argv.slice(3));
   if (which === 'webhooks') return webhooks(process.argv.slice(3));
   if (which === 'jobs') return jobs(process.argv.slice(3));
-  if (which !== 'platform') throw new Error(`unknown benchmark '${which}' (known: platform, peers, engine, replicate, export, import, bigfile, dashboard, webhooks, jobs)`);
+  if (which === 's3') return s3(process.argv.slice(3));
+  if (which !== 'platform') throw new Error(`unknown benchmark '${which}' (known: platform, peers, engine, replicate, export, import, bigfile, dashboard, webhooks, jobs, s3)`);
   // `platform [sqlite] [postgres]`: the databases to run (default both).
   const named = process.argv.slice(3);
   const unknown = named.filter((a) => a !== 'sqlite' && a !== 'postgres');
