@@ -82,6 +82,66 @@ for (const factory of factories) {
       expect((await store.itemChangesSince({ libraryId: library.id, since: beforeMany, root, limit: 3 }))?.entries).toEqual([{ folder: '/papers', name: 'a.txt' }]);
     });
 
+    it('a change in a folder this transaction took out of the live tree logs nothing (migration 20): a subtree trashed or purged in one chunk logs its top entry only', async () => {
+      const { store, t } = db;
+      const postgres = factory.name === 'postgres';
+      const { root } = await seedLibrary(store);
+      const docs = await addFolder(store, root, 'docs');
+      const sub = await addFolder(store, docs, 'sub');
+      const x = await addFile(store, sub, 'x.txt');
+      const y = await addFile(store, sub, 'y.txt');
+      const deep = await addFolder(store, sub, 'deep');
+      const z = await addFile(store, deep, 'z.txt');
+      const names = new Map([docs, sub, x, y, deep, z].map((i) => [i.id, i.name]));
+      names.set(root.id, '/');
+      /** The raw log rows since the last call, as `folder name|entry name`, then the log emptied. */
+      const logged = async () => {
+        const rows = await t.driver.db.selectFrom('item_changes').select(['parent_id', 'name']).execute();
+        await t.driver.db.deleteFrom('item_changes').execute();
+        return rows.map((r) => `${names.get(Number(r.parent_id))}|${r.name}`).sort();
+      };
+      await logged();
+
+      // A chunk of members of /docs (phase 1 of a trash job): only the entry in the live folder.
+      await store.transaction((tx) => tx.itemTrashMany({ ids: [sub.id, x.id, deep.id, z.id], rootId: docs.id, now: 5 }));
+      expect(await logged()).toEqual(['docs|sub']);
+      // The next chunk, another transaction: SQLite's serialized writers skip it; PostgreSQL logs it (a restore
+      // of /docs/sub committing meanwhile could be seen by a backup before it), and a backup leaves it out.
+      await store.transaction((tx) => tx.itemTrashMany({ ids: [y.id], rootId: docs.id, now: 5 }));
+      expect(await logged()).toEqual(postgres ? ['sub|y.txt'] : []);
+
+      // Back in the live tree: a member brought back on its own logs its entry; the bulk restore of a root's
+      // members logs the root's entry for them all (a backup walks it whole), inside or outside a transaction.
+      await store.transaction(async (tx) => {
+        await tx.itemSetPlace({ id: sub.id, parentId: docs.id, name: 'sub', path: '/docs/sub', now: 6 });
+        await tx.itemRestoreMany({ ids: [x.id, deep.id], rootId: docs.id, oldPrefix: '/docs/', newPrefix: '/docs/' });
+      });
+      expect(await logged()).toEqual(['/|docs', 'docs|sub']);
+      await store.itemRestoreMany({ rootId: docs.id, oldPrefix: '/docs/', newPrefix: '/docs/' });
+      expect(await logged()).toEqual(['/|docs']);
+      expect((await store.itemGetMany({ ids: [x.id, y.id, deep.id, z.id] })).every((i) => i.trashedAt === null)).toBe(true);
+      // The quiet row lives only for the statement: a later change of a restored member logs as any other.
+      await store.itemUpdateContent({ id: z.id, sha256: SHA_B, size: 20, contentType: 'text/plain', now: 6 });
+      expect(await logged()).toEqual(['deep|z.txt']);
+      expect(await t.driver.db.selectFrom('item_change_quiet' as never).selectAll().execute()).toEqual([]);
+
+      // Trashed as one root, then purged in one chunk: the root's entry each time.
+      await store.transaction(async (tx) => {
+        await tx.itemTrashSubtreeRest({ libraryId: root.libraryId, prefix: '/docs/sub/', rootId: sub.id, now: 7 });
+        await tx.itemTrashMany({ ids: [sub.id], rootId: sub.id, now: 7 });
+      });
+      // The subtree goes first, its folder still live: logged, except below a folder the statement trashed before; the root then.
+      const trashed = await logged();
+      expect(trashed).toEqual(expect.arrayContaining(['docs|sub', 'sub|deep', 'sub|x.txt', 'sub|y.txt']));
+      expect(['deep|z.txt', 'docs|sub', 'sub|deep', 'sub|x.txt', 'sub|y.txt']).toEqual(expect.arrayContaining(trashed));
+      await store.transaction((tx) => tx.itemDeleteMany({ ids: [sub.id, x.id, y.id, deep.id, z.id] }));
+      expect(await logged()).toEqual(['docs|sub']);
+      // An insert into a live folder, a delete from it: logged as before.
+      const w = await addFile(store, docs, 'w.txt');
+      await store.itemDeleteMany({ ids: [w.id] });
+      expect(await logged()).toEqual(['docs|w.txt', 'docs|w.txt']);
+    });
+
     it('itemChangeBase: no snapshot, no position, a usable base; itemChangesPrune deletes what the oldest base saw and a base older than its horizon is refused', async () => {
       const { store } = db;
       const { library, root } = await seedLibrary(store);

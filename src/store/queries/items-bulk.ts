@@ -117,13 +117,27 @@ export async function itemTrashSubtreeRest(db: Kysely<Database>, p: { libraryId:
 /**
  * Brings back the members of `rootId` among `ids` (all its remaining members
  * when `ids` is omitted: a retried root's subtree), moving their paths from
- * `oldPrefix` to `newPrefix`.
+ * `oldPrefix` to `newPrefix`. Run inside a transaction, the root live: its
+ * entry is logged once for the members (item change log).
  */
 export async function itemRestoreMany(
   db: Kysely<Database>,
   p: { ids?: number[]; rootId: number; oldPrefix: string; newPrefix: string },
 ): Promise<number> {
   if (p.ids?.length === 0) return 0;
+  if (!db.isTransaction) return db.transaction().execute((trx) => itemRestoreMany(trx, p));
+  // The root's entry stands for its members' (a backup walks it whole), which the triggers skip while
+  // item_change_quiet holds the root: that row lives only for this statement, uncommitted (migration 20).
+  await sql`INSERT INTO item_changes (library_id, parent_id, name) SELECT library_id, parent_id, name FROM items WHERE id = ${p.rootId} AND parent_id IS NOT NULL`.execute(db);
+  await sql`INSERT INTO item_change_quiet (root_id) VALUES (${p.rootId})`.execute(db);
+  try {
+    return await restoreMembers(db, p);
+  } finally {
+    await sql`DELETE FROM item_change_quiet WHERE root_id = ${p.rootId}`.execute(db);
+  }
+}
+
+async function restoreMembers(db: Kysely<Database>, p: { ids?: number[]; rootId: number; oldPrefix: string; newPrefix: string }): Promise<number> {
   let q = db
     .updateTable('items')
     .set({

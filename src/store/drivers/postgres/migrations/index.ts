@@ -18,6 +18,7 @@ import * as m0015 from './0015-snapshots.js';
 import * as m0016 from './0016-library-retention.js';
 import * as m0017 from './0017-item-changes.js';
 import * as m0019 from './0019-jobs-claim-index.js';
+import * as m0020 from './0020-item-changes-live-parents.js';
 
 export const postgresMigrations: readonly Migration[] = [
   { version: 1, ...m0001 },
@@ -38,4 +39,5 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 16, ...m0016 },
   { version: 17, ...m0017 },
   { version: 19, ...m0019 },
+  { version: 20, ...m0020 },
 ];
