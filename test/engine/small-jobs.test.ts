@@ -102,7 +102,8 @@ for (const factory of factories) {
     });
 
     it('kill -9 of workers inside group transactions: every job ends once, each item trashed once', async () => {
-      const files = 120;
+      // Three groups of 100 with two slots: the third runs after the first two, where the second kill lands.
+      const files = 300;
       await f.tree(lib, '/t', 1, files);
       const paths = (await f.livePaths(lib)).filter((p) => p.endsWith('.txt'));
       expect(paths).toHaveLength(files);
@@ -114,11 +115,13 @@ for (const factory of factories) {
       const held = async (w: WorkerProcess) =>
         (await f.app.driver.db.selectFrom('job_tasks').select('id').where('lease_owner', '=', w.id).where('state', '=', 'running').execute()).length;
       let heldAtKills = 0;
-      for (const fraction of [0, 0.3]) {
+      for (const fraction of [0, 0.6]) {
         const worker = await spawnWorker(env);
         const deadline = Date.now() + 120_000;
         while (!((await ended()) >= fraction * files && (await held(worker)) > 0)) {
-          if (Date.now() > deadline) throw new Error(`no kill point at ${fraction}: ${worker.output().slice(-2000)}`);
+          if (Date.now() > deadline || (await ended()) === files) {
+            throw new Error(`no kill point at ${fraction}: ${await ended()} jobs ended, ${await held(worker)} tasks held: ${worker.output().slice(-2000)}`);
+          }
           await sleep(5);
         }
         await kill9(worker);
