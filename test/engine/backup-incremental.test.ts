@@ -178,6 +178,42 @@ for (const factory of factories) {
       }
     });
 
+    it('between the chunks of a subtree trashed, restored and purged, each incremental backup equals a whole walk (the log skips members whose folder is out of the live tree, and a bulk restore logs its root for its members)', async () => {
+      for (const d of ['/big/s1/t', '/big/s2', '/other']) await f.app.items.createFolder(f.admin, lib, d);
+      for (const p of ['/big/s1/a.txt', '/big/s1/t/b.txt', '/big/s2/c.txt', '/big/s2/d.txt', '/big/top.txt', '/other/e.txt']) await put(p, p);
+      const { store } = f.app;
+      const id = async (p: string) => (await store.itemGetByPath({ libraryId: lib, path: p }))!.id;
+      const big = await id('/big');
+      const [s1, t, a, b, s2, c, d, top] = await Promise.all(['/big/s1', '/big/s1/t', '/big/s1/a.txt', '/big/s1/t/b.txt', '/big/s2', '/big/s2/c.txt', '/big/s2/d.txt', '/big/top.txt'].map(id));
+      let previous = (await backup()).snapshot;
+      const check = async (step: string) => {
+        const { snapshot, walk } = await backup();
+        expect(walk, step).toMatchObject({ kind: 'incremental', base: previous.id });
+        expect(snapshot.rootTree, step).toBe(await wholeWalk());
+        previous = snapshot;
+      };
+      const steps: Array<[string, () => Promise<unknown>]> = [
+        // Trash of /big: members in chunks (folders before their contents), the root last.
+        ['trash chunk: s1 and its subtree', () => store.transaction((tx) => tx.itemTrashMany({ ids: [s1!, t!, a!, b!, s2!], rootId: big, now: 5 }))],
+        ['trash chunk: the rest of s2, whose folder went in an earlier chunk', () => store.transaction((tx) => tx.itemTrashMany({ ids: [c!, d!, top!], rootId: big, now: 5 }))],
+        ['trash root', () => store.transaction((tx) => tx.itemTrashMany({ ids: [big], rootId: big, now: 5 }))],
+        // Restore: the root first, then its members in chunks.
+        ['restore root', () => store.transaction((tx) => tx.itemSetPlace({ id: big, parentId: previousRoot, name: 'big', path: '/big', now: 6 }))],
+        ['restore chunk: s2 and a file of it', () => store.transaction((tx) => tx.itemRestoreMany({ ids: [s2!, c!], rootId: big, oldPrefix: '/big/', newPrefix: '/big/' }))],
+        ['restore chunk: the rest', () => store.transaction((tx) => tx.itemRestoreMany({ ids: [s1!, t!, a!, b!, d!, top!], rootId: big, oldPrefix: '/big/', newPrefix: '/big/' }))],
+        // Purge of the live /big: members in chunks (a folder with its contents, then contents whose folder went before).
+        ['purge chunk: s1 with its subtree', () => store.transaction((tx) => tx.itemDeleteMany({ ids: [b!, t!, a!, s1!] }))],
+        ['purge chunk: a file of s2', () => store.transaction((tx) => tx.itemDeleteMany({ ids: [c!] }))],
+        ['purge root and the rest', () => store.transaction((tx) => tx.itemDeleteMany({ ids: [d!, s2!, top!, big] }))],
+      ];
+      const previousRoot = (await store.itemGetByPath({ libraryId: lib, path: '/' }))!.id;
+      for (const [step, run] of steps) {
+        await run();
+        await check(step);
+      }
+      expect((await live()).map((i) => i.path)).toEqual(['/other', '/other/e.txt']);
+    });
+
     it('reads only the changed folders; nothing changed: the same root, no folder read', async () => {
       for (let i = 0; i < 20; i++) await f.app.items.createFolder(f.admin, lib, `/f${i}/inner`);
       await put('/f3/inner/x.txt', 'x');
