@@ -4,7 +4,9 @@
  * large blobs and ranged reads across their parts; a multipart upload whose
  * source fails is aborted (none listed after); the sweep aborts stale
  * uploads, removes stale probe keys and spool files, and spares fresh ones;
- * the objects' keys; failures the engine should retry (nothing listening)
+ * the objects' keys; `absent` of many hashes by listing their key range
+ * (pages walked with StartAfter, the HEAD fallback when pages settle few);
+ * failures the engine should retry (nothing listening)
  * are TransientError, and those it should not (a wrong secret) are not.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -18,6 +20,7 @@ import { CreateMultipartUploadCommand, HeadObjectCommand, ListMultipartUploadsCo
 import { S3BlobStore } from '../../src/blobs/s3/s3-blob-store.js';
 import { parseS3Location } from '../../src/blobs/s3/s3-location.js';
 import { PART_BYTES, uploadStream } from '../../src/blobs/s3/s3-upload.js';
+import { presentByListing } from '../../src/blobs/s3/s3-absent.js';
 import { TransientError } from '../../src/domain/errors.js';
 import { S3_BUCKET, s3Suites, s3TestServer, type S3TestLocation } from '../support/s3-server.js';
 
@@ -99,6 +102,34 @@ describe.runIf(runS3)('S3BlobStore on a real S3 server', () => {
     const stored = await store.writeBuffer(Buffer.from('a blob'));
     await store.client.send(new PutObjectCommand({ Bucket: S3_BUCKET, Key: `${store.location.prefix}objects/README`, Body: 'not a blob' }));
     expect((await store.listObjects({ limit: 10 })).map((o) => o.sha256)).toEqual([stored.sha256]);
+  });
+
+  it('absent of many hashes, some stored, some asked twice: exactly the missing ones in the order asked (found by one LIST, not a HEAD each)', async () => {
+    const stored = await Promise.all(Array.from({ length: 40 }, (_, i) => store.writeBuffer(Buffer.from(`stored ${i}`))));
+    const missing = Array.from({ length: 60 }, (_, i) => sha256(`never stored ${i}`));
+    await store.client.send(new PutObjectCommand({ Bucket: S3_BUCKET, Key: `${store.location.prefix}objects/README`, Body: 'not a blob' }));
+    const asked = [...stored.map((s) => s.sha256), ...missing, missing[3]!, stored[5]!.sha256].sort(() => Math.random() - 0.5);
+    expect(await store.absent(asked)).toEqual(asked.filter((h) => missing.includes(h)));
+    // Fewer than the listing threshold: by HEADs, the same answer.
+    expect(await store.absent([stored[0]!.sha256, missing[0]!])).toEqual([missing[0]]);
+  });
+
+  it('the listing walks page after page from just before each unsettled hash, and leaves the rest to HEADs once a page settles few', async () => {
+    const stored = (await Promise.all(Array.from({ length: 20 }, (_, i) => store.writeBuffer(Buffer.from(`paged ${i}`))))).map((s) => s.sha256);
+    const missing = Array.from({ length: 30 }, (_, i) => sha256(`paged missing ${i}`));
+    // Every other stored hash asked, with the missing ones: pages of 3 keys.
+    const asked = [...stored.filter((_, i) => i % 2 === 0), ...missing].sort();
+    const keys = { client: store.client, bucket: S3_BUCKET, prefix: store.location.prefix, objects: `${store.location.prefix}objects/`, tmp: `${store.location.prefix}tmp/` };
+    const walked = await presentByListing(keys, asked, { pageKeys: 3, minSettledPerPage: 0 });
+    expect([...walked.present].sort()).toEqual(stored.filter((_, i) => i % 2 === 0).sort());
+    expect(walked.unsettled).toEqual([]);
+    // A full page that settles fewer than asked for: what it has not reached is left unsettled, a suffix of the hashes asked.
+    const cut = await presentByListing(keys, asked, { pageKeys: 3, minSettledPerPage: 100 });
+    expect(cut.unsettled.length).toBeGreaterThan(0);
+    expect(cut.unsettled).toEqual(asked.slice(asked.length - cut.unsettled.length));
+    expect([...cut.present].every((h) => stored.includes(h) && !cut.unsettled.includes(h))).toBe(true);
+    const settled = asked.slice(0, asked.length - cut.unsettled.length);
+    expect([...cut.present].sort()).toEqual(settled.filter((h) => stored.includes(h)).sort());
   });
 
   it('fails with an Error that is not transient when the secret is wrong, and check says the location refuses writes', async () => {

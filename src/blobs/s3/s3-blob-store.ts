@@ -16,7 +16,8 @@
  * it resolves; `pin` keeps the held bytes (memory or spool file) until
  * release, so `restore` can PUT them again after the collector took them;
  * `defer` stops at the held bytes, and `persist` PUTs a batch of them, many
- * at once (PERSIST_PARALLELISM; small ones without a HEAD first). Failures
+ * at once (PERSIST_PARALLELISM; small ones without a HEAD first). `absent`
+ * of many blobs lists their key range rather than HEAD each (s3-absent.ts). Failures
  * become TransientError where a retry can help (s3-client.ts). `compact` has
  * nothing to do (no packs).
  */
@@ -32,10 +33,13 @@ import { InvalidArgumentError, NotFoundError } from '../../domain/errors.js';
 import { createS3Client, isS3NotFound, s3Failure, s3Status, type S3ClientOptions } from './s3-client.js';
 import type { S3Location } from './s3-location.js';
 import { putObject, type HeldBytes } from './s3-upload.js';
+import { presentByListing } from './s3-absent.js';
 import { abortStaleUploads, listBlobs, removeStaleSpoolFiles, removeStaleTmpKeys, type S3Keys } from './s3-sweep.js';
 
 /** PUTs in flight per location for `persist` and `absent`'s HEADs. */
 const PERSIST_PARALLELISM = 16;
+/** `absent` of at least this many blobs lists their key range (s3-absent.ts) rather than HEAD each. */
+export const LIST_ABSENT_MIN = 32;
 
 /** A write whose bytes are held here: until its pin's release, or (deferred) its persist. */
 interface HeldWrite {
@@ -174,10 +178,20 @@ export class S3BlobStore implements BlobStore {
 
   async absent(sha256s: readonly string[]): Promise<string[]> {
     for (const sha256 of sha256s) assertSha256(sha256);
-    const unique = [...new Set(sha256s)];
-    const missing = new Set<string>();
-    await Promise.all(unique.map((sha256) => this.limited(async () => ((await this.stat(sha256)) === null ? missing.add(sha256) : undefined))));
-    return sha256s.filter((sha256) => missing.has(sha256));
+    const unique = [...new Set(sha256s)].sort();
+    const present = new Set<string>();
+    let toHead = unique;
+    if (unique.length >= LIST_ABSENT_MIN) {
+      try {
+        const listed = await presentByListing(this.keys, unique);
+        listed.present.forEach((sha256) => present.add(sha256));
+        toHead = listed.unsettled;
+      } catch (error) {
+        throw s3Failure(error, this.where, 'listing blobs');
+      }
+    }
+    await Promise.all(toHead.map((sha256) => this.limited(async () => ((await this.stat(sha256)) !== null ? present.add(sha256) : undefined))));
+    return sha256s.filter((sha256) => !present.has(sha256));
   }
 
   async delete(sha256: string): Promise<void> {
