@@ -220,9 +220,14 @@ async function listingLatency(cluster: Cluster, libraryId: string) {
   const out: Record<string, unknown> = {};
   for (const [label, folder] of [
     ['/big (10,000 folders): first page of 50', '/big'],
-    ['/big/d05000 (999 files): first page of 50', '/big/d05000'],
+    [`/big/d${String(Math.floor(MODEL_FOLDERS / 2)).padStart(4, '0')} (999 files): first page of 50`, `/big/d${String(Math.floor(MODEL_FOLDERS / 2)).padStart(4, '0')}`],
   ] as const) {
     const ms: number[] = [];
+    const probe = await t.api('GET', `/api/v1/libraries/${libraryId}/items?path=${encodeURIComponent(folder)}&limit=1`);
+    if (probe.status !== 200) {
+      out[label] = { skipped: `HTTP ${probe.status}` };
+      continue;
+    }
     for (let i = 0; i < 20; i++) ms.push((await time(`/api/v1/libraries/${libraryId}/items?path=${encodeURIComponent(folder)}&limit=50`)).ms);
     out[label] = { p50: pct(ms, 50), p90: pct(ms, 90), max: pct(ms, 100), requests: ms.length };
   }
@@ -250,6 +255,7 @@ async function modelBench() {
     const seed = await seedTree(t, libraryId, MODEL_FOLDERS);
     log(`seeded ${seed.items} items in ${seed.seconds} s`);
     const seeded = await tableSizes(cluster.database);
+    log(`sizes after seeding: ${JSON.stringify(seeded)}`);
     const listing = await listingLatency(cluster, libraryId);
     log(`listing: ${JSON.stringify(listing)}`);
     const [worker] = await cluster.startWorkers(1);
@@ -260,11 +266,12 @@ async function modelBench() {
       const loadAt = loadAverage();
       const run = await runJob({ ...t, pid: worker!.pid! }, body, 3_600_000, 500);
       const after = await withClient(cluster.database, (c) => dbCounters(c, dbName));
-      log(`${body.type}: ${run.items} items, run ${run.runSeconds} s (${run.itemsPerSecondRun}/s), wall ${run.wallSeconds} s, load ${loadAt}`);
+      log(`${body.type}: ${run.items} items, run ${run.runSeconds} s (${run.itemsPerSecondRun}/s), wall ${run.wallSeconds} s, load ${loadAt}; ${JSON.stringify(counterRates(before, after))}`);
       return { ...run, database: counterRates(before, after), walBytesPerItemServerWide: run.items ? Math.round((after.walBytes - before.walBytes) / run.items) : null, loadAverage1m: { atStart: loadAt, atEnd: loadAverage() } };
     };
     jobs.push(await measure({ type: 'trash', libraryId, params: { paths: ['/big'] } }));
     const afterTrash = await tableSizes(cluster.database);
+    log(`sizes after trash: ${JSON.stringify(afterTrash.tables)}`);
     const roots = expectStatus(await t.api<{ items: Array<{ id: number; path: string }> }>('GET', `/api/v1/libraries/${libraryId}/trash?limit=10`), 200, 'trash listing');
     const root = roots.items.find((i) => i.path === '/big');
     if (!root) throw new Error(`/big is not among the trash roots: ${JSON.stringify(roots).slice(0, 300)}`);
@@ -277,10 +284,11 @@ async function modelBench() {
   }
 }
 
-export async function runScaleBench(parts: ScalePart[]) {
+/** Runs the parts in order; `done(part, result)` hears of each as it ends (a later part's failure loses nothing). */
+export async function runScaleBench(parts: ScalePart[], done: (part: ScalePart, result: unknown) => void = () => {}) {
   const out: Record<string, unknown> = {};
-  if (parts.includes('workers')) out.workers = await workersBench();
-  if (parts.includes('model')) out.model = await modelBench();
+  if (parts.includes('workers')) done('workers', (out.workers = await workersBench()));
+  if (parts.includes('model')) done('model', (out.model = await modelBench()));
   return out;
 }
 
@@ -316,17 +324,21 @@ async function main() {
     .map(([k, v]) => `${k}=${v} `)
     .join('');
   const began = new Date().toISOString();
-  const results = await runScaleBench(parts);
-  const snap = distSnapshot();
-  removeDistSnapshot();
-  const run = { date: began, command: `${env}node dist-bench/bench/scale-bench.js ${parts.join(' ')}`, server: `batchyard ${snap.commit}${process.env.BENCH_SCALE_DIST ? '' : ' (HEAD compiled alone)'}`, machine: describeMachine() };
   const file = path.join(resultsDir, 'scale.json');
-  fs.mkdirSync(resultsDir, { recursive: true });
-  const previous = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { parts?: Record<string, unknown> }) : {};
-  const merged = { benchmark: 'scale', parts: { ...(previous.parts ?? {}) } as Record<string, unknown> };
-  for (const [part, value] of Object.entries(results)) merged.parts[part] = { ...run, ...(value as object) };
-  fs.writeFileSync(file, JSON.stringify(merged, null, 2) + '\n');
-  process.stdout.write(`${JSON.stringify(run.machine)}\n${scaleTable(results).join('\n')}\n(wrote ${path.relative(process.cwd(), file)})\n`);
+  const save = (part: string, value: unknown) => {
+    const snap = distSnapshot();
+    const run = { date: began, command: `${env}node dist-bench/bench/scale-bench.js ${parts.join(' ')}`, server: `batchyard ${snap.commit}${process.env.BENCH_SCALE_DIST ? '' : ' (HEAD compiled alone)'}`, machine: describeMachine() };
+    fs.mkdirSync(resultsDir, { recursive: true });
+    const previous = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { parts?: Record<string, unknown> }) : {};
+    const merged = { benchmark: 'scale', parts: { ...(previous.parts ?? {}), [part]: { ...run, ...(value as object) } } };
+    fs.writeFileSync(file, JSON.stringify(merged, null, 2) + '\n');
+  };
+  try {
+    const results = await runScaleBench(parts, save);
+    process.stdout.write(`${JSON.stringify(describeMachine())}\n${scaleTable(results).join('\n')}\n(wrote ${path.relative(process.cwd(), file)})\n`);
+  } finally {
+    removeDistSnapshot();
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
