@@ -7,7 +7,7 @@
  * `node api-host.js <dist> <port>`: <dist> is the compiled server to load
  * (its app.js and config.js); everything else from the environment, as
  * `batchyard serve` reads it (BATCHYARD_DATA_DIR, DATABASE_URL, …).
- * Prints `ready` once it listens.
+ * Prints `ready <url>` once it listens (port 0: a free port the system picks).
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -21,7 +21,7 @@ const { createLogger, startServer } = await load<typeof AppModule>('app.js');
 
 const config = loadConfig({ port: portText });
 const server = await startServer(config, { logger: createLogger(config), print: () => {}, engine: false });
-process.stdout.write('ready\n');
+process.stdout.write(`ready ${server.url}\n`);
 const close = () => void server.close().then(() => process.exit(0));
 process.once('SIGTERM', close);
 process.once('SIGINT', close);

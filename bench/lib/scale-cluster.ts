@@ -93,14 +93,13 @@ export async function startCluster(part: string, env: Record<string, string> = {
   const database = await freshDatabase(benchDatabaseName(part));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `batchyard-bench-${part}-`));
   const baseEnv: Record<string, string> = { BATCHYARD_ENABLE_BENCH_JOBS: '1', BATCHYARD_DATA_DIR: dataDir, DATABASE_URL: database, BATCHYARD_BOOTSTRAP_TOKEN: TOKEN, LOG_LEVEL: 'warn', ...env };
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const api = spawn(process.execPath, [path.join(benchDir, 'lib/api-host.js'), dist, String(port)], { env: { ...process.env, ...baseEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    api.stdout!.once('data', () => resolve());
+  const api = spawn(process.execPath, [path.join(benchDir, 'lib/api-host.js'), dist, '0'], { env: { ...process.env, ...baseEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    api.stdout!.once('data', (chunk: Buffer) => resolve(/ready (\S+)/.exec(chunk.toString())?.[1] ?? ''));
     api.once('exit', (code) => reject(new Error(`api host exited with ${code}`)));
   });
   api.stdout!.resume();
-  const url = `http://127.0.0.1:${port}`;
+  if (!url.startsWith('http')) throw new Error(`api host did not say where it listens: '${url}'`);
   const target: EngineTarget = {
     db: 'postgres',
     mode: 'server',
