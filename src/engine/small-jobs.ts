@@ -17,12 +17,14 @@
  */
 import type { ClaimedTask } from '../store/queries/job-tasks.js';
 import type { Store } from '../store/store.js';
-import type { Job } from '../domain/jobs.js';
-import type { Operation, PlanStep, TaskBody } from '../jobs/operation.js';
-import { finishIfDone, markRunning } from '../jobs/job-lifecycle.js';
-import { cacheWebhookLookups } from '../jobs/webhook-events.js';
+import { finalStatusOf, type Job, type JobStatus } from '../domain/jobs.js';
+import type { WebhookEventType } from '../domain/webhook-events.js';
+import type { ItemFailureOutcome, Operation, PlanStep, TaskBody } from '../jobs/operation.js';
+import { finishIfDone } from '../jobs/job-lifecycle.js';
+import { jobSnapshot } from '../jobs/events.js';
+import { cacheWebhookLookups, jobWebhookData, recordWebhookEvents } from '../jobs/webhook-events.js';
 import { isTransientError } from './retry-policy.js';
-import { commitOutcome, type RunnerDeps } from './task-runner.js';
+import type { RunnerDeps } from './task-runner.js';
 
 /** The longest a group runs on promise continuations alone (SQLite's statements are synchronous) before it lets the event loop turn. */
 const MAX_MS_WITHOUT_A_TURN = 10;
@@ -73,45 +75,115 @@ async function ready(deps: RunnerDeps, u: SmallJobUnit): Promise<ReadyJob | unde
   return { ...u, step, items: { task, body, prepared } };
 }
 
-/** One job's plan, items and end in `tx`; returns the items it committed (0 when its claim was lost or it was cancelled). */
-async function commitSmallJob(deps: RunnerDeps, tx: Store, r: ReadyJob): Promise<number> {
+/** A job of the group once applied: its outcome, and the counters and status it ends with. */
+interface Applied {
+  r: ReadyJob;
+  delta: { total: number; succeeded: number; failed: number; skipped: number; bytesTotal: number; bytesDone: number };
+  status: JobStatus;
+  failures: Array<{ phase: number; context: unknown; f: ItemFailureOutcome; attempts: number }>;
+}
+
+/**
+ * The group's plans, items and ends in `tx`, set-based: the jobs' rows locked and their planners
+ * completed in one statement each, each job's items applied, then every job ended by a few
+ * statements (one update per distinct outcome, one insert of all status events, one of the hints,
+ * one of each webhook event type). `onJob` names the job being applied (a throw is its). Returns
+ * the items each job committed.
+ */
+async function commitGroupSet(deps: RunnerDeps, tx: Store, group: readonly ReadyJob[], turns: Turns, onJob: (r: ReadyJob | undefined) => void): Promise<number[]> {
   const now = deps.now();
-  // The job's row first, then its task (the lock order of cancel and claim).
-  const current = await tx.jobGetForUpdate(r.job.id);
-  if (!(await tx.taskComplete({ id: r.task.id, fence: r.task.fence }))) return 0;
-  if (!current) return 0;
-  if (current.status !== 'queued' || r.signal.aborted) {
-    // Cancelled (or moved on) since the claim: as its planner would, it ends without planning.
-    await finishIfDone(tx, current, now);
-    return 0;
+  // Job rows first (id order), then their tasks: the lock order of cancel and claim.
+  const jobs = new Map((await tx.jobLockMany(group.map((r) => r.job.id))).map((j) => [j.id, j]));
+  const held = new Set(await tx.taskCompleteMany({ tasks: group.map((r) => ({ id: r.task.id, fence: r.task.fence })) }));
+  const applied: Applied[] = [];
+  const counted = new Map<number, number>();
+  for (const r of group) {
+    await turns.maybe();
+    const current = jobs.get(r.job.id);
+    if (!held.has(r.task.id) || !current) continue; // its claim was taken over: the newer holder runs it
+    // A queued job's one task is its planner (nothing else adds tasks before it runs): none remains now.
+    if (current.status !== 'queued' || r.signal.aborted) {
+      // Cancelled since the claim (or not what it was): as its planner would, it ends without planning.
+      await finishIfDone(tx, current, now);
+      continue;
+    }
+    const failures: Applied['failures'] = r.step.failures.map((f) => ({ phase: f.phase, context: f.context, f, attempts: 1 }));
+    let outcome = { succeeded: 0, skipped: 0, failures: [] as ItemFailureOutcome[], bytesDone: 0, extraTotal: 0 };
+    if (r.items) {
+      onJob(r);
+      const running: Job = { ...current, status: 'running' };
+      await deps.hooks.beforeApply?.(r.items.task, running);
+      const o = await r.op.apply(tx, { ...deps.ctx, signal: r.signal }, running, r.items.body, r.items.prepared);
+      onJob(undefined);
+      outcome = { succeeded: o.succeeded, skipped: o.skipped, failures: o.failures, bytesDone: o.bytesDone ?? 0, extraTotal: o.extraTotal ?? 0 };
+      for (const f of o.failures) failures.push({ phase: r.items.task.phase, context: r.items.body.context, f, attempts: 1 });
+    }
+    const delta = {
+      total: (r.items?.task.itemCount ?? 0) + r.step.failures.length + outcome.extraTotal,
+      succeeded: outcome.succeeded,
+      failed: failures.length,
+      skipped: outcome.skipped,
+      bytesTotal: r.step.bytesTotal ?? 0,
+      bytesDone: outcome.bytesDone,
+    };
+    const counts = { total: current.counts.total + delta.total, succeeded: current.counts.succeeded + delta.succeeded, failed: current.counts.failed + delta.failed, skipped: current.counts.skipped + delta.skipped };
+    applied.push({ r, delta, status: finalStatusOf({ status: 'running', counts }), failures });
+    counted.set(r.job.id, delta.succeeded + delta.skipped + delta.failed);
   }
-  const { step } = r;
-  await tx.failureInsertMany({
-    jobId: r.job.id,
-    now,
-    failures: step.failures.map((f) => ({
-      phase: f.phase,
-      context: JSON.stringify(f.context ?? null),
-      entry: JSON.stringify(f.entry ?? null),
-      itemId: f.itemId,
-      path: f.path,
-      code: f.code,
-      message: f.message,
-      attempts: 1,
-    })),
+  for (const a of applied) {
+    if (a.failures.length === 0) continue;
+    await tx.failureInsertMany({
+      jobId: a.r.job.id,
+      now,
+      failures: a.failures.map(({ phase, context, f, attempts }) => ({
+        phase,
+        context: JSON.stringify(context ?? null),
+        entry: JSON.stringify(f.entry ?? null),
+        itemId: f.itemId,
+        path: f.path,
+        code: f.code,
+        message: f.message.slice(0, 2000),
+        attempts,
+      })),
+    });
+  }
+  // One update per distinct outcome (a group of like jobs: one).
+  const byOutcome = new Map<string, Applied[]>();
+  for (const a of applied) {
+    const key = JSON.stringify([a.delta, a.status]);
+    byOutcome.set(key, [...(byOutcome.get(key) ?? []), a]);
+  }
+  const ended = new Map<number, Job>();
+  for (const list of byOutcome.values()) {
+    const { delta, status } = list[0]!;
+    for (const job of await tx.jobEndMany({ ids: list.map((a) => a.r.job.id), delta, status, now })) ended.set(job.id, job);
+  }
+  const endedJobs = applied.map((a) => ended.get(a.r.job.id)!);
+  // Each job's status events, running then its end (ids in that order), and a hint naming its last.
+  const events = endedJobs.flatMap((job) => {
+    const running: Job = { ...job, status: 'running', finishedAt: null, counts: { ...job.counts, succeeded: 0, skipped: 0, remaining: job.counts.total - job.counts.failed } };
+    return [running, job].map((j) => ({ jobId: j.id, domainId: j.domainId, kind: 'status' as const, data: { jobId: j.id, ...jobSnapshot(j) }, createdAt: now }));
   });
-  const total = (r.items?.task.itemCount ?? 0) + step.failures.length;
-  let job = await tx.jobAddCounts({ id: r.job.id, delta: { total, failed: step.failures.length, bytesTotal: step.bytesTotal }, now, planned: true });
-  job = (await markRunning(tx, job, now)) ?? job;
-  if (!r.items) {
-    await finishIfDone(tx, job, now);
-    return step.failures.length;
+  const ids = await tx.eventInsertMany(events);
+  await tx.notifyMany(endedJobs.map((job, k) => ({ topic: 'job-event' as const, eventId: ids[2 * k + 1]!, jobId: job.id, domainId: job.domainId })));
+  // Webhook events by domain and type: job.started (as running), then each end.
+  const byDomain = new Map<number, Job[]>();
+  for (const job of endedJobs) byDomain.set(job.domainId, [...(byDomain.get(job.domainId) ?? []), job]);
+  for (const [domainId, list] of byDomain) {
+    const startedData = list.map((job) => jobWebhookData({ ...job, status: 'running', finishedAt: null }));
+    await recordWebhookEvents(tx, { domainId, type: 'job.started', data: startedData, now });
+    for (const status of new Set(list.map((j) => j.status))) {
+      const data = list.filter((j) => j.status === status).map(jobWebhookData);
+      await recordWebhookEvents(tx, { domainId, type: `job.${status}` as WebhookEventType, data, now });
+    }
   }
-  const { task, body, prepared } = r.items;
-  await deps.hooks.beforeApply?.(task, job);
-  const outcome = await r.op.apply(tx, { ...deps.ctx, signal: r.signal }, job, body, prepared);
-  await commitOutcome(deps, tx, job, task, outcome, body.context, 1);
-  return step.failures.length + outcome.succeeded + outcome.skipped + outcome.failures.length;
+  // Root placements stay while failures may be retried (finishIfDone's rule).
+  await tx.targetDeleteForJobs({ jobIds: endedJobs.filter((j) => j.counts.failed === 0).map((j) => j.id) });
+  for (const job of endedJobs) {
+    deps.lastProgress.delete(job.id);
+    deps.taskEvents.forget(job.id);
+  }
+  return group.map((r) => counted.get(r.job.id) ?? 0);
 }
 
 type GroupResult = { ok: true } | { ok: false; culprit: ReadyJob | undefined; error: unknown };
@@ -121,15 +193,8 @@ async function commitGroup(deps: RunnerDeps, group: readonly ReadyJob[], turns: 
   try {
     const counted = await deps.store.transaction(async (tx) => {
       cacheWebhookLookups(tx);
-      const items: number[] = [];
-      for (const r of group) {
-        // A turn inside the transaction: on SQLite other statements wait for its end, but timers and sockets need not.
-        await turns.maybe();
-        current = r;
-        items.push(await commitSmallJob(deps, tx, r));
-      }
-      current = undefined;
-      return items;
+      // Turns inside the transaction (turns.maybe): on SQLite other statements wait for its end, but timers and sockets need not.
+      return commitGroupSet(deps, tx, group, turns, (r) => (current = r));
     });
     group.forEach((r, k) => deps.stats.add(r.job, { items: counted[k]! }));
     return { ok: true };

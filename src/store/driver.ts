@@ -42,6 +42,8 @@ export interface Notifier {
   /** Publishes inside a transaction are delivered at its commit (PostgreSQL NOTIFY); false: the Store publishes after commit. */
   readonly transactional: boolean;
   publish(db: Kysely<Database>, hint: Hint): Promise<void>;
+  /** Many hints in one statement (optional: the Store publishes them one by one without it). */
+  publishMany?(db: Kysely<Database>, hints: readonly Hint[]): Promise<void>;
   /** Calls `listener` with each hint of `topic` (text that is not one is dropped). Returns a function that stops the subscription. */
   subscribe(topic: HintTopic, listener: (hint: Hint) => void): Promise<() => Promise<void>>;
 }

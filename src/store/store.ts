@@ -237,6 +237,13 @@ export class Store {
   jobTouchClaimMany(p: Omit<Parameters<typeof claims.jobTouchClaimMany>[1], 'skipLocked'>) {
     return this.guard(claims.jobTouchClaimMany(this.db, { ...p, skipLocked: this.capabilities.skipLocked }));
   }
+  /** Many jobs' rows, locked in id order where writers run concurrently. */
+  jobLockMany(ids: readonly number[]) {
+    return this.guard(claims.jobLockMany(this.db, { ids, lock: this.capabilities.concurrentWriters }));
+  }
+  readonly taskCompleteMany = this.run(claims.taskCompleteMany);
+  readonly jobEndMany = this.run(claims.jobEndMany);
+  readonly targetDeleteForJobs = this.run(claims.targetDeleteForJobs);
   /** Claims the ready planners of many jobs in one statement. */
   taskClaimPlans(p: Omit<Parameters<typeof claims.taskClaimPlans>[1], 'skipLocked'>) {
     return this.guard(claims.taskClaimPlans(this.db, { ...p, skipLocked: this.capabilities.skipLocked }));
@@ -389,6 +396,17 @@ export class Store {
       return Promise.resolve();
     }
     return this.guard(this.driver.notifier.publish(this.db, hint));
+  }
+  /** Sends many hints (inside a transaction, at its commit): one statement where the notifier can. */
+  notifyMany(hints: readonly Hint[]): Promise<void> {
+    if (hints.length === 0) return Promise.resolve();
+    if (this.inTransaction && !this.driver.notifier.transactional) {
+      this.afterCommit.push(...hints);
+      return Promise.resolve();
+    }
+    const { publishMany } = this.driver.notifier;
+    if (publishMany) return this.guard(publishMany.call(this.driver.notifier, this.db, hints));
+    return hints.reduce((p, hint) => p.then(() => this.guard(this.driver.notifier.publish(this.db, hint))), Promise.resolve());
   }
   /** Calls `listener` with each hint of `topic`; returns a function that stops the subscription. */
   subscribe<T extends HintTopic>(topic: T, listener: (hint: HintOf<T>) => void): Promise<() => Promise<void>> {

@@ -78,3 +78,60 @@ export async function taskClaimPlans(
     .execute();
   return rows.map(toClaimed).sort((a, b) => a.id - b.id);
 }
+
+/** The jobs of `ids`, their rows locked (in id order) where writers run concurrently. */
+export async function jobLockMany(db: Kysely<Database>, p: { ids: readonly number[]; lock: boolean }): Promise<Job[]> {
+  if (p.ids.length === 0) return [];
+  let query = db.selectFrom('jobs').selectAll().where('id', 'in', [...p.ids]).orderBy('id');
+  if (p.lock) query = query.forUpdate();
+  return (await query.execute()).map(toJob);
+}
+
+/** The fenced commit point of many tasks at once: deletes those this claim still holds; returns their ids. */
+export async function taskCompleteMany(db: Kysely<Database>, p: { tasks: ReadonlyArray<{ id: number; fence: number }> }): Promise<number[]> {
+  if (p.tasks.length === 0) return [];
+  const rows = await db
+    .deleteFrom('job_tasks')
+    .where('state', '=', 'running')
+    .where((eb) => eb.or(p.tasks.map((t) => eb.and([eb('id', '=', t.id), eb('fence', '=', t.fence)]))))
+    .returning('id')
+    .execute();
+  return rows.map((r) => Number(r.id));
+}
+
+/**
+ * Ends many jobs planned and done in one transaction, all with the same counter deltas and the
+ * same final status: counters added, planned, started (if not yet) and finished at `now`.
+ * Returns them as they now stand.
+ */
+export async function jobEndMany(
+  db: Kysely<Database>,
+  p: { ids: readonly number[]; delta: { total: number; succeeded: number; failed: number; skipped: number; bytesTotal: number; bytesDone: number }; status: string; now: number },
+): Promise<Job[]> {
+  if (p.ids.length === 0) return [];
+  const d = p.delta;
+  const rows = await db
+    .updateTable('jobs')
+    .set({
+      total: sql<number>`total + ${d.total}`,
+      succeeded: sql<number>`succeeded + ${d.succeeded}`,
+      failed: sql<number>`failed + ${d.failed}`,
+      skipped: sql<number>`skipped + ${d.skipped}`,
+      bytes_total: sql<number>`bytes_total + ${d.bytesTotal}`,
+      bytes_done: sql<number>`bytes_done + ${d.bytesDone}`,
+      planned: 1,
+      status: p.status,
+      started_at: sql<number>`CASE WHEN started_at = 0 THEN ${p.now} ELSE started_at END`,
+      finished_at: p.now,
+      last_activity_at: p.now,
+    })
+    .where('id', 'in', [...p.ids])
+    .returningAll()
+    .execute();
+  return rows.map(toJob);
+}
+
+export async function targetDeleteForJobs(db: Kysely<Database>, p: { jobIds: readonly number[] }): Promise<void> {
+  if (p.jobIds.length === 0) return;
+  await db.deleteFrom('job_targets').where('job_id', 'in', [...p.jobIds]).execute();
+}

@@ -168,6 +168,10 @@ function listenNotifyNotifier(connectionString: string, schema: string | undefin
     async publish(db, hint) {
       await sql`SELECT pg_notify(${channelOf(hint.topic)}, ${encodeHint(hint)})`.execute(db);
     },
+    async publishMany(db, hints) {
+      const rows = hints.map((hint) => sql`(${channelOf(hint.topic)}::text, ${encodeHint(hint)}::text)`);
+      await sql`SELECT pg_notify(c, p) FROM (VALUES ${sql.join(rows)}) AS h(c, p)`.execute(db);
+    },
     async subscribe(topic, listener) {
       const name = channelOf(topic);
       let set = listeners.get(name);
