@@ -82,7 +82,7 @@ for (const factory of factories) {
       expect((await store.itemChangesSince({ libraryId: library.id, since: beforeMany, root, limit: 3 }))?.entries).toEqual([{ folder: '/papers', name: 'a.txt' }]);
     });
 
-    it('a change in a folder this transaction took out of the live tree logs nothing (migration 20): a subtree trashed or purged in one chunk logs its top entry only', async () => {
+    it('a change in a folder this transaction took out of the live tree logs nothing (migration 20): a subtree purged in one chunk (and trashed, on SQLite) logs its top entry only; a bulk restore logs its root', async () => {
       const { store, t } = db;
       const postgres = factory.name === 'postgres';
       const { root } = await seedLibrary(store);
@@ -102,11 +102,11 @@ for (const factory of factories) {
       };
       await logged();
 
-      // A chunk of members of /docs (phase 1 of a trash job): only the entry in the live folder.
+      // A chunk of members of /docs (phase 1 of a trash job): on SQLite only the entry in the live folder
+      // (PostgreSQL's update trigger logs every row: there the lookup cost as much as the insert).
       await store.transaction((tx) => tx.itemTrashMany({ ids: [sub.id, x.id, deep.id, z.id], rootId: docs.id, now: 5 }));
-      expect(await logged()).toEqual(['docs|sub']);
-      // The next chunk, another transaction: SQLite's serialized writers skip it; PostgreSQL logs it (a restore
-      // of /docs/sub committing meanwhile could be seen by a backup before it), and a backup leaves it out.
+      expect(await logged()).toEqual(postgres ? ['deep|z.txt', 'docs|sub', 'sub|deep', 'sub|x.txt'] : ['docs|sub']);
+      // The next chunk, another transaction: SQLite's serialized writers skip it too; a backup leaves it out anyway.
       await store.transaction((tx) => tx.itemTrashMany({ ids: [y.id], rootId: docs.id, now: 5 }));
       expect(await logged()).toEqual(postgres ? ['sub|y.txt'] : []);
 
