@@ -268,7 +268,7 @@ export class Engine {
       // hints (setImmediate, the BroadcastChannel) and sockets (webhook attempts) would wait
       // until the queue ran dry (a burst of 1,000 jobs held every webhook delivery back for
       // seconds). So the event loop gets a turn at least every MAX_MS_WITHOUT_A_TURN; not before
-      // every claim round, which claims one job's tasks: that left the slots mostly empty.
+      // every claim round: that left the slots mostly empty. (A small-job group turns it too, small-jobs.ts.)
       if (Date.now() - turnedAt >= MAX_MS_WITHOUT_A_TURN) {
         await turnOfTheEventLoop();
         turnedAt = Date.now();
