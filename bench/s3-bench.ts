@@ -138,6 +138,12 @@ async function smallFiles(t: EngineTarget, endpoint: string, scratch: string, ru
   writePlainFiles(plain, files, rel);
   const tree = path.join(plain, 'src');
 
+  // The job first: the API's keep-alive sockets, idle for the minutes the references take, can be gone by then (EPIPE).
+  const job = await runJob(t, { type: 'copy', libraryId: local, params: { paths: ['/src'], destination: '/', targetLibraryId: remote } });
+  const stored = objectsUnder(endpoint, `${run}/batchyard/objects`);
+  log(`copy job ${job.status}: ${job.items} items, wall ${job.wallSeconds} s, run ${job.runSeconds} s (${stored} objects stored; server CPU ${job.memory.cpuSeconds} s)`);
+  if (job.status !== 'completed' || stored < FILES) throw new Error(`the copy job ended ${job.status} with ${stored} of ${FILES} objects stored`);
+
   const rclone = [];
   for (const transfers of RCLONE_TRANSFERS) {
     const prefix = `${run}/rclone-small-${transfers}`;
@@ -158,11 +164,6 @@ async function smallFiles(t: EngineTarget, endpoint: string, scratch: string, ru
     aws = { skipped: 'the aws CLI is not installed' };
     log('aws s3 cp: skipped (the aws CLI is not installed)');
   }
-
-  const job = await runJob(t, { type: 'copy', libraryId: local, params: { paths: ['/src'], destination: '/', targetLibraryId: remote } });
-  const stored = objectsUnder(endpoint, `${run}/batchyard/objects`);
-  log(`copy job ${job.status}: ${job.items} items, wall ${job.wallSeconds} s, run ${job.runSeconds} s (${stored} objects stored; server CPU ${job.memory.cpuSeconds} s)`);
-  if (job.status !== 'completed' || stored < FILES) throw new Error(`the copy job ended ${job.status} with ${stored} of ${FILES} objects stored`);
 
   const best = [...rclone, ...('seconds' in aws ? [{ ...aws, tool: 'aws s3 cp --recursive' }] : [])].reduce((a, b) => (b.seconds < a.seconds ? b : a));
   const bestTool = 'tool' in best ? best.tool : `rclone copy --transfers ${(best as (typeof rclone)[number]).transfers}`;
@@ -246,13 +247,6 @@ async function bigFile(t: EngineTarget, endpoint: string, scratch: string, run: 
   const lib = await createLibrary(t, 's3-bench-big', { objectStorageLocation: 's3' });
   const rate = (seconds: number) => round(BIG_MIB / seconds, 1);
 
-  const up = path.join(scratch, 'rclone-down.bin');
-  const rcloneUpSeconds = timed('rclone', ['copyto', file, `bench:${BUCKET}/${run}/rclone-big/big.bin`, '--s3-no-check-bucket'], rcloneEnv(endpoint));
-  log(`rclone copyto (up): ${rcloneUpSeconds} s (${rate(rcloneUpSeconds)} MiB/s)`);
-  const rcloneDownSeconds = timed('rclone', ['copyto', `bench:${BUCKET}/${run}/rclone-big/big.bin`, up], rcloneEnv(endpoint));
-  log(`rclone copyto (down): ${rcloneDownSeconds} s (${rate(rcloneDownSeconds)} MiB/s)`);
-  fs.rmSync(up, { force: true });
-
   let memory = watchMemory(t.pid);
   let started = now();
   const put = await request(t, 'PUT', `/api/v1/libraries/${lib}/files/big.bin`, file);
@@ -271,6 +265,13 @@ async function bigFile(t: EngineTarget, endpoint: string, scratch: string, run: 
   if (got.status !== 200 || got.bytes !== size || got.sha256 !== sha256) throw new Error(`GET big.bin: HTTP ${got.status}, ${got.bytes} bytes, sha256 ${got.sha256} (expected ${size} bytes, ${sha256})`);
   const download: BigStage = { seconds: round(getSeconds, 3), mibPerSecond: rate(getSeconds), peakRssMiB: m.vmHwmMiB, startRssMiB: m.startRssMiB, serverCpuSeconds: m.cpuSeconds };
   log(`GET through the API: ${download.seconds} s (${download.mibPerSecond} MiB/s, peak RSS ${download.peakRssMiB} MiB from ${download.startRssMiB}, server CPU ${download.serverCpuSeconds} s)`);
+  const up = path.join(scratch, 'rclone-down.bin');
+  const rcloneUpSeconds = timed('rclone', ['copyto', file, `bench:${BUCKET}/${run}/rclone-big/big.bin`, '--s3-no-check-bucket'], rcloneEnv(endpoint));
+  log(`rclone copyto (up): ${rcloneUpSeconds} s (${rate(rcloneUpSeconds)} MiB/s)`);
+  const rcloneDownSeconds = timed('rclone', ['copyto', `bench:${BUCKET}/${run}/rclone-big/big.bin`, up], rcloneEnv(endpoint));
+  log(`rclone copyto (down): ${rcloneDownSeconds} s (${rate(rcloneDownSeconds)} MiB/s)`);
+  fs.rmSync(up, { force: true });
+
   fs.rmSync(file, { force: true });
 
   const peakRssMiB = Math.max(upload.peakRssMiB ?? 0, download.peakRssMiB ?? 0);
