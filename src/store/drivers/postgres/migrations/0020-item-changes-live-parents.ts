@@ -24,10 +24,14 @@
  * after logging the root's entry, and deletes it after its one statement, in
  * the same transaction: it is never committed, so no other transaction sees it.
  * A backup walks the logged root whole, which covers every member below it.
+ * The table has no unique key: chunks of one root restored by concurrent
+ * transactions each hold their own row (a unique key made every chunk wait for
+ * the previous chunk's commit: a 10M-item restore ran on one slot of eight).
  */
 export const name = 'item-changes-live-parents';
 export const sql = `
-CREATE TABLE item_change_quiet (root_id BIGINT PRIMARY KEY);
+CREATE TABLE item_change_quiet (root_id BIGINT NOT NULL);
+CREATE INDEX item_change_quiet_root ON item_change_quiet (root_id);
 CREATE OR REPLACE FUNCTION items_changes_rows() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO item_changes (library_id, parent_id, name) SELECT c.library_id, c.parent_id, c.name FROM changed c WHERE c.parent_id IS NOT NULL AND EXISTS (SELECT 1 FROM items p WHERE p.id = c.parent_id AND (p.trashed_at IS NULL OR p.xmin <> pg_current_xact_id()::xid)); RETURN NULL; END $$;
 CREATE OR REPLACE FUNCTION items_changes_update() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF OLD.trash_root_id IS NOT NULL AND EXISTS (SELECT 1 FROM item_change_quiet q WHERE q.root_id = OLD.trash_root_id) THEN RETURN NULL; END IF; IF OLD.parent_id IS NOT NULL THEN INSERT INTO item_changes (library_id, parent_id, name) VALUES (OLD.library_id, OLD.parent_id, OLD.name); END IF; IF NEW.parent_id IS NOT NULL AND (OLD.library_id IS DISTINCT FROM NEW.library_id OR OLD.parent_id IS DISTINCT FROM NEW.parent_id OR OLD.name IS DISTINCT FROM NEW.name) THEN INSERT INTO item_changes (library_id, parent_id, name) VALUES (NEW.library_id, NEW.parent_id, NEW.name); END IF; RETURN NULL; END $$;
 `;
