@@ -239,12 +239,11 @@ interface BigStage {
   serverCpuSeconds: number | null;
 }
 
-async function bigFile(t: EngineTarget, endpoint: string, scratch: string, run: string) {
+async function bigFile(t: EngineTarget, lib: string, endpoint: string, scratch: string, run: string) {
   const size = BIG_MIB * MIB;
   const file = path.join(scratch, 'big.bin');
   log(`writing a ${BIG_MIB} MiB file…`);
   const sha256 = writeBigFile(file, size);
-  const lib = await createLibrary(t, 's3-bench-big', { objectStorageLocation: 's3' });
   const rate = (seconds: number) => round(BIG_MIB / seconds, 1);
 
   let memory = watchMemory(t.pid);
@@ -304,8 +303,10 @@ export async function runS3Bench() {
       },
     });
     try {
+      // Made before the minutes of the small-file part: a fetch after them can meet a keep-alive socket the server closed.
+      const bigLib = await createLibrary(t, 's3-bench-big', { objectStorageLocation: 's3' });
       const small = FILES > 0 ? await smallFiles(t, endpoint, scratch, run) : undefined;
-      const big = BIG_MIB > 0 ? await bigFile(t, endpoint, scratch, run) : undefined;
+      const big = BIG_MIB > 0 ? await bigFile(t, bigLib, endpoint, scratch, run) : undefined;
       return { s3Server: { kind: 'OpenStack Swift + s3api (Debian)', workers: WORKERS }, db: 'sqlite', small, big, load: { ...load, after: os.loadavg().map((l) => round(l, 2)) } };
     } finally {
       await disposeTarget(t);
