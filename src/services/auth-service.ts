@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import type { Store } from '../store/store.js';
 import type { Principal, Token, User } from '../domain/types.js';
-import { NotFoundError, UnauthenticatedError, InvalidArgumentError } from '../domain/errors.js';
+import { ConflictError, NotFoundError, UnauthenticatedError, InvalidArgumentError } from '../domain/errors.js';
 import { canManageUser } from '../domain/user-rules.js';
 import { hashPassword, hashTokenSecret, newTokenId, newTokenSecret, verifyPassword } from './secrets.js';
 import { systemClock, type Clock } from './clock.js';
@@ -139,14 +139,21 @@ export class AuthService {
     if (p.bootstrapSecret !== undefined && p.bootstrapSecret.length < 16) {
       throw new InvalidArgumentError('BATCHYARD_BOOTSTRAP_TOKEN must be at least 16 characters');
     }
-    return this.store.transaction(async (tx) => {
-      if ((await tx.domainCount()) > 0) return { created: false, email };
-      const now = this.clock();
-      const domain = await tx.domainCreate({ name: p.domain, now });
-      const user = await tx.userCreate({ domainId: domain.id, email, name: 'Administrator', role: 'super_admin', passwordHash: null, now });
-      const minted = await this.mintFor(tx, user, { name: 'bootstrap', secret: p.bootstrapSecret });
-      return p.bootstrapSecret === undefined ? { created: true, email, generatedSecret: minted.secret } : { created: true, email };
-    });
+    try {
+      return await this.store.transaction(async (tx) => {
+        if ((await tx.domainCount()) > 0) return { created: false, email };
+        const now = this.clock();
+        const domain = await tx.domainCreate({ name: p.domain, now });
+        const user = await tx.userCreate({ domainId: domain.id, email, name: 'Administrator', role: 'super_admin', passwordHash: null, now });
+        const minted = await this.mintFor(tx, user, { name: 'bootstrap', secret: p.bootstrapSecret });
+        return p.bootstrapSecret === undefined ? { created: true, email, generatedSecret: minted.secret } : { created: true, email };
+      });
+    } catch (error) {
+      // Several processes started at once on an empty database (hosts of one deployment): the
+      // first to commit bootstraps it, the others find its domain when their insert collides.
+      if (error instanceof ConflictError && (await this.store.domainCount()) > 0) return { created: false, email };
+      throw error;
+    }
   }
 
   /**

@@ -8,6 +8,15 @@ for (const factory of await driverFactories()) {
   describe(`auth service on ${factory.name}`, () => {
     const db = useMigratedStore(factory);
 
+    it('bootstraps once when several processes start at the same moment on an empty database', async () => {
+      const services = Array.from({ length: 4 }, () => new AuthService(db.store, () => 1_000));
+      const results = await Promise.all(services.map((auth) => auth.bootstrap({ domain: 'example.com', bootstrapSecret: 'bootstrap-secret-0123456789' })));
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      expect(results.every((r) => r.email === 'admin@example.com')).toBe(true);
+      expect(await db.store.domainCount()).toBe(1);
+      expect((await services[0]!.authenticateSecret('bootstrap-secret-0123456789')).user.role).toBe('super_admin');
+    });
+
     it('sees a revocation at once where it happened and within the cache TTL in another process', async () => {
       let now = 1_000_000;
       const clock = () => now;
