@@ -3,14 +3,12 @@
  * every driver: shows the policy, sets it from --keep-* flags (the flags given
  * make the whole policy), clears it, and reports the server's refusals.
  */
-import { Readable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
-import { Command, CommanderError } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driverFactories } from '../support/drivers.js';
+import { runCli } from '../support/cli-in-process.js';
 import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/app.js';
 import { registerClientCommands } from '../../src/cli/commands/client-commands.js';
-import { exitCodeFor, formatError } from '../../src/cli/errors.js';
 
 const factories = await driverFactories();
 
@@ -31,27 +29,7 @@ for (const factory of factories) {
       await t?.dispose();
     });
 
-    async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-      let stdout = '';
-      let stderr = '';
-      const program = new Command('batchyard')
-        .exitOverride()
-        .configureOutput({ writeOut: (s) => void (stdout += s), writeErr: (s) => void (stderr += s) })
-        .option('--url <url>', 'server URL')
-        .option('--token <token>', 'API token');
-      registerClientCommands(program, { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s), stdin: Readable.from([]), stderrIsTTY: false });
-      let code = 0;
-      try {
-        await program.parseAsync(['--url', url, '--token', ADMIN_TOKEN, ...args], { from: 'user' });
-      } catch (error) {
-        if (error instanceof CommanderError) code = error.exitCode === 0 ? 0 : 2;
-        else {
-          stderr += formatError(error) + '\n';
-          code = exitCodeFor(error);
-        }
-      }
-      return { code, stdout, stderr };
-    }
+    const run = (args: string[]) => runCli(registerClientCommands, { url, token: ADMIN_TOKEN, args });
     async function ok(args: string[]): Promise<string> {
       const ran = await run(args);
       expect(ran.code, `${args.join(' ')}: ${ran.stderr}`).toBe(0);

@@ -3,15 +3,14 @@
  * every driver: params from the job flags or --params, the server's refusals as the CLI's
  * errors; and the table row, pure.
  */
-import { Readable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
-import { Command, CommanderError } from 'commander';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { driverFactories } from '../support/drivers.js';
+import { runCli } from '../support/cli-in-process.js';
 import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/app.js';
 import { registerClientCommands } from '../../src/cli/commands/client-commands.js';
 import { registerScheduleCommands, scheduleRow, parseScheduleId } from '../../src/cli/commands/schedule-commands.js';
-import { CliError, exitCodeFor, formatError } from '../../src/cli/errors.js';
+import { CliError } from '../../src/cli/errors.js';
 
 const factories = await driverFactories();
 
@@ -43,29 +42,11 @@ for (const factory of factories) {
       await t.dispose();
     });
 
-    async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-      let stdout = '';
-      let stderr = '';
-      const program = new Command('batchyard')
-        .exitOverride()
-        .configureOutput({ writeOut: (s) => void (stdout += s), writeErr: (s) => void (stderr += s) })
-        .option('--url <url>', 'server URL')
-        .option('--token <token>', 'API token');
-      const io = { stdout: (s: string) => void (stdout += s), stderr: (s: string) => void (stderr += s), stdin: Readable.from([]), stderrIsTTY: false, stdoutStream: process.stdout };
-      registerClientCommands(program, io);
-      registerScheduleCommands(program, io);
-      let code = 0;
-      try {
-        await program.parseAsync(['--url', url, '--token', ADMIN_TOKEN, ...args], { from: 'user' });
-      } catch (error) {
-        if (error instanceof CommanderError) code = error.exitCode === 0 ? 0 : 2;
-        else {
-          stderr += formatError(error) + '\n';
-          code = exitCodeFor(error);
-        }
-      }
-      return { code, stdout, stderr };
-    }
+    const run = (args: string[]) =>
+      runCli((program, io) => {
+        registerClientCommands(program, io);
+        registerScheduleCommands(program, io);
+      }, { url, token: ADMIN_TOKEN, args });
     async function ok(args: string[]): Promise<string> {
       const ran = await run(args);
       expect(ran.code, `${args.join(' ')}: ${ran.stderr}`).toBe(0);

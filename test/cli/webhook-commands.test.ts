@@ -4,16 +4,15 @@
  * (and the server signs with it), deliveries paged with their answers, a replay due again, the
  * server's refusals as the CLI's errors and exit codes; and the rows, pure.
  */
-import { Readable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
-import { Command, CommanderError } from 'commander';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { driverFactories } from '../support/drivers.js';
+import { runCli } from '../support/cli-in-process.js';
 import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/app.js';
 import { registerWebhookCommands, deliveryRow, newWebhookSecret, parseDeliveryId, webhookRow, type DeliveryView } from '../../src/cli/commands/webhook-commands.js';
 import { recordWebhookEvent } from '../../src/jobs/webhook-events.js';
 import { WEBHOOK_SECRET_PATTERN } from '../../src/domain/webhook-events.js';
-import { CliError, EXIT, exitCodeFor, formatError } from '../../src/cli/errors.js';
+import { CliError, EXIT } from '../../src/cli/errors.js';
 
 const factories = await driverFactories();
 
@@ -48,28 +47,7 @@ for (const factory of factories) {
       await t.dispose();
     });
 
-    async function run(args: string[], token = ADMIN_TOKEN): Promise<{ code: number; stdout: string; stderr: string }> {
-      let stdout = '';
-      let stderr = '';
-      const program = new Command('batchyard')
-        .exitOverride()
-        .configureOutput({ writeOut: (s) => void (stdout += s), writeErr: (s) => void (stderr += s) })
-        .option('--url <url>', 'server URL')
-        .option('--token <token>', 'API token');
-      const io = { stdout: (s: string) => void (stdout += s), stderr: (s: string) => void (stderr += s), stdin: Readable.from([]), stderrIsTTY: false, stdoutStream: process.stdout };
-      registerWebhookCommands(program, io);
-      let code = 0;
-      try {
-        await program.parseAsync(['--url', url, '--token', token, ...args], { from: 'user' });
-      } catch (error) {
-        if (error instanceof CommanderError) code = error.exitCode === 0 ? 0 : 2;
-        else {
-          stderr += formatError(error) + '\n';
-          code = exitCodeFor(error);
-        }
-      }
-      return { code, stdout, stderr };
-    }
+    const run = (args: string[], token = ADMIN_TOKEN) => runCli(registerWebhookCommands, { url, token, args });
     async function ok(args: string[]): Promise<string> {
       const ran = await run(args);
       expect(ran.code, `${args.join(' ')}: ${ran.stderr}`).toBe(0);
