@@ -74,7 +74,8 @@ export interface EngineTarget {
   stop(): Promise<void>;
 }
 
-async function call<T>(base: string, method: string, pathname: string, body?: unknown): Promise<ApiResponse<T>> {
+/** One request to a bench server with the bench token: a Buffer body sent raw, any other as JSON; the answer parsed when it is JSON. */
+export async function call<T>(base: string, method: string, pathname: string, body?: unknown): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` };
   let payload: string | Buffer | undefined;
   if (Buffer.isBuffer(body)) payload = body;

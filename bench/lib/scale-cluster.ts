@@ -12,7 +12,7 @@ import path from 'node:path';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { benchDatabaseName, TOKEN, type EngineTarget } from './engine-target.js';
+import { benchDatabaseName, call, TOKEN, type EngineTarget } from './engine-target.js';
 import { dropDatabase, freshDatabase } from '../peers/common.js';
 
 const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -59,25 +59,6 @@ export interface Cluster {
   startWorkers(n: number, env?: Record<string, string>): Promise<ChildProcess[]>;
   stopWorkers(workers: ChildProcess[]): Promise<void>;
   dispose(): Promise<void>;
-}
-
-async function call<T>(base: string, method: string, pathname: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` };
-  let payload: string | Buffer | undefined;
-  if (Buffer.isBuffer(body)) payload = body;
-  else if (body !== undefined) {
-    headers['content-type'] = 'application/json';
-    payload = JSON.stringify(body);
-  }
-  const res = await fetch(new URL(pathname, base), { method, headers, body: payload });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    // not JSON
-  }
-  return { status: res.status, body: parsed as T };
 }
 
 const stop = (child: ChildProcess) =>
