@@ -26,6 +26,7 @@ import { expectStatus, median } from './lib/file-tree.js';
 import { packDirectory } from '../src/cli/transfer/pack-tar.js';
 import { tusUploadFile } from '../src/cli/transfer/tus-upload.js';
 import { ApiClient } from '../src/cli/client.js';
+import { writeBigFile } from './lib/big-file.js';
 
 const MIB = 1024 * 1024;
 const SIZE_MIB = Number(process.env.BENCH_BIGFILE_MIB ?? 2048);
@@ -39,23 +40,6 @@ function log(line: string) {
   process.stderr.write(`bigfile: ${line}\n`);
 }
 
-/** `size` bytes of random content (a random MiB, each copy with its own counter: no two blocks alike), written in MiB blocks; its SHA-256. */
-function writeBigFile(file: string, size: number): string {
-  const block = crypto.randomBytes(MIB);
-  const hash = crypto.createHash('sha256');
-  const fd = fs.openSync(file, 'w');
-  try {
-    for (let offset = 0, k = 0; offset < size; offset += MIB, k++) {
-      block.writeUInt32LE(k, 0);
-      const piece = size - offset >= MIB ? block : block.subarray(0, size - offset);
-      hash.update(piece);
-      fs.writeSync(fd, piece);
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return hash.digest('hex');
-}
 
 /** `cp file dst && sync`, CP_TRIALS times into fresh names (pending writes flushed before each). */
 function cpReference(file: string, scratch: string) {

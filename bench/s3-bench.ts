@@ -30,6 +30,7 @@ import { startTarget, watchMemory, TOKEN, type EngineTarget } from './lib/engine
 import { now, round, secondsSince } from './peers/common.js';
 import { createLibrary, disposeTarget, runJob } from './engine-bench.js';
 import { expectStatus, uploadFiles, writePlainFiles } from './lib/file-tree.js';
+import { writeBigFile } from './lib/big-file.js';
 
 const MIB = 1024 * 1024;
 const FILES = Number(process.env.BENCH_S3_FILES ?? 10_000);
@@ -180,23 +181,6 @@ async function smallFiles(t: EngineTarget, endpoint: string, scratch: string, ru
   };
 }
 
-/** `size` bytes of random content written in MiB blocks (each block numbered: no two alike); its SHA-256. */
-function writeBigFile(file: string, size: number): string {
-  const block = crypto.randomBytes(MIB);
-  const hash = crypto.createHash('sha256');
-  const fd = fs.openSync(file, 'w');
-  try {
-    for (let offset = 0, k = 0; offset < size; offset += MIB, k++) {
-      block.writeUInt32LE(k, 0);
-      const piece = size - offset >= MIB ? block : block.subarray(0, size - offset);
-      hash.update(piece);
-      fs.writeSync(fd, piece);
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return hash.digest('hex');
-}
 
 /** A raw HTTP request to the server with a streamed body or a hashed response; status, the JSON body (PUT) or the bytes' hash (GET). */
 function request(t: EngineTarget, method: 'PUT' | 'GET', pathname: string, file?: string): Promise<{ status: number; json?: unknown; bytes: number; sha256: string }> {
